@@ -1,0 +1,57 @@
+# Maturity — `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install demo test test-sqlite test-postgres lint format bench messages clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv with the locked dependencies
+
+demo: install ## Run the app with demo data on SQLite at http://127.0.0.1:8000
+	$(BIN)/maturity demo
+
+test: test-sqlite test-postgres ## Run the tests on SQLite, then on PostgreSQL
+
+test-sqlite: install ## Run the tests on SQLite only
+	$(BIN)/python -m pytest
+
+test-postgres: install ## Run the tests on PostgreSQL (MATURITY_TEST_POSTGRES_URL; skipped with a notice if unreachable, a failure in CI)
+	MATURITY_TEST_BACKEND=postgresql $(BIN)/python -m pytest
+
+lint: install ## Check style, formatting and types
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## Fix what ruff can fix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Run the benchmarks in tests/benchmarks (figures on stdout)
+	$(BIN)/python -m pytest tests/benchmarks -s -q
+
+messages: install ## Extract translatable strings and update the nb and en catalogs
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t:2 -k translate:2 -k translate_plural:2,3 \
+		--no-location --sort-output --omit-header -o maturity/locales/messages.pot .
+	$(BIN)/pybabel update -i maturity/locales/messages.pot -d maturity/locales --no-fuzzy-matching --omit-header
+
+clean: ## Remove the virtual environments and local data
+	rm -rf $(VENV) $(TOOLS) var

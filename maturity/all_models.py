@@ -1,0 +1,10 @@
+"""Imports every models module, so ``SQLModel.metadata`` holds the whole schema.
+
+Part of the composition root, like app.py: the only other module that may import every package.
+Alembic and the tests use it.
+"""
+
+from maturity.auth import models as auth_models
+from maturity.units import models as unit_models
+
+MODULES = [unit_models, auth_models]

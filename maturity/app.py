@@ -1,0 +1,94 @@
+"""The composition root: the one place that knows every package."""
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import HTTPException
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from maturity.auth.controllers import LoginController, UserController
+from maturity.auth.middleware import RequestContextMiddleware
+from maturity.controllers import HomeController
+from maturity.db import Database, close_request_session, finish_request_transaction
+from maturity.deps import DEPENDENCIES
+from maturity.errors import NotFound
+from maturity.navigation import SHELL_NAVIGATION
+from maturity.settings import Settings
+from maturity.units.controllers import MyUnitController, UnitController
+from maturity.web import (
+    STATIC_DIR,
+    TEMPLATE_DIRS,
+    add_security_headers,
+    configure_templates,
+    error_response,
+    write_flash_cookie,
+)
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
+    """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
+    database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
+    owns_database = db is None
+    navigation = [*SHELL_NAVIGATION]
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if owns_database:
+                database.dispose()
+
+    async def after_response(request: object) -> None:
+        await close_request_session(getattr(request, "scope", {}))
+
+    return Litestar(
+        route_handlers=[
+            HomeController,
+            LoginController,
+            UnitController,
+            MyUnitController,
+            UserController,
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                name="static",
+                cache_control=CacheControlHeader(max_age=3600),
+                include_in_schema=False,
+            ),
+        ],
+        dependencies=DEPENDENCIES,
+        middleware=[RequestContextMiddleware(database, settings)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["^/api/"],  # the API authenticates with bearer tokens, not cookies
+        ),
+        template_config=TemplateConfig(
+            directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
+        plugins=[HTMXPlugin()],
+        before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
+        after_response=after_response,  # type: ignore[arg-type]  # receives the Request
+        exception_handlers={NotFound: error_response, HTTPException: error_response, Exception: error_response},
+        openapi_config=OpenAPIConfig(title="Maturity API", version="1", path="/api/schema"),
+        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 422, 429, NotFound}),
+        lifespan=[lifespan],
+        state=State({"db": database, "settings": settings, "navigation": navigation}),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory maturity.app:app_from_env`` (several worker processes)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,62 @@
+"""Per request: who is logged in and which language they read, before any handler runs."""
+
+from typing import Any, cast
+
+import anyio.to_thread
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from maturity import i18n
+from maturity.auth.models import User
+from maturity.auth.services import user_for_session
+from maturity.db import Database, request_session
+from maturity.settings import Settings
+from maturity.web import (
+    FLASH_COOKIE,
+    DEFAULT_LOCALE_KEY,
+    FLASH_IN_KEY,
+    LOCALE_COOKIE,
+    LOCALE_KEY,
+    SECRET_KEY,
+    SECURE_KEY,
+    decode_flash,
+    request_cookies,
+)
+
+SESSION_COOKIE = "maturity_session"
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        state = cast(dict[str, Any], scope)
+        headers = Headers.from_scope(scope)
+        cookies = request_cookies(headers)
+        state[SECRET_KEY] = self.settings.secret_key
+        state[SECURE_KEY] = self.settings.secure_cookies
+        user: User | None = None
+        token = cookies.get(SESSION_COOKIE)
+        if token:
+            session = request_session(scope, self.db)
+            user = await anyio.to_thread.run_sync(
+                lambda: user_for_session(session, token, idle_seconds=self.settings.session_idle_seconds)
+            )
+        state["user"] = user
+        state["auth"] = token if user is not None else None
+        state[LOCALE_KEY] = i18n.choose_locale(
+            user_locale=user.locale if user else None,
+            cookie_locale=cookies.get(LOCALE_COOKIE),
+            accept_language=headers.get("accept-language"),
+            default=self.settings.default_locale,
+        )
+        state[DEFAULT_LOCALE_KEY] = self.settings.default_locale
+        state[FLASH_IN_KEY] = decode_flash(self.settings.secret_key, cookies.get(FLASH_COOKIE))
+        await next_app(scope, receive, send)

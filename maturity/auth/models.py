@@ -1,0 +1,78 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from maturity.db import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    LEADER = "leader"
+    STRATEGY_OFFICE = "strategy_office"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    name: str = Field(max_length=200)
+    home_unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True, ondelete="SET NULL")
+    locale: str | None = Field(default=None, max_length=5)
+    password_hash: str | None = Field(default=None, max_length=200)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    roles: list["RoleAssignment"] = Relationship(
+        back_populates="user",
+        sa_relationship_kwargs={"lazy": "raise", "cascade": "all, delete-orphan"},
+    )
+
+    def has_role(self, role: Role) -> bool:
+        return any(r.role == role for r in self.roles)
+
+    @property
+    def led_unit_ids(self) -> frozenset[int]:
+        return frozenset(r.unit_id for r in self.roles if r.role == Role.LEADER and r.unit_id is not None)
+
+
+class RoleAssignment(SQLModel, table=True):
+    """A role held by a user; a leader role names the unit whose subtree it covers."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "unit_id"),
+        CheckConstraint("(role = 'leader') = (unit_id IS NOT NULL)", name="leader_has_unit"),
+        CheckConstraint("role IN ('staff', 'leader', 'strategy_office')", name="known_role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    role: str = Field(sa_type=String(20))
+    unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True, ondelete="CASCADE")
+
+    user: User = Relationship(back_populates="roles", sa_relationship_kwargs={"lazy": "raise"})
+
+
+class UserSession(SQLModel, table=True):
+    """A login. The cookie carries a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "user_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, kept for the rate limit; shared by every app process through the database."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,0 +1,14 @@
+from dataclasses import dataclass
+
+
+@dataclass
+class LoginForm:
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+
+@dataclass
+class LanguageForm:
+    locale: str = ""
+    next: str = ""

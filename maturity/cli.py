@@ -1,0 +1,191 @@
+"""The ``maturity`` command line."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from maturity import i18n
+from maturity.auth.models import Role
+from maturity.auth.services import RoleSpec, create_user
+from maturity.db import Database
+from maturity.errors import InvalidInput, Problem
+from maturity.settings import Settings, SettingsError
+
+
+def _settings(*, serving: bool = False, **overrides: object) -> Settings:
+    """Settings from the environment. Commands that do not serve need no secret key."""
+    if not serving and "MATURITY_MODE" not in os.environ:
+        overrides.setdefault("mode", "development")
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _describe(problem: Problem) -> str:
+    where = []
+    if problem.line is not None:
+        where.append(f"line {problem.line}")
+    if problem.column:
+        where.append(f"column {problem.column}")
+    if problem.path:
+        where.append(problem.path)
+    if problem.value not in (None, ""):
+        where.append(f"value {problem.value!r}")
+    text = problem.render(lambda m: i18n.translate("en", m))
+    return f"{', '.join(where)}: {text}" if where else text
+
+
+def _fail(exc: InvalidInput, source: str) -> None:
+    click.echo(f"{source}: nothing was changed; {len(exc.problems)} problem(s):", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {_describe(problem)}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Maturity: strategy, KPIs, maturity surveys and progress reports."""
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Create and upgrade the database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (creates the database schema on first run)."""
+    from maturity.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"Database at {settings.database_url.split('@')[-1]} is at revision {revision}.")
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+@main.group()
+def units() -> None:
+    """Organisation units."""
+
+
+@units.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def units_import(file: Path) -> None:
+    """Create or update units from a CSV file (code, parent_code, kind, name_nb, name_en, headcount_<period>…)."""
+    from maturity.units.services import import_units_csv
+
+    database = Database.from_url(_settings().database_url)
+    try:
+        with database.transaction() as session:
+            result = import_units_csv(session, file.read_bytes())
+    except InvalidInput as exc:
+        _fail(exc, str(file))
+    finally:
+        database.dispose()
+    click.echo(f"{file}: {result.created} units created, {result.updated} updated, {result.headcounts} headcounts set.")
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Users and roles."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--home-unit", "home_unit", help="Code of the user's home unit.")
+@click.option("--leader-of", "leader_of", multiple=True, help="Unit code the user leads (repeatable).")
+@click.option("--strategy-office", is_flag=True, help="Give the strategy-office role.")
+@click.option("--locale", type=click.Choice(["nb", "en"]))
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+    help="Asked for when not given; reads stdin when piped.",
+)
+def users_create(
+    email: str, name: str, home_unit: str | None, leader_of: tuple[str, ...], strategy_office: bool,
+    locale: str | None, password: str,
+) -> None:
+    """Create a user. Every user is staff; add --leader-of and --strategy-office as needed."""
+    roles = [RoleSpec(Role.STAFF)]
+    roles += [RoleSpec(Role.LEADER, code) for code in leader_of]
+    if strategy_office:
+        roles.append(RoleSpec(Role.STRATEGY_OFFICE))
+    database = Database.from_url(_settings().database_url)
+    try:
+        with database.transaction() as session:
+            user = create_user(
+                session, email=email, name=name, password=password, home_unit_code=home_unit, roles=roles, locale=locale
+            )
+            click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
+    except InvalidInput as exc:
+        _fail(exc, "users create")
+    finally:
+        database.dispose()
+
+
+# --- demo and serving ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--database", "database_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/demo.db"), show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
+def demo(database_path: Path, host: str, port: int, no_serve: bool) -> None:
+    """Create a fresh SQLite demo database, load the demo organisation and serve it."""
+    from maturity.demo import load_demo
+    from maturity.migrate import upgrade
+
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database_path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{database_path.resolve()}"
+    upgrade(url)
+    database = Database.from_url(url)
+    with database.transaction() as session:
+        logins = load_demo(session)
+    database.dispose()
+    settings = _settings(mode="demo", database_url=url, base_url=f"http://{host}:{port}")
+    click.echo(f"Demo database: {database_path}")
+    click.echo("Demo logins:")
+    for login in logins:
+        click.echo(f"  {login.role:<16} {login.email:<28} password: {login.password}")
+    if no_serve:
+        return
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
+    _serve(settings, host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="App processes (use PostgreSQL for more than one).")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with settings from MATURITY_* environment variables."""
+    settings = _settings(serving=True)
+    if workers > 1:
+        import uvicorn
+
+        uvicorn.run("maturity.app:app_from_env", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+    else:
+        _serve(settings, host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from maturity.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")

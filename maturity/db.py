@@ -1,0 +1,175 @@
+"""Engine, sessions and the one-transaction-per-request boundary.
+
+Sessions are synchronous (see ARCHITECTURE.md): the same services serve web handlers (run in
+the thread pool), the command line, report worker processes and tests.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import anyio.to_thread
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Session, SQLModel
+
+from maturity.settings import normalise_database_url
+
+# Set before any table is defined, so every constraint has a stable name that Alembic can
+# drop and SQLite batch migrations can recreate.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC timestamp on every backend (SQLite would otherwise drop the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC timestamp is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            # A request's session is opened on the event loop and used in a worker thread.
+            connect_args={"check_same_thread": False},
+            poolclass=StaticPool if memory else None,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,  # survive a PostgreSQL restart without restarting the app
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """An engine and the session factory bound to it (or to one connection, in tests)."""
+
+    def __init__(self, engine: Engine, bind: Connection | None = None) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        if bind is None:
+            self._factory = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+        else:
+            self._factory = sessionmaker(
+                bind=bind,
+                class_=Session,
+                expire_on_commit=False,
+                join_transaction_mode="create_savepoint",
+            )
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10) -> "Database":
+        return cls(make_engine(url, pool_size=pool_size))
+
+    def session(self) -> Session:
+        return self._factory()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work outside a request (CLI, workers): commit on success, else roll back."""
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# --- the request boundary -------------------------------------------------------------------
+
+_SCOPE_KEY = "maturity.db_session"
+
+
+def request_session(scope: Any, db: Database) -> Session:
+    """The request's session, opened on first use and kept in the ASGI scope."""
+    scope = cast(dict[str, Any], scope)
+    session = scope.get(_SCOPE_KEY)
+    if session is None:
+        session = db.session()
+        scope[_SCOPE_KEY] = session
+    return cast(Session, session)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def finish_request_transaction(message: Any, scope: Any) -> None:
+    """``before_send`` hook: commit when the response is a success or a redirect, else roll back.
+
+    Redirects commit too, so a plain-form POST → 302 keeps its write.
+    """
+    if message["type"] != "http.response.start":
+        return
+    session = cast(dict[str, Any], scope).pop(_SCOPE_KEY, None)
+    if session is not None:
+        status = int(message["status"])
+        await anyio.to_thread.run_sync(_finish, session, 200 <= status < 400)
+
+
+async def close_request_session(scope: Any) -> None:
+    """Safety net for requests that never sent a response start (client gone)."""
+    session = cast(dict[str, Any], scope).pop(_SCOPE_KEY, None)
+    if session is not None:
+        await anyio.to_thread.run_sync(_finish, session, False)

@@ -1,0 +1,42 @@
+"""Domain errors that services raise and the web layer maps to responses.
+
+Messages are gettext message ids with named parameters, rendered in the reader's language.
+"""
+
+from dataclasses import dataclass, field
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction; it is translated where it is shown."""
+    return message
+
+
+class NotFound(Exception):
+    """The object does not exist, or lies outside the caller's scope (never say which)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with some input, located as precisely as we can."""
+
+    message: str
+    params: dict[str, object] = field(default_factory=dict)
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+    path: str | None = None  # a field name, or a path inside a structured file
+
+    def render(self, gettext: "GetText") -> str:
+        return gettext(self.message) % self.params if self.params else gettext(self.message)
+
+
+class GetText:  # pragma: no cover - a protocol for mypy, never instantiated
+    def __call__(self, message: str) -> str: ...
+
+
+class InvalidInput(Exception):
+    """Input was rejected; nothing was changed. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message % p.params if p.params else p.message for p in problems))
+        self.problems = problems

@@ -1,0 +1,107 @@
+"""Settings, read once from ``MATURITY_*`` environment variables and passed to ``create_app``."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Mode = Literal["production", "development", "demo", "test"]
+LOCALES = ("nb", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite:///maturity.db"
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    mode: Mode = "production"
+    secure_cookies: bool = True
+    default_locale: str = "nb"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    mail_from: str = "maturity@localhost"
+    mail_outbox: Path = Path("var/outbox")
+    report_storage: Path = Path("var/reports")
+    db_pool_size: int = 10
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    session_idle_seconds: int = 8 * 3600
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("production", "development", "demo", "test"):
+            raise SettingsError(f"MATURITY_MODE must be production, development, demo or test, not {self.mode!r}")
+        if self.default_locale not in LOCALES:
+            raise SettingsError(f"MATURITY_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {self.default_locale!r}")
+        if not self.secret_key:
+            if self.mode == "production":
+                raise SettingsError(
+                    "MATURITY_SECRET_KEY is not set. Production needs a long random secret "
+                    "(for example `python -c 'import secrets; print(secrets.token_urlsafe(48))'`); "
+                    "set MATURITY_MODE=development for local use without one."
+                )
+            object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
+        elif len(self.secret_key) < 32:
+            raise SettingsError("MATURITY_SECRET_KEY must be at least 32 characters long.")
+        if self.mode == "production" and self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+            raise SettingsError("MATURITY_DATABASE_URL: an in-memory SQLite database cannot serve production.")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]  # dataclasses.replace is untyped on kwargs
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            key = f"MATURITY_{name.upper()}"
+            if key not in env:
+                continue
+            raw = env[key].strip()
+            values[name] = _parse(key, raw, spec.type)
+        values.update(overrides)
+        mode = values.get("mode", cls.mode)
+        if "secure_cookies" not in values and mode in ("development", "demo", "test"):
+            values["secure_cookies"] = False  # local http; production keeps the safe default
+        return cls(**values)  # type: ignore[arg-type]  # values were parsed per field type above
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for every PostgreSQL URL, whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _parse(key: str, raw: str, typ: object) -> object:
+    if typ in (bool, "bool"):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{key} must be true or false, not {raw!r}")
+    if typ in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+    if typ in (Path, "Path"):
+        return Path(raw)
+    if key == "MATURITY_DATABASE_URL":
+        if not raw.startswith(("sqlite", "postgres")):
+            raise SettingsError(f"{key} must be a sqlite:/// or postgresql:// URL, not {raw!r}")
+        return normalise_database_url(raw)
+    return raw

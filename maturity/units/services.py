@@ -1,0 +1,207 @@
+"""Organisation units: the tree, who may see which part of it, and the CSV import."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, literal, select
+from sqlmodel import Session, col
+
+from maturity.csvio import CsvRow, read_csv
+from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.periods import Period
+from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
+
+
+def subtree_ids(root_ids: Iterable[int]) -> Select[tuple[int]]:
+    """The ids of the given units and everything below them, as one recursive query."""
+    roots = list(root_ids)
+    base = select(OrgUnit.id.label("id")).where(col(OrgUnit.id).in_(roots))  # type: ignore[union-attr]  # id is a column here
+    tree = base.cte("unit_subtree", recursive=True)
+    child = select(OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id)
+    tree = tree.union(child)
+    return select(tree.c.id)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitScope:
+    """The part of the organisation a user may see: everything, or the subtrees under ``roots``."""
+
+    everything: bool
+    roots: frozenset[int]
+
+    def unit_ids(self) -> Select[tuple[int]]:
+        """A selectable of visible unit ids, for ``.where(X.unit_id.in_(scope.unit_ids()))``."""
+        if self.everything:
+            return select(OrgUnit.id)  # type: ignore[arg-type]  # id is a column here
+        if not self.roots:
+            return select(OrgUnit.id).where(literal(False))  # type: ignore[arg-type]
+        return subtree_ids(self.roots)
+
+    def filter(self, statement: Select, unit_id_column: object) -> Select:  # type: ignore[type-arg]  # any row shape
+        if self.everything:
+            return statement
+        return statement.where(col(unit_id_column).in_(self.unit_ids()))  # type: ignore[arg-type]
+
+
+def get_unit(session: Session, scope: UnitScope, code: str) -> OrgUnit:
+    """The unit with this code if the scope covers it; NotFound otherwise (never 'forbidden')."""
+    statement = scope.filter(select(OrgUnit).where(OrgUnit.code == code), OrgUnit.id)
+    unit = session.exec(statement).scalars().first()  # type: ignore[call-overload]  # plain Select on a sqlmodel Session
+    if unit is None:
+        raise NotFound(code)
+    return unit
+
+
+def visible_units(session: Session, scope: UnitScope) -> list[OrgUnit]:
+    statement = scope.filter(select(OrgUnit).order_by(OrgUnit.code), OrgUnit.id)
+    return list(session.execute(statement).scalars())
+
+
+def ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors, root first (one query per level; trees are shallow)."""
+    chain: list[OrgUnit] = []
+    parent_id = unit.parent_id
+    while parent_id is not None:
+        parent = session.get_one(OrgUnit, parent_id)
+        chain.append(parent)
+        parent_id = parent.parent_id
+    return list(reversed(chain))
+
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    unit: OrgUnit
+    depth: int
+
+
+def as_tree(units: list[OrgUnit]) -> list[TreeNode]:
+    """Depth-first order with depths; units whose parent is not in the list are roots."""
+    by_parent: dict[int | None, list[OrgUnit]] = {}
+    ids = {u.id for u in units}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(unit)
+    out: list[TreeNode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for unit in sorted(by_parent.get(parent, []), key=lambda u: u.code):
+            out.append(TreeNode(unit, depth))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+# --- import -------------------------------------------------------------------------------
+
+UNIT_COLUMNS = ["code", "parent_code", "kind", "name_nb", "name_en"]
+_HEADCOUNT_COLUMN = re.compile(r"headcount_(\d{4}(?:-[a-z0-9]+)?)")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitImportResult:
+    created: int
+    updated: int
+    headcounts: int
+
+
+def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
+    """Create or update units (matched by code) and their headcounts; all rows or none.
+
+    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``.
+    A parent may come later in the file or already exist. Raises InvalidInput with every problem.
+    """
+    table = read_csv(data, required=UNIT_COLUMNS, column_pattern=_HEADCOUNT_COLUMN)
+    problems: list[Problem] = []
+    existing = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
+    incoming: dict[str, CsvRow] = {}
+    headcount_periods: dict[str, str] = {}
+    for column in table.columns:
+        match = _HEADCOUNT_COLUMN.fullmatch(column)
+        if match:
+            try:
+                headcount_periods[column] = str(Period.parse(match.group(1)))
+            except ValueError:
+                problems.append(Problem(N_("Column %(column)s does not name a period (e.g. headcount_2024)."), {"column": column}, line=1, column=column))
+
+    kinds = {k.value for k in UnitKind}
+    for row in table.rows:
+        code = row.get("code")
+        if not _CODE.match(code):
+            problems.append(row.problem("code", N_("A unit code is 1–40 letters, digits, '.', '_' or '-'.")))
+            continue
+        if code in incoming:
+            problems.append(row.problem("code", N_("Unit %(code)s appears twice (first on line %(first)s)."), code=code, first=incoming[code].line))
+            continue
+        incoming[code] = row
+        if row.get("kind").lower() not in kinds:
+            problems.append(row.problem("kind", N_("Unknown kind; use one of: %(kinds)s."), kinds=", ".join(sorted(kinds))))
+        for column in ("name_nb", "name_en"):
+            if not row.get(column):
+                problems.append(row.problem(column, N_("The name is empty.")))
+            elif len(row.get(column)) > 200:
+                problems.append(row.problem(column, N_("The name is longer than 200 characters.")))
+        for column in headcount_periods:
+            raw = row.get(column)
+            if raw and (not raw.isdigit() or int(raw) > 10_000_000):
+                problems.append(row.problem(column, N_("A headcount is a whole number of people, 0 or more.")))
+
+    # Parents must exist (in the file or the database), and the result must stay a tree.
+    id_to_code = {u.id: code for code, u in existing.items()}
+    parent_of: dict[str, str | None] = {
+        code: id_to_code.get(u.parent_id) if u.parent_id is not None else None for code, u in existing.items()
+    }
+    for code, row in incoming.items():
+        parent = row.get("parent_code") or None
+        if parent is not None and parent not in incoming and parent not in existing:
+            problems.append(row.problem("parent_code", N_("Unknown parent unit %(code)s."), code=parent))
+            continue
+        parent_of[code] = parent
+    for code, row in incoming.items():
+        seen = {code}
+        current = parent_of.get(code)
+        while current is not None:
+            if current in seen:
+                problems.append(row.problem("parent_code", N_("This parent would make unit %(code)s its own ancestor."), code=code))
+                break
+            seen.add(current)
+            current = parent_of.get(current)
+    if problems:
+        raise InvalidInput(sorted(problems, key=lambda p: (p.line or 0)))
+
+    created = updated = headcounts = 0
+    units: dict[str, OrgUnit] = dict(existing)
+    for code, row in incoming.items():
+        unit = units.get(code)
+        if unit is None:
+            unit = OrgUnit(code=code, name_nb="", name_en="")
+            units[code] = unit
+            created += 1
+        else:
+            updated += 1
+        unit.name_nb, unit.name_en, unit.kind = row.get("name_nb"), row.get("name_en"), row.get("kind").lower()
+        session.add(unit)
+    session.flush()
+    for code, row in incoming.items():
+        parent = parent_of[code]
+        units[code].parent_id = units[parent].id if parent else None
+    session.flush()
+
+    current_counts = {
+        (h.unit_id, h.period): h for h in session.execute(select(UnitHeadcount)).scalars()
+    }
+    for code, row in incoming.items():
+        unit_id = units[code].id
+        assert unit_id is not None
+        for column, period in headcount_periods.items():
+            raw = row.get(column)
+            if not raw:
+                continue
+            record = current_counts.get((unit_id, period)) or UnitHeadcount(unit_id=unit_id, period=period, headcount=0)
+            record.headcount = int(raw)
+            session.add(record)
+            headcounts += 1
+    session.flush()
+    return UnitImportResult(created, updated, headcounts)

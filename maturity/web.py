@@ -1,0 +1,334 @@
+"""The web shell that every package's pages share: templates, locale, flash messages,
+redirects, security headers and error pages."""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote, urlsplit
+
+from jinja2 import StrictUndefined, pass_context
+from litestar import Request, Response
+from litestar.datastructures import Cookie, Headers, MutableScopeHeaders
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.plugins.htmx import ClientRedirect, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from maturity import i18n
+from maturity.errors import NotFound
+from maturity.units.models import KIND_LABELS
+
+log = logging.getLogger("maturity")
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [
+    d for d in (ROOT / pkg / "templates" for pkg in ("maturity", "surveys", "indicators", "reports")) if d.is_dir()
+]
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+HTMX_FILE = "vendor/htmx-2.0.10.min.js"
+
+LOCALE_KEY = "maturity.locale"
+FLASH_IN_KEY = "maturity.flash_in"
+FLASH_OUT_KEY = "maturity.flash_out"
+FLASH_CLEAR_KEY = "maturity.flash_clear"
+FLASH_COOKIE = "maturity_flash"
+LOCALE_COOKIE = "maturity_locale"
+SECRET_KEY = "maturity.secret"
+SECURE_KEY = "maturity.secure_cookies"
+
+
+DEFAULT_LOCALE_KEY = "maturity.default_locale"
+
+
+def request_cookies(headers: Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for header in headers.getall("cookie", []):
+        for part in header.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name and name not in out:
+                out[name] = value.strip('"')
+    return out
+
+
+def scope_locale(scope: Mapping[str, Any], default: str = "nb") -> str:
+    """The reader's language. Requests that matched no route never passed the middleware, so
+    their error pages decide here from the cookie and the browser."""
+    if LOCALE_KEY not in scope:
+        headers = Headers.from_scope(cast(Any, scope))
+        cast(dict[str, Any], scope)[LOCALE_KEY] = i18n.choose_locale(
+            user_locale=None,
+            cookie_locale=request_cookies(headers).get(LOCALE_COOKIE),
+            accept_language=headers.get("accept-language"),
+            default=scope.get(DEFAULT_LOCALE_KEY, default),
+        )
+    return cast(str, scope[LOCALE_KEY])
+
+
+def locale_of(request: Request[Any, Any, Any]) -> str:
+    return scope_locale(request.scope)
+
+
+def t(request: Request[Any, Any, Any], message: str, **params: object) -> str:
+    """Translate for the request's reader."""
+    return i18n.translate(locale_of(request), message, **params)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def _context_locale(ctx: Mapping[str, Any]) -> str:
+    if "locale" in ctx:
+        return cast(str, ctx["locale"])
+    request = ctx.get("request")
+    return scope_locale(request.scope) if request is not None else "nb"
+
+
+@pass_context
+def _gettext(ctx: Mapping[str, Any], message: str) -> str:
+    return i18n.translations(_context_locale(ctx)).ugettext(message)
+
+
+@pass_context
+def _ngettext(ctx: Mapping[str, Any], singular: str, plural: str, n: int) -> str:
+    return i18n.translations(_context_locale(ctx)).ungettext(singular, plural, n)
+
+
+@pass_context
+def _number(ctx: Mapping[str, Any], value: Any, decimals: int | None = None) -> str:
+    return i18n.number(value, _context_locale(ctx), decimals)
+
+
+@pass_context
+def _percent(ctx: Mapping[str, Any], value: Any, decimals: int = 0) -> str:
+    return i18n.percent(value, _context_locale(ctx), decimals)
+
+
+@pass_context
+def _day(ctx: Mapping[str, Any], value: Any, style: str = "medium") -> str:
+    return i18n.day(value, _context_locale(ctx), style)
+
+
+@pass_context
+def _text(ctx: Mapping[str, Any], mapping: Mapping[str, str] | None) -> str:
+    return i18n.text_in(mapping, _context_locale(ctx))
+
+
+@pass_context
+def _flashes(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The flash messages waiting for this page; reading them clears them."""
+    request = ctx.get("request")
+    if request is None:
+        return []
+    scope = cast(dict[str, Any], request.scope)
+    messages = scope.pop(FLASH_IN_KEY, [])
+    if messages:
+        scope[FLASH_CLEAR_KEY] = True
+    return cast(list[tuple[str, str]], messages)
+
+
+@pass_context
+def _page_locale(ctx: Mapping[str, Any]) -> str:
+    return _context_locale(ctx)
+
+
+@pass_context
+def _current_user(ctx: Mapping[str, Any]) -> Any:
+    request = ctx.get("request")
+    return request.scope.get("user") if request is not None else None
+
+
+@pass_context
+def _navigation(ctx: Mapping[str, Any]) -> list[Any]:
+    """The navigation entries the current user may see."""
+    request = ctx.get("request")
+    if request is None:
+        return []
+    user = request.scope.get("user")
+    return [item for item in request.app.state.navigation if item.visible_to(user)]
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.undefined = StrictUndefined  # a typo in a template fails its test instead of rendering ""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.filters.update(number=_number, percent=_percent, day=_day, text=_text)
+    env.globals.update(
+        flashes=_flashes,
+        page_locale=_page_locale,
+        current_user=_current_user,
+        navigation=_navigation,
+        htmx_file=HTMX_FILE,
+        languages=i18n.LANGUAGE_NAMES,
+        unit_kinds={str(k): v for k, v in KIND_LABELS.items()},
+    )
+
+
+def render(
+    request: HTMXRequest,
+    page: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The full page, or with ``partial`` the fragment for an HTMX request (not a boosted one).
+
+    The page template includes the same partial, so both show the same thing.
+    """
+    fragment = partial is not None and bool(request.htmx) and not request.htmx.boosted
+    headers = {"Vary": "HX-Request"} if partial is not None else {}
+    return Template(
+        template_name=cast(str, partial) if fragment else page,
+        context=context or {},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go to after a form; anything pointing elsewhere becomes ``default``."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def redirect(request: HTMXRequest, url: str) -> Response[Any]:
+    """POST → redirect → GET. An HTMX request that is not boosted is told where to go instead."""
+    if request.htmx and not request.htmx.boosted:
+        response = ClientRedirect(redirect_to=url)
+        response.status_code = 200  # else a POST handler's default 201 applies
+        return response
+    return Redirect(path=url, status_code=303)
+
+
+# --- flash messages -------------------------------------------------------------------------
+
+
+def flash(request: Request[Any, Any, Any], message: str, category: str = "info") -> None:
+    """Show ``message`` (already translated) on the next full page this browser loads."""
+    scope = cast(dict[str, Any], request.scope)
+    scope.setdefault(FLASH_OUT_KEY, []).append((category, message))
+
+
+def _sign(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
+
+
+def encode_flash(secret: str, messages: list[tuple[str, str]]) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(messages).encode())
+    return f"{payload.decode()}.{_sign(secret, payload)}"
+
+
+def decode_flash(secret: str, value: str | None) -> list[tuple[str, str]]:
+    if not value or "." not in value:
+        return []
+    payload, signature = value.rsplit(".", 1)
+    if not hmac.compare_digest(signature, _sign(secret, payload.encode())):
+        return []
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        return [(str(c), str(m)) for c, m in data][:10]
+    except (ValueError, TypeError):
+        return []
+
+
+async def write_flash_cookie(message: Any, scope: Any) -> None:
+    """``before_send``: carry new flash messages to the next page, or clear the shown ones."""
+    if message["type"] != "http.response.start":
+        return
+    outgoing = scope.get(FLASH_OUT_KEY)
+    if not outgoing and not scope.get(FLASH_CLEAR_KEY):
+        return
+    secure = bool(scope.get(SECURE_KEY, True))
+    if outgoing:
+        cookie = Cookie(
+            key=FLASH_COOKIE, value=encode_flash(scope[SECRET_KEY], outgoing), path="/",
+            httponly=True, secure=secure, samesite="lax", max_age=120,
+        )
+    else:
+        cookie = Cookie(key=FLASH_COOKIE, value="", path="/", httponly=True, secure=secure, samesite="lax", max_age=0)
+    MutableScopeHeaders.from_message(message).add("set-cookie", cookie.to_header(header=""))
+
+
+# --- security headers -----------------------------------------------------------------------
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+async def add_security_headers(message: Any, scope: Any) -> None:
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    if scope.get(SECURE_KEY):
+        headers["strict-transport-security"] = "max-age=31536000"
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Our own error pages in the reader's language; JSON under /api."""
+    if isinstance(exc, NotFound):
+        status, detail = 404, "Not Found"
+    elif isinstance(exc, HTTPException):
+        status, detail = exc.status_code, exc.detail
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        status, detail = HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error"
+
+    if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = f"/login?next={quote(here, safe='/')}"
+        htmx = getattr(request, "htmx", None)
+        if htmx:
+            return ClientRedirect(redirect_to=target)
+        return Redirect(path=target, status_code=303)
+    if _wants_json(request):
+        extra = getattr(exc, "extra", None) if status < 500 else None
+        body: dict[str, Any] = {"status_code": status, "detail": detail if status < 500 else "Internal Server Error"}
+        if extra:
+            body["extra"] = extra
+        return Response(content=body, status_code=status, media_type="application/json")
+    template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(status)
+    if template is None:
+        template = "errors/500.html" if status >= 500 else "errors/400.html"
+    headers = dict(getattr(exc, "headers", None) or {})
+    return Template(template_name=template, context={"status": status}, status_code=status, headers=headers)
