@@ -2,8 +2,9 @@
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
@@ -47,8 +48,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             if owns_database:
                 database.dispose()
 
-    async def after_response(request: object) -> None:
-        await close_request_session(getattr(request, "scope", {}))
+    async def after_response(request: Request[Any, Any, Any]) -> None:
+        await close_request_session(request.scope)
 
     return Litestar(
         route_handlers=[
@@ -79,10 +80,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         ),
         plugins=[HTMXPlugin()],
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
-        after_response=after_response,  # type: ignore[arg-type]  # receives the Request
+        after_response=after_response,
         exception_handlers={NotFound: error_response, HTTPException: error_response, Exception: error_response},
         openapi_config=OpenAPIConfig(title="Maturity API", version="1", path="/api/schema"),
-        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 422, 429, NotFound}),
+        logging_config=LoggingConfig(
+            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 422, 429, NotFound}
+        ),
         lifespan=[lifespan],
         state=State({"db": database, "settings": settings, "navigation": navigation}),
         debug=False,

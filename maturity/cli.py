@@ -19,7 +19,7 @@ def _settings(*, serving: bool = False, **overrides: object) -> Settings:
     if not serving and "MATURITY_MODE" not in os.environ:
         overrides.setdefault("mode", "development")
     try:
-        return Settings.from_env(**overrides)
+        return Settings.from_env(None, **overrides)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -110,12 +110,20 @@ def users() -> None:
 @click.option("--strategy-office", is_flag=True, help="Give the strategy-office role.")
 @click.option("--locale", type=click.Choice(["nb", "en"]))
 @click.option(
-    "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
     help="Asked for when not given; reads stdin when piped.",
 )
 def users_create(
-    email: str, name: str, home_unit: str | None, leader_of: tuple[str, ...], strategy_office: bool,
-    locale: str | None, password: str,
+    email: str,
+    name: str,
+    home_unit: str | None,
+    leader_of: tuple[str, ...],
+    strategy_office: bool,
+    locale: str | None,
+    password: str,
 ) -> None:
     """Create a user. Every user is staff; add --leader-of and --strategy-office as needed."""
     roles = [RoleSpec(Role.STAFF)]
@@ -139,7 +147,13 @@ def users_create(
 
 
 @main.command()
-@click.option("--database", "database_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/demo.db"), show_default=True)
+@click.option(
+    "--database",
+    "database_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("var/demo.db"),
+    show_default=True,
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
@@ -178,7 +192,9 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers > 1:
         import uvicorn
 
-        uvicorn.run("maturity.app:app_from_env", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+        uvicorn.run(
+            "maturity.app:app_from_env", factory=True, host=host, port=port, workers=workers, proxy_headers=True
+        )
     else:
         _serve(settings, host, port)
 

@@ -102,7 +102,9 @@ def read_csv(
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
-        raise InvalidInput([Problem(N_("Line %(line)s cannot be read: %(error)s"), {"line": 1, "error": str(exc)}, line=1)]) from None
+        raise InvalidInput(
+            [Problem(N_("Line %(line)s cannot be read: %(error)s"), {"line": 1, "error": str(exc)}, line=1)]
+        ) from None
     known = set(required) | set(optional or [])
     seen: set[str] = set()
     for name in header:
@@ -113,7 +115,9 @@ def read_csv(
             problems.append(Problem(N_("Unknown column %(column)s."), {"column": name}, line=1, column=name))
     for name in required:
         if name not in seen:
-            problems.append(Problem(N_("Required column %(column)s is missing."), {"column": name}, line=1, column=name))
+            problems.append(
+                Problem(N_("Required column %(column)s is missing."), {"column": name}, line=1, column=name)
+            )
     if problems:
         raise InvalidInput(problems)
 
@@ -134,7 +138,13 @@ def read_csv(
                 continue
             rows.append(CsvRow(line, dict(zip(header, record, strict=True))))
     except csv.Error as exc:
-        problems.append(Problem(N_("Line %(line)s cannot be read: %(error)s"), {"line": reader.line_num, "error": str(exc)}, line=reader.line_num))
+        problems.append(
+            Problem(
+                N_("Line %(line)s cannot be read: %(error)s"),
+                {"line": reader.line_num, "error": str(exc)},
+                line=reader.line_num,
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     if not rows:

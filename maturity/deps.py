@@ -1,6 +1,6 @@
 """Dependencies every controller may ask for by name."""
 
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.di import Provide
@@ -16,11 +16,11 @@ from maturity.units.services import UnitScope
 
 
 def provide_db(request: Request[Any, Any, Any]) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]  # set by create_app
+    return cast(Database, request.app.state.db)
 
 
 def provide_settings(request: Request[Any, Any, Any]) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]  # set by create_app
+    return cast(Settings, request.app.state.settings)
 
 
 def provide_db_session(request: Request[Any, Any, Any]) -> Session:

@@ -3,10 +3,11 @@
 Messages are gettext message ids with named parameters, rendered in the reader's language.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802  # the gettext convention for "mark, translate later"
     """Mark a message id for extraction; it is translated where it is shown."""
     return message
 
@@ -26,12 +27,8 @@ class Problem:
     value: str | None = None
     path: str | None = None  # a field name, or a path inside a structured file
 
-    def render(self, gettext: "GetText") -> str:
+    def render(self, gettext: Callable[[str], str]) -> str:
         return gettext(self.message) % self.params if self.params else gettext(self.message)
-
-
-class GetText:  # pragma: no cover - a protocol for mypy, never instantiated
-    def __call__(self, message: str) -> str: ...
 
 
 class InvalidInput(Exception):

@@ -40,7 +40,9 @@ class Settings:
         if self.mode not in ("production", "development", "demo", "test"):
             raise SettingsError(f"MATURITY_MODE must be production, development, demo or test, not {self.mode!r}")
         if self.default_locale not in LOCALES:
-            raise SettingsError(f"MATURITY_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {self.default_locale!r}")
+            raise SettingsError(
+                f"MATURITY_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {self.default_locale!r}"
+            )
         if not self.secret_key:
             if self.mode == "production":
                 raise SettingsError(
@@ -72,7 +74,7 @@ class Settings:
             raw = env[key].strip()
             values[name] = _parse(key, raw, spec.type)
         values.update(overrides)
-        mode = values.get("mode", cls.mode)
+        mode = values.get("mode", "production")
         if "secure_cookies" not in values and mode in ("development", "demo", "test"):
             values["secure_cookies"] = False  # local http; production keeps the safe default
         return cls(**values)  # type: ignore[arg-type]  # values were parsed per field type above

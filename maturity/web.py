@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -27,7 +28,7 @@ from maturity.units.models import KIND_LABELS
 log = logging.getLogger("maturity")
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [
+TEMPLATE_DIRS: list[Path | os.PathLike[Any] | str] = [
     d for d in (ROOT / pkg / "templates" for pkg in ("maturity", "surveys", "indicators", "reports")) if d.is_dir()
 ]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -39,7 +40,7 @@ FLASH_OUT_KEY = "maturity.flash_out"
 FLASH_CLEAR_KEY = "maturity.flash_clear"
 FLASH_COOKIE = "maturity_flash"
 LOCALE_COOKIE = "maturity_locale"
-SECRET_KEY = "maturity.secret"
+SECRET_KEY = "maturity.secret"  # noqa: S105  # the name of a scope entry, not a secret
 SECURE_KEY = "maturity.secure_cookies"
 
 
@@ -252,8 +253,13 @@ async def write_flash_cookie(message: Any, scope: Any) -> None:
     secure = bool(scope.get(SECURE_KEY, True))
     if outgoing:
         cookie = Cookie(
-            key=FLASH_COOKIE, value=encode_flash(scope[SECRET_KEY], outgoing), path="/",
-            httponly=True, secure=secure, samesite="lax", max_age=120,
+            key=FLASH_COOKIE,
+            value=encode_flash(scope[SECRET_KEY], outgoing),
+            path="/",
+            httponly=True,
+            secure=secure,
+            samesite="lax",
+            max_age=120,
         )
     else:
         cookie = Cookie(key=FLASH_COOKIE, value="", path="/", httponly=True, secure=secure, samesite="lax", max_age=0)

@@ -50,7 +50,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001  # any failure to connect means the same here
+    except Exception as exc:  # any failure to connect means the same here
         where = _admin_url().render_as_string(hide_password=True)
         if os.environ.get("CI"):
             pytest.exit(f"PostgreSQL is required in CI but not reachable at {where}: {exc}", returncode=1)
@@ -88,7 +88,11 @@ def _create_database(name: str, template: str | None = None) -> None:
 def _drop_databases(prefix: str) -> None:
     engine = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        names = connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}).scalars().all()
+        names = (
+            connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"})
+            .scalars()
+            .all()
+        )
         for name in names:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     engine.dispose()
@@ -119,7 +123,9 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         return
     run = f"maturity_test_{secrets.token_hex(4)}"
     _create_database(run)
-    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=run).render_as_string(hide_password=False)
+    url = (
+        make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=run).render_as_string(hide_password=False)
+    )
     upgrade(url)
     try:
         yield Backend("postgresql", url, workdir)

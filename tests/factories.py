@@ -63,8 +63,13 @@ def make_user(
     if office:
         roles.append(RoleSpec(Role.STRATEGY_OFFICE))
     return create_user(
-        session, email=email, name=email.split("@")[0].title(), password=password,
-        home_unit_code=home, roles=roles, locale=locale,
+        session,
+        email=email,
+        name=email.split("@")[0].title(),
+        password=password,
+        home_unit_code=home,
+        roles=roles,
+        locale=locale,
     )
 
 

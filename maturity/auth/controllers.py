@@ -9,6 +9,7 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from maturity.auth.middleware import SESSION_COOKIE
+from maturity.auth.models import Role
 from maturity.auth.schemas import LanguageForm, LoginForm
 from maturity.auth.services import (
     LoginRateLimited,
@@ -21,17 +22,21 @@ from maturity.auth.services import (
     start_session,
 )
 from maturity.db import Database
-from maturity.auth.models import Role
 from maturity.guards import current_user, requires_strategy_office
 from maturity.i18n import LOCALES
 from maturity.settings import Settings
-from maturity.web import LOCALE_COOKIE, flash, t, redirect, render, safe_next
+from maturity.web import LOCALE_COOKIE, flash, redirect, render, safe_next, t
 
 
 def _session_cookie(settings: Settings, value: str, *, max_age: int | None) -> Cookie:
     return Cookie(
-        key=SESSION_COOKIE, value=value, path="/", httponly=True, secure=settings.secure_cookies,
-        samesite="lax", max_age=max_age,
+        key=SESSION_COOKIE,
+        value=value,
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        max_age=max_age,
     )
 
 
@@ -56,8 +61,12 @@ class LoginController(Controller):
         form = LoginForm(email=data.email.strip(), password="", next=safe_next(data.next, ""))
         try:
             user = authenticate(
-                db_session, data.email, data.password, client=client,
-                max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds,
+                db_session,
+                data.email,
+                data.password,
+                client=client,
+                max_failures=settings.login_max_failures,
+                window_seconds=settings.login_window_seconds,
             )
         except LoginRateLimited:
             error = t(request, "Too many failed attempts. Wait a few minutes and try again.")
@@ -65,11 +74,15 @@ class LoginController(Controller):
         if user is None:
             # The failure must outlive this request, which rolls back because it fails.
             with db.transaction() as own:
-                record_login_failure(own, login_failure_keys(data.email, client), window_seconds=settings.login_window_seconds)
+                record_login_failure(
+                    own, login_failure_keys(data.email, client), window_seconds=settings.login_window_seconds
+                )
             error = t(request, "The e-mail address or the password is wrong.")
             return render(request, "auth/pages/login.html", {"form": form, "error": error}, status_code=401)
         token = start_session(
-            db_session, user, idle_seconds=settings.session_idle_seconds,
+            db_session,
+            user,
+            idle_seconds=settings.session_idle_seconds,
             previous_token=request.cookies.get(SESSION_COOKIE),
         )
         flash(request, t(request, "Welcome, %(name)s.", name=user.name), "success")
@@ -105,8 +118,15 @@ class LoginController(Controller):
             set_locale(db_session, user, data.locale)
         response = redirect(request, target)
         response.cookies.append(
-            Cookie(key=LOCALE_COOKIE, value=data.locale, path="/", httponly=True,
-                   secure=settings.secure_cookies, samesite="lax", max_age=365 * 24 * 3600)
+            Cookie(
+                key=LOCALE_COOKIE,
+                value=data.locale,
+                path="/",
+                httponly=True,
+                secure=settings.secure_cookies,
+                samesite="lax",
+                max_age=365 * 24 * 3600,
+            )
         )
         return response
 

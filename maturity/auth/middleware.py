@@ -14,8 +14,8 @@ from maturity.auth.services import user_for_session
 from maturity.db import Database, request_session
 from maturity.settings import Settings
 from maturity.web import (
-    FLASH_COOKIE,
     DEFAULT_LOCALE_KEY,
+    FLASH_COOKIE,
     FLASH_IN_KEY,
     LOCALE_COOKIE,
     LOCALE_KEY,

@@ -49,7 +49,8 @@ class RoleAssignment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    # Set through the relationship when the user is flushed, hence optional in Python only.
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True, ondelete="CASCADE", nullable=False)
     role: str = Field(sa_type=String(20))
     unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True, ondelete="CASCADE")
 

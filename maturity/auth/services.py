@@ -5,12 +5,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maturity.auth.models import LoginFailure, Role, RoleAssignment, User, UserSession
 from maturity.db import utcnow
@@ -24,6 +25,8 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
+# SQLModel types relationship attributes as their Python value; the loader option needs the attribute.
+_ROLES = cast(Any, User.roles)
 
 
 def hash_password(password: str) -> str:
@@ -48,16 +51,12 @@ def scope_for(user: User) -> UnitScope:
 
 
 def load_user(session: Session, user_id: int) -> User | None:
-    statement = select(User).where(User.id == user_id).options(selectinload(User.roles))  # type: ignore[arg-type]  # relationship attribute
+    statement = select(User).where(col(User.id) == user_id).options(selectinload(_ROLES))
     return session.execute(statement).scalars().first()
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    statement = (
-        select(User)
-        .where(User.email == email.strip().lower())
-        .options(selectinload(User.roles))  # type: ignore[arg-type]  # relationship attribute
-    )
+    statement = select(User).where(col(User.email) == email.strip().lower()).options(selectinload(_ROLES))
     return session.execute(statement).scalars().first()
 
 
@@ -83,15 +82,21 @@ def create_user(
     if not _EMAIL.match(email) or len(email) > 254:
         problems.append(Problem(N_("%(value)s is not an e-mail address."), {"value": email}, path="email", value=email))
     elif find_user_by_email(session, email) is not None:
-        problems.append(Problem(N_("A user with e-mail %(value)s already exists."), {"value": email}, path="email", value=email))
+        problems.append(
+            Problem(N_("A user with e-mail %(value)s already exists."), {"value": email}, path="email", value=email)
+        )
     if not name.strip():
         problems.append(Problem(N_("The name is empty."), path="name"))
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(Problem(N_("The password must be at least %(n)s characters long."), {"n": MIN_PASSWORD_LENGTH}, path="password"))
+        problems.append(
+            Problem(
+                N_("The password must be at least %(n)s characters long."), {"n": MIN_PASSWORD_LENGTH}, path="password"
+            )
+        )
     if locale is not None and locale not in LOCALES:
         problems.append(Problem(N_("Unknown language %(value)s."), {"value": locale}, path="locale", value=locale))
     codes = {c for c in [home_unit_code, *(r.unit_code for r in roles)] if c}
-    units = {u.code: u for u in session.execute(select(OrgUnit).where(OrgUnit.code.in_(codes))).scalars()}  # type: ignore[attr-defined]  # column
+    units = {u.code: u for u in session.execute(select(OrgUnit).where(col(OrgUnit.code).in_(codes))).scalars()}
     for code in sorted(codes - units.keys()):
         problems.append(Problem(N_("Unknown unit %(value)s."), {"value": code}, path="unit", value=code))
     for spec in roles:
@@ -109,8 +114,7 @@ def create_user(
         locale=locale,
     )
     user.roles = [
-        RoleAssignment(role=spec.role, unit_id=units[spec.unit_code].id if spec.unit_code else None)
-        for spec in roles
+        RoleAssignment(role=spec.role, unit_id=units[spec.unit_code].id if spec.unit_code else None) for spec in roles
     ]
     session.add(user)
     session.flush()
@@ -135,9 +139,9 @@ def login_failure_keys(email: str, client: str) -> list[str]:
 def check_login_rate(session: Session, keys: list[str], *, max_failures: int, window_seconds: int) -> None:
     since = utcnow() - timedelta(seconds=window_seconds)
     statement = (
-        select(LoginFailure.key, func.count())
-        .where(LoginFailure.key.in_(keys), LoginFailure.at >= since)  # type: ignore[attr-defined]  # column
-        .group_by(LoginFailure.key)
+        select(col(LoginFailure.key), func.count())
+        .where(col(LoginFailure.key).in_(keys), col(LoginFailure.at) >= since)
+        .group_by(col(LoginFailure.key))
     )
     if any(count >= max_failures for _key, count in session.execute(statement)):
         raise LoginRateLimited
@@ -145,7 +149,7 @@ def check_login_rate(session: Session, keys: list[str], *, max_failures: int, wi
 
 def record_login_failure(session: Session, keys: list[str], *, window_seconds: int) -> None:
     now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=window_seconds)))  # type: ignore[arg-type]  # column
+    session.execute(delete(LoginFailure).where(col(LoginFailure.at) < now - timedelta(seconds=window_seconds)))
     session.add_all(LoginFailure(key=key, at=now) for key in keys)
     session.flush()
 
@@ -159,13 +163,15 @@ def authenticate(
     too often. The caller records failures in a transaction of its own, so they outlive the
     failed request.
     """
-    check_login_rate(session, login_failure_keys(email, client), max_failures=max_failures, window_seconds=window_seconds)
+    check_login_rate(
+        session, login_failure_keys(email, client), max_failures=max_failures, window_seconds=window_seconds
+    )
     user = find_user_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
         return None
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.key == login_failure_keys(email, client)[0]))  # type: ignore[arg-type]  # column
+    session.execute(delete(LoginFailure).where(col(LoginFailure.key) == login_failure_keys(email, client)[0]))
     return user
 
 
@@ -174,7 +180,7 @@ def start_session(session: Session, user: User, *, idle_seconds: int, previous_t
     if previous_token:
         end_session(session, previous_token)
     now = utcnow()
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))  # type: ignore[arg-type]  # column
+    session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id, col(UserSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
     session.add(UserSession(id=_token_id(token), user_id=user.id, expires_at=now + timedelta(seconds=idle_seconds)))  # type: ignore[arg-type]  # id set after flush
     session.flush()
@@ -182,7 +188,7 @@ def start_session(session: Session, user: User, *, idle_seconds: int, previous_t
 
 
 def end_session(session: Session, token: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.id == _token_id(token)))  # type: ignore[arg-type]  # column
+    session.execute(delete(UserSession).where(col(UserSession.id) == _token_id(token)))
 
 
 _TOUCH_AFTER = timedelta(minutes=5)
@@ -219,9 +225,7 @@ class UserRow:
 
 def list_users(session: Session) -> list[UserRow]:
     """Every user with home unit and led units, in two queries."""
-    users = list(
-        session.execute(select(User).options(selectinload(User.roles)).order_by(User.name)).scalars()  # type: ignore[arg-type]  # relationship attribute
-    )
+    users = list(session.execute(select(User).options(selectinload(_ROLES)).order_by(col(User.name))).scalars())
     units = {u.id: u for u in session.execute(select(OrgUnit)).scalars()}
     return [
         UserRow(

@@ -1,19 +1,17 @@
 from typing import Any
 
 from litestar import Controller, Response, get
-from litestar.response import Redirect
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Template
-from sqlalchemy import select
-from sqlmodel import Session, col
+from litestar.response import Redirect, Template
+from sqlmodel import Session
 
 from maturity.auth.models import User
 from maturity.errors import NotFound
 from maturity.guards import requires_login
-from maturity.units.models import OrgUnit, UnitHeadcount
-from maturity.units.services import UnitScope, ancestors, as_tree, get_unit, visible_units
+from maturity.units.models import OrgUnit
+from maturity.units.services import UnitScope, ancestors, as_tree, children, get_unit, headcounts, visible_units
 from maturity.web import render
 
 
@@ -35,9 +33,13 @@ class UnitController(Controller):
         tree = as_tree(units)
         query = q.strip().casefold()
         if query:
-            tree = [node for node in tree if query in f"{node.unit.code} {node.unit.name_nb} {node.unit.name_en}".casefold()]
+            tree = [
+                node for node in tree if query in f"{node.unit.code} {node.unit.name_nb} {node.unit.name_en}".casefold()
+            ]
         return render(
-            request, "units/pages/index.html", {"tree": tree, "q": q.strip(), "total": len(units)},
+            request,
+            "units/pages/index.html",
+            {"tree": tree, "q": q.strip(), "total": len(units)},
             partial="units/partials/tree.html",
         )
 
@@ -50,16 +52,15 @@ class UnitController(Controller):
         unit_scope: NamedDependency[UnitScope],
     ) -> Template:
         unit = get_unit(db_session, unit_scope, code)
-        children = list(db_session.execute(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)).scalars())
-        headcounts = list(
-            db_session.execute(
-                select(UnitHeadcount).where(UnitHeadcount.unit_id == unit.id).order_by(col(UnitHeadcount.period).desc())
-            ).scalars()
-        )
         return render(
             request,
             "units/pages/show.html",
-            {"unit": unit, "path": ancestors(db_session, unit), "children": children, "headcounts": headcounts},
+            {
+                "unit": unit,
+                "path": ancestors(db_session, unit),
+                "children": children(db_session, unit),
+                "headcounts": headcounts(db_session, unit),
+            },
         )
 
 
@@ -69,7 +70,9 @@ class MyUnitController(Controller):
     include_in_schema = False
 
     @get("/", name="units.mine", sync_to_thread=True)
-    def mine(self, request: HTMXRequest, user: NamedDependency[User], db_session: NamedDependency[Session]) -> Response[Any]:
+    def mine(
+        self, request: HTMXRequest, user: NamedDependency[User], db_session: NamedDependency[Session]
+    ) -> Response[Any]:
         """Staff land on their home unit's page."""
         unit = db_session.get(OrgUnit, user.home_unit_id) if user.home_unit_id is not None else None
         if unit is None:

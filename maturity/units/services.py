@@ -3,8 +3,9 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, false, select
 from sqlmodel import Session, col
 
 from maturity.csvio import CsvRow, read_csv
@@ -12,13 +13,15 @@ from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.periods import Period
 from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
 
+RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
-def subtree_ids(root_ids: Iterable[int]) -> Select[tuple[int]]:
+
+def subtree_ids(root_ids: Iterable[int]) -> Select[tuple[int | None]]:
     """The ids of the given units and everything below them, as one recursive query."""
     roots = list(root_ids)
-    base = select(OrgUnit.id.label("id")).where(col(OrgUnit.id).in_(roots))  # type: ignore[union-attr]  # id is a column here
+    base = select(col(OrgUnit.id)).where(col(OrgUnit.id).in_(roots))
     tree = base.cte("unit_subtree", recursive=True)
-    child = select(OrgUnit.id).join(tree, OrgUnit.parent_id == tree.c.id)
+    child = select(col(OrgUnit.id)).join(tree, col(OrgUnit.parent_id) == tree.c.id)
     tree = tree.union(child)
     return select(tree.c.id)
 
@@ -30,27 +33,41 @@ class UnitScope:
     everything: bool
     roots: frozenset[int]
 
-    def unit_ids(self) -> Select[tuple[int]]:
+    def unit_ids(self) -> Select[tuple[int | None]]:
         """A selectable of visible unit ids, for ``.where(X.unit_id.in_(scope.unit_ids()))``."""
         if self.everything:
-            return select(OrgUnit.id)  # type: ignore[arg-type]  # id is a column here
+            return select(col(OrgUnit.id))
         if not self.roots:
-            return select(OrgUnit.id).where(literal(False))  # type: ignore[arg-type]
+            return select(col(OrgUnit.id)).where(false())
         return subtree_ids(self.roots)
 
-    def filter(self, statement: Select, unit_id_column: object) -> Select:  # type: ignore[type-arg]  # any row shape
+    def filter(self, statement: Select[RowT], unit_id_column: Any) -> Select[RowT]:
+        """``statement`` limited to rows whose ``unit_id_column`` is a visible unit."""
         if self.everything:
             return statement
-        return statement.where(col(unit_id_column).in_(self.unit_ids()))  # type: ignore[arg-type]
+        return statement.where(col(unit_id_column).in_(self.unit_ids()))
 
 
 def get_unit(session: Session, scope: UnitScope, code: str) -> OrgUnit:
     """The unit with this code if the scope covers it; NotFound otherwise (never 'forbidden')."""
-    statement = scope.filter(select(OrgUnit).where(OrgUnit.code == code), OrgUnit.id)
-    unit = session.exec(statement).scalars().first()  # type: ignore[call-overload]  # plain Select on a sqlmodel Session
+    statement = scope.filter(select(OrgUnit).where(col(OrgUnit.code) == code), OrgUnit.id)
+    unit = session.execute(statement).scalars().first()
     if unit is None:
         raise NotFound(code)
     return unit
+
+
+def children(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    statement = select(OrgUnit).where(col(OrgUnit.parent_id) == unit.id).order_by(col(OrgUnit.code))
+    return list(session.execute(statement).scalars())
+
+
+def headcounts(session: Session, unit: OrgUnit) -> list[UnitHeadcount]:
+    """The unit's own headcount per period, newest first."""
+    statement = (
+        select(UnitHeadcount).where(col(UnitHeadcount.unit_id) == unit.id).order_by(col(UnitHeadcount.period).desc())
+    )
+    return list(session.execute(statement).scalars())
 
 
 def visible_units(session: Session, scope: UnitScope) -> list[OrgUnit]:
@@ -124,7 +141,14 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
             try:
                 headcount_periods[column] = str(Period.parse(match.group(1)))
             except ValueError:
-                problems.append(Problem(N_("Column %(column)s does not name a period (e.g. headcount_2024)."), {"column": column}, line=1, column=column))
+                problems.append(
+                    Problem(
+                        N_("Column %(column)s does not name a period (e.g. headcount_2024)."),
+                        {"column": column},
+                        line=1,
+                        column=column,
+                    )
+                )
 
     kinds = {k.value for k in UnitKind}
     for row in table.rows:
@@ -133,11 +157,20 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
             problems.append(row.problem("code", N_("A unit code is 1–40 letters, digits, '.', '_' or '-'.")))
             continue
         if code in incoming:
-            problems.append(row.problem("code", N_("Unit %(code)s appears twice (first on line %(first)s)."), code=code, first=incoming[code].line))
+            problems.append(
+                row.problem(
+                    "code",
+                    N_("Unit %(code)s appears twice (first on line %(first)s)."),
+                    code=code,
+                    first=incoming[code].line,
+                )
+            )
             continue
         incoming[code] = row
         if row.get("kind").lower() not in kinds:
-            problems.append(row.problem("kind", N_("Unknown kind; use one of: %(kinds)s."), kinds=", ".join(sorted(kinds))))
+            problems.append(
+                row.problem("kind", N_("Unknown kind; use one of: %(kinds)s."), kinds=", ".join(sorted(kinds)))
+            )
         for column in ("name_nb", "name_en"):
             if not row.get(column):
                 problems.append(row.problem(column, N_("The name is empty.")))
@@ -164,12 +197,14 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
         current = parent_of.get(code)
         while current is not None:
             if current in seen:
-                problems.append(row.problem("parent_code", N_("This parent would make unit %(code)s its own ancestor."), code=code))
+                problems.append(
+                    row.problem("parent_code", N_("This parent would make unit %(code)s its own ancestor."), code=code)
+                )
                 break
             seen.add(current)
             current = parent_of.get(current)
     if problems:
-        raise InvalidInput(sorted(problems, key=lambda p: (p.line or 0)))
+        raise InvalidInput(sorted(problems, key=lambda p: p.line or 0))
 
     created = updated = headcounts = 0
     units: dict[str, OrgUnit] = dict(existing)
@@ -184,14 +219,12 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
         unit.name_nb, unit.name_en, unit.kind = row.get("name_nb"), row.get("name_en"), row.get("kind").lower()
         session.add(unit)
     session.flush()
-    for code, row in incoming.items():
+    for code in incoming:
         parent = parent_of[code]
         units[code].parent_id = units[parent].id if parent else None
     session.flush()
 
-    current_counts = {
-        (h.unit_id, h.period): h for h in session.execute(select(UnitHeadcount)).scalars()
-    }
+    current_counts = {(h.unit_id, h.period): h for h in session.execute(select(UnitHeadcount)).scalars()}
     for code, row in incoming.items():
         unit_id = units[code].id
         assert unit_id is not None

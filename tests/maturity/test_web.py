@@ -22,7 +22,9 @@ def nav_labels(html: str) -> list[str]:
 
 class TestGuards:
     @pytest.mark.parametrize("path", ["/units", "/units/UNI", "/users", "/my-unit"])
-    def test_anonymous_visitors_are_sent_to_the_login_page(self, client: TestClient[Litestar], org: Org, path: str) -> None:
+    def test_anonymous_visitors_are_sent_to_the_login_page(
+        self, client: TestClient[Litestar], org: Org, path: str
+    ) -> None:
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"] == f"/login?next={path}"
@@ -79,7 +81,9 @@ class TestUnitScope:
         # the answer is the same as for a unit that does not exist: nothing confirms it does
         assert outside.text.replace(code, "X") == missing.text.replace("NO-SUCH-UNIT", "X")
 
-    def test_the_strategy_office_sees_every_unit(self, client: TestClient[Litestar], people: dict[str, User], org: Org) -> None:
+    def test_the_strategy_office_sees_every_unit(
+        self, client: TestClient[Litestar], people: dict[str, User], org: Org
+    ) -> None:
         login(client, "office@example.org")
         page = client.get("/units")
         assert len(re.findall(r'href="/units/([A-Z0-9-]+)"', page.text)) == len(org.units)
@@ -89,12 +93,15 @@ class TestUnitScope:
         assert client.get("/units/DEP-A1").status_code == 200
         assert client.get("/units/FAC-A").status_code == 404
 
-    def test_the_search_answers_htmx_with_the_list_only(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
+    def test_the_search_answers_htmx_with_the_list_only(
+        self, client: TestClient[Litestar], people: dict[str, User]
+    ) -> None:
         login(client, "office@example.org")
         full = client.get("/units?q=a2")
         fragment = client.get("/units?q=a2", headers={"hx-request": "true"})
         assert full.headers["vary"] == fragment.headers["vary"] == "HX-Request"
-        assert "<html" in full.text and "<html" not in fragment.text
+        assert "<html" in full.text
+        assert "<html" not in fragment.text
         assert re.findall(r'href="/units/([A-Z0-9-]+)"', fragment.text) == ["DEP-A2", "SEC-A2X"]
         assert re.findall(r'href="/units/([A-Z0-9-]+)"', full.text) == ["DEP-A2", "SEC-A2X"]
 
@@ -123,7 +130,14 @@ class TestLanguages:
 
     @pytest.mark.parametrize(
         ("header", "lang"),
-        [("en-GB,en;q=0.9", "en"), ("no", "nb"), ("nn-NO", "nb"), ("nb-NO,en;q=0.5", "nb"), ("de, en;q=0.3", "en"), ("fr", "nb")],
+        [
+            ("en-GB,en;q=0.9", "en"),
+            ("no", "nb"),
+            ("nn-NO", "nb"),
+            ("nb-NO,en;q=0.5", "nb"),
+            ("de, en;q=0.3", "en"),
+            ("fr", "nb"),
+        ],
     )
     def test_the_browser_language_is_used_when_nothing_was_chosen(
         self, client: TestClient[Litestar], header: str, lang: str
@@ -156,7 +170,8 @@ class TestLanguages:
 
     def test_the_switch_does_not_redirect_off_site(self, client: TestClient[Litestar]) -> None:
         response = client.post(
-            "/language", data={"locale": "en", "next": "https://evil.example/", "_csrf_token": csrf_token(client)},
+            "/language",
+            data={"locale": "en", "next": "https://evil.example/", "_csrf_token": csrf_token(client)},
             follow_redirects=False,
         )
         assert response.headers["location"] == "/"
@@ -167,7 +182,8 @@ class TestSecurityHeaders:
         for path in ("/", "/login", "/no-such-page", "/static/css/app.css"):
             headers = client.get(path).headers
             csp = headers["content-security-policy"]
-            assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+            assert "script-src 'self'" in csp
+            assert "unsafe-inline" not in csp
             assert "frame-ancestors 'none'" in csp
             assert headers["x-content-type-options"] == "nosniff"
             assert headers["referrer-policy"] == "same-origin"
@@ -177,25 +193,35 @@ class TestSecurityHeaders:
         for path in ("/", "/units", "/units/UNI", "/users", "/login"):
             html = client.get(path).text
             assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
-            assert " style=" not in html and "<style" not in html, path
+            assert " style=" not in html, path
+            assert "<style" not in html, path
             assert not re.search(r"\son[a-z]+=", html), path
 
     def test_htmx_is_served_from_our_static_folder(self, client: TestClient[Litestar]) -> None:
         page = client.get("/")
         src = re.search(r'<script src="([^"]*htmx[^"]*)"', page.text)
-        assert src and src.group(1) == "/static/vendor/htmx-2.0.10.min.js"
+        assert src
+        assert src.group(1) == "/static/vendor/htmx-2.0.10.min.js"
         script = client.get(src.group(1))
-        assert script.status_code == 200 and 'version:"2.0.10"' in script.text
+        assert script.status_code == 200
+        assert 'version:"2.0.10"' in script.text
 
-    def test_cookies_are_secure_when_configured(self, settings: Settings, db: Database, people: dict[str, User]) -> None:
-        with TestClient(create_app(settings.with_(secure_cookies=True), db=db), base_url="https://testserver.local") as c:
+    def test_cookies_are_secure_when_configured(
+        self, settings: Settings, db: Database, people: dict[str, User]
+    ) -> None:
+        with TestClient(
+            create_app(settings.with_(secure_cookies=True), db=db), base_url="https://testserver.local"
+        ) as c:
             response = c.post(
                 "/login",
                 data={"email": "staff@example.org", "password": "correct horse battery", "_csrf_token": csrf_token(c)},
                 follow_redirects=False,
             )
-            session_cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("maturity_session="))
-            assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+            session_cookie = next(
+                h for h in response.headers.get_list("set-cookie") if h.startswith("maturity_session=")
+            )
+            assert "Secure" in session_cookie
+            assert "HttpOnly" in session_cookie
             assert "max-age=31536000" in response.headers["strict-transport-security"]
 
 
@@ -204,7 +230,8 @@ class TestErrorPages:
     def test_not_found_in_both_languages(self, client: TestClient[Litestar], lang: str, text: str) -> None:
         response = client.get("/nowhere", headers={"accept-language": lang})
         assert response.status_code == 404
-        assert f'<html lang="{lang}">' in response.text and text in response.text
+        assert f'<html lang="{lang}">' in response.text
+        assert text in response.text
 
     @pytest.mark.parametrize(("lang", "text"), [("nb", "Ikke tillatt"), ("en", "Not allowed")])
     def test_forbidden_in_both_languages(
@@ -212,7 +239,8 @@ class TestErrorPages:
     ) -> None:
         login(client, "staff@example.org")
         response = client.get("/users", headers={"accept-language": lang})
-        assert response.status_code == 403 and text in response.text
+        assert response.status_code == 403
+        assert text in response.text
 
     @pytest.mark.parametrize(("lang", "text"), [("nb", "Noe gikk galt"), ("en", "Something went wrong")])
     def test_a_server_error_shows_our_page_and_no_details(
@@ -223,7 +251,9 @@ class TestErrorPages:
             c.cookies.set("maturity_session", "x")  # forces a database lookup
             response = c.get("/", headers={"accept-language": lang})
         assert response.status_code == 500
-        assert text in response.text and "Traceback" not in response.text and "sqlite" not in response.text
+        assert text in response.text
+        assert "Traceback" not in response.text
+        assert "sqlite" not in response.text
 
 
 class TestHealth:

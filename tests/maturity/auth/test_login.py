@@ -10,17 +10,22 @@ from tests.factories import PASSWORD, csrf_token, login
 
 
 class TestLogin:
-    def test_the_login_form_works_without_javascript(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
+    def test_the_login_form_works_without_javascript(
+        self, client: TestClient[Litestar], people: dict[str, User]
+    ) -> None:
         page = client.get("/login")
         assert page.status_code == 200
         assert '<form method="post" action="/login"' in page.text
         assert 'name="_csrf_token"' in page.text
         token = csrf_token(client)
 
-        response = client.post("/login", data={"email": "staff@example.org", "password": PASSWORD, "_csrf_token": token})
+        response = client.post(
+            "/login", data={"email": "staff@example.org", "password": PASSWORD, "_csrf_token": token}
+        )
 
         assert response.status_code == 200  # after following the 303 to the front page
-        assert "Staff" in response.text and 'action="/logout"' in response.text
+        assert "Staff" in response.text
+        assert 'action="/logout"' in response.text
 
     def test_it_sets_a_strict_session_cookie(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         response = client.post(
@@ -37,7 +42,9 @@ class TestLogin:
         login(client, "  Staff@Example.ORG ")
         assert client.get("/my-unit", follow_redirects=False).status_code == 303
 
-    def test_a_wrong_password_is_refused_and_says_so(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
+    def test_a_wrong_password_is_refused_and_says_so(
+        self, client: TestClient[Litestar], people: dict[str, User]
+    ) -> None:
         response = client.post(
             "/login",
             data={"email": "staff@example.org", "password": "wrong password", "_csrf_token": csrf_token(client)},
@@ -48,7 +55,9 @@ class TestLogin:
         assert 'value="staff@example.org"' in response.text  # the address is kept, the password not
         assert "maturity_session" not in response.headers.get("set-cookie", "")
 
-    def test_an_unknown_address_gets_the_same_answer(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
+    def test_an_unknown_address_gets_the_same_answer(
+        self, client: TestClient[Litestar], people: dict[str, User]
+    ) -> None:
         response = client.post(
             "/login",
             data={"email": "nobody@example.org", "password": PASSWORD, "_csrf_token": csrf_token(client)},
@@ -57,7 +66,9 @@ class TestLogin:
         assert response.status_code == 401
         assert "The e-mail address or the password is wrong." in response.text
 
-    def test_an_inactive_user_cannot_log_in(self, client: TestClient[Litestar], session: Session, people: dict[str, User]) -> None:
+    def test_an_inactive_user_cannot_log_in(
+        self, client: TestClient[Litestar], session: Session, people: dict[str, User]
+    ) -> None:
         user = session.get_one(User, people["staff"].id)
         user.is_active = False
         session.commit()
@@ -77,7 +88,12 @@ class TestLogin:
         client.cookies.clear()
         outside = client.post(
             "/login",
-            data={"email": "office@example.org", "password": PASSWORD, "next": "//evil.example/x", "_csrf_token": csrf_token(client)},
+            data={
+                "email": "office@example.org",
+                "password": PASSWORD,
+                "next": "//evil.example/x",
+                "_csrf_token": csrf_token(client),
+            },
             follow_redirects=False,
         )
         assert outside.headers["location"] == "/"
@@ -89,7 +105,9 @@ class TestRateLimit:
     ) -> None:
         token = csrf_token(client)
         statuses = [
-            client.post("/login", data={"email": "staff@example.org", "password": f"wrong-{i}", "_csrf_token": token}).status_code
+            client.post(
+                "/login", data={"email": "staff@example.org", "password": f"wrong-{i}", "_csrf_token": token}
+            ).status_code
             for i in range(5)
         ]
         assert statuses == [401] * 5
@@ -146,13 +164,17 @@ class TestSessionRotation:
         login(client, "leader@example.org")
         second = client.cookies.get("maturity_session")
 
-        assert first and second and first != second
+        assert first
+        assert second
+        assert first != second
         assert session.execute(select(func.count()).select_from(UserSession)).scalar_one() == 1
         client.cookies.clear()
         client.cookies.set("maturity_session", first)
         assert client.get("/units", follow_redirects=False).status_code == 303  # the old id is dead
 
-    def test_a_session_id_planted_before_login_is_not_kept(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
+    def test_a_session_id_planted_before_login_is_not_kept(
+        self, client: TestClient[Litestar], people: dict[str, User]
+    ) -> None:
         client.cookies.set("maturity_session", "planted-by-attacker")
         response = client.post(
             "/login",
@@ -168,7 +190,9 @@ class TestCsrf:
         self, client: TestClient[Litestar], session: Session, people: dict[str, User]
     ) -> None:
         client.get("/login")  # the browser has the CSRF cookie, but the form lacks the field
-        response = client.post("/login", data={"email": "staff@example.org", "password": PASSWORD}, follow_redirects=False)
+        response = client.post(
+            "/login", data={"email": "staff@example.org", "password": PASSWORD}, follow_redirects=False
+        )
         assert response.status_code == 403
         assert session.execute(select(func.count()).select_from(UserSession)).scalar_one() == 0
 
@@ -186,6 +210,8 @@ class TestCsrf:
     def test_a_forged_token_is_refused(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         client.get("/login")
         response = client.post(
-            "/login", data={"email": "staff@example.org", "password": PASSWORD, "_csrf_token": "forged"}, follow_redirects=False
+            "/login",
+            data={"email": "staff@example.org", "password": PASSWORD, "_csrf_token": "forged"},
+            follow_redirects=False,
         )
         assert response.status_code == 403
