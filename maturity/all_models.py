@@ -4,7 +4,10 @@ Part of the composition root, like app.py: the only other module that may import
 Alembic and the tests use it.
 """
 
+from indicators import models as indicator_models
+from maturity.audit import models as audit_models
 from maturity.auth import models as auth_models
+from maturity.maturity_model import models as maturity_model_models
 from maturity.units import models as unit_models
 
-MODULES = [unit_models, auth_models]
+MODULES = [unit_models, auth_models, audit_models, maturity_model_models, indicator_models]

@@ -95,3 +95,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
 def app_from_env() -> Litestar:
     """Factory for ``uvicorn --factory maturity.app:app_from_env`` (several worker processes)."""
     return create_app(Settings.from_env())
+
+
+def main() -> None:
+    """The ``maturity`` command: the shell's commands plus every package's."""
+    from indicators.cli import kpi, strategy
+    from indicators.demo import load_demo_strategy
+    from maturity.cli import CliContext
+    from maturity.cli import main as command_line
+
+    command_line.add_command(strategy)
+    command_line.add_command(kpi)
+    command_line(obj=CliContext(demo_steps=[load_demo_strategy]))

@@ -2,9 +2,12 @@
 
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+from sqlmodel import Session
 
 from maturity import i18n
 from maturity.auth.models import Role
@@ -38,11 +41,28 @@ def _describe(problem: Problem) -> str:
     return f"{', '.join(where)}: {text}" if where else text
 
 
+def database_from_env() -> Database:
+    """The database named by MATURITY_DATABASE_URL, for commands that do not serve."""
+    return Database.from_url(_settings().database_url)
+
+
+def report_invalid_input(exc: InvalidInput, source: str) -> None:
+    """Print every located problem and exit with status 1."""
+    _fail(exc, source)
+
+
 def _fail(exc: InvalidInput, source: str) -> None:
     click.echo(f"{source}: nothing was changed; {len(exc.problems)} problem(s):", err=True)
     for problem in exc.problems:
         click.echo(f"  {_describe(problem)}", err=True)
     sys.exit(1)
+
+
+@dataclass(frozen=True, slots=True)
+class CliContext:
+    """What the composition root hands the command line: the other packages' demo data."""
+
+    demo_steps: list[Callable[[Session], object]] = field(default_factory=list)
 
 
 @click.group()
@@ -81,12 +101,15 @@ def units() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def units_import(file: Path) -> None:
     """Create or update units from a CSV file (code, parent_code, kind, name_nb, name_en, headcount_<period>…)."""
+    from maturity.csvio import DEFAULT_MAX_BYTES
     from maturity.units.services import import_units_csv
 
+    with file.open("rb") as handle:
+        data = handle.read(DEFAULT_MAX_BYTES + 1)  # enough to tell it is too large, not a byte more
     database = Database.from_url(_settings().database_url)
     try:
         with database.transaction() as session:
-            result = import_units_csv(session, file.read_bytes())
+            result = import_units_csv(session, data)
     except InvalidInput as exc:
         _fail(exc, str(file))
     finally:
@@ -157,8 +180,9 @@ def users_create(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
-def demo(database_path: Path, host: str, port: int, no_serve: bool) -> None:
-    """Create a fresh SQLite demo database, load the demo organisation and serve it."""
+@click.pass_obj
+def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no_serve: bool) -> None:
+    """Create a fresh SQLite demo database, load the demo data and serve it."""
     from maturity.demo import load_demo
     from maturity.migrate import upgrade
 
@@ -170,6 +194,8 @@ def demo(database_path: Path, host: str, port: int, no_serve: bool) -> None:
     database = Database.from_url(url)
     with database.transaction() as session:
         logins = load_demo(session)
+        for step in obj.demo_steps if obj else []:
+            step(session)
     database.dispose()
     settings = _settings(mode="demo", database_url=url, base_url=f"http://{host}:{port}")
     click.echo(f"Demo database: {database_path}")

@@ -77,3 +77,31 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300, index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for institutional systems, limited to the subtrees of its units.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when issued.
+    """
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)  # the first characters, to recognise a token in lists
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiTokenUnit(SQLModel, table=True):
+    __tablename__ = "api_token_unit"
+    __table_args__ = (UniqueConstraint("token_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="org_unit.id", index=True, ondelete="CASCADE")

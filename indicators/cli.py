@@ -1,0 +1,68 @@
+"""``maturity strategy …`` and ``maturity kpi …``."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from indicators.models import Strategy
+from indicators.services import find_strategy, list_strategies
+from indicators.strategy_file import export_strategy, import_strategy
+from maturity.audit.services import Actor
+from maturity.cli import database_from_env, report_invalid_input
+from maturity.errors import InvalidInput
+
+
+@click.group()
+def strategy() -> None:
+    """The strategy and maturity model as a YAML file."""
+
+
+@strategy.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def strategy_import(file: Path) -> None:
+    """Create or update a strategy (matched by code) and its maturity model; all or nothing."""
+    database = database_from_env()
+    try:
+        with database.transaction() as session:
+            summary = import_strategy(
+                session, file.read_bytes(), Actor.system(f"command line: strategy import {file.name}")
+            )
+    except InvalidInput as exc:
+        report_invalid_input(exc, str(file))
+    finally:
+        database.dispose()
+    click.echo(f"{file}: {summary.created} created, {summary.updated} updated, {summary.deleted} deleted.")
+
+
+@strategy.command("export")
+@click.argument("code", required=False)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def strategy_export(code: str | None, output: Path | None) -> None:
+    """Write the strategy CODE (default: the only one) as YAML."""
+    database = database_from_env()
+    try:
+        with database.transaction() as session:
+            if code is None:
+                strategies = list_strategies(session)
+                if len(strategies) != 1:
+                    codes = ", ".join(s.code for s in strategies) or "none"
+                    raise click.ClickException(f"Name the strategy to export (there are: {codes}).")
+                found: Strategy | None = strategies[0]
+            else:
+                found = find_strategy(session, code)
+            if found is None or found.id is None:
+                raise click.ClickException(f"No strategy with code {code!r}.")
+            text = export_strategy(session, found.id)
+    finally:
+        database.dispose()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")
+
+
+@click.group()
+def kpi() -> None:
+    """KPI records."""

@@ -1,0 +1,226 @@
+"""The strategy tree (strategy → goals → actions and success indicators → KPIs and survey
+measures), dated baselines and targets, and KPI records with their revisions."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from maturity.bilingual import Bilingual
+from maturity.db import UTCDateTime, utcnow
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class ScoringMode(StrEnum):
+    PROGRESS = "progress"  # from baseline towards target
+    MAINTAIN = "maintain"  # stay inside a band
+    BINARY = "binary"  # done or not
+
+
+class Aggregation(StrEnum):
+    SUM = "sum"  # counts add up the tree
+    RATIO = "ratio"  # Σ numerators / Σ denominators, never the mean of the rates
+    MEAN = "mean"  # headcount-weighted mean, for indices
+    INSTITUTION_ONLY = "institution_only"  # measured for the whole institution only
+
+
+class TargetKind(StrEnum):
+    BASELINE = "baseline"
+    TARGET = "target"
+
+
+class Strategy(Bilingual, SQLModel, table=True):
+    __tablename__ = "strategy"
+    __table_args__ = (
+        CheckConstraint("period_end > period_start", name="period_forward"),
+        CheckConstraint("behind_threshold < on_track_threshold", name="thresholds_ordered"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=60, unique=True)
+    title_nb: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    description_nb: str = Field(default="", sa_type=Text)
+    description_en: str = Field(default="", sa_type=Text)
+    period_start: date
+    period_end: date
+    # Pace: health = score / expected progress; ≥ on_track is on track, ≥ behind is behind, else at risk.
+    on_track_threshold: float = 0.95
+    behind_threshold: float = 0.85
+    maturity_model_id: int | None = Field(default=None, foreign_key="maturity_model.id", ondelete="SET NULL")
+
+
+class Goal(Bilingual, SQLModel, table=True):
+    __tablename__ = "goal"
+    __table_args__ = (UniqueConstraint("strategy_id", "code"), CheckConstraint("weight > 0", name="weight_positive"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    strategy_id: int = Field(foreign_key="strategy.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=40)
+    title_nb: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    description_nb: str = Field(default="", sa_type=Text)
+    description_en: str = Field(default="", sa_type=Text)
+    weight: float = 1.0
+    position: int = 0
+
+
+class Action(Bilingual, SQLModel, table=True):
+    """A course of action under a goal."""
+
+    __tablename__ = "action"
+    __table_args__ = (UniqueConstraint("goal_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=40)
+    title_nb: str = Field(sa_type=Text)
+    title_en: str = Field(sa_type=Text)
+    position: int = 0
+
+
+class SuccessIndicator(Bilingual, SQLModel, table=True):
+    """An indication of success of a goal, measured by KPIs and survey measures."""
+
+    __tablename__ = "success_indicator"
+    __table_args__ = (UniqueConstraint("goal_id", "code"), CheckConstraint("weight > 0", name="weight_positive"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=40)
+    title_nb: str = Field(sa_type=Text)
+    title_en: str = Field(sa_type=Text)
+    weight: float = 1.0
+    position: int = 0
+
+
+class Kpi(Bilingual, SQLModel, table=True):
+    """A key performance indicator attached to one success indicator (``weight`` on that edge).
+
+    Codes are unique across strategies: KPI files and the API name KPIs by code.
+    Ratio KPIs are shares in percent: value = 100 · numerator / denominator.
+    """
+
+    __tablename__ = "kpi"
+    __table_args__ = (
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("direction IN ('higher', 'lower')", name="known_direction"),
+        CheckConstraint("scoring IN ('progress', 'maintain', 'binary')", name="known_scoring"),
+        CheckConstraint("aggregation IN ('sum', 'ratio', 'mean', 'institution_only')", name="known_aggregation"),
+        CheckConstraint("frequency IN ('year', 'semester', 'tertial', 'quarter', 'month')", name="known_frequency"),
+        CheckConstraint("decimals BETWEEN 0 AND 6", name="decimals_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="success_indicator.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=40, unique=True)
+    name_nb: str = Field(max_length=300)
+    name_en: str = Field(max_length=300)
+    description_nb: str = Field(default="", sa_type=Text)
+    description_en: str = Field(default="", sa_type=Text)
+    unit_nb: str = Field(default="", max_length=60)  # unit of measure
+    unit_en: str = Field(default="", max_length=60)
+    direction: str = Field(default=Direction.HIGHER, sa_type=String(10))
+    scoring: str = Field(default=ScoringMode.PROGRESS, sa_type=String(10))
+    frequency: str = Field(default="year", sa_type=String(10))
+    aggregation: str = Field(default=Aggregation.SUM, sa_type=String(20))
+    weight: float = 1.0
+    decimals: int = 1
+    position: int = 0
+
+
+class KpiTarget(SQLModel, table=True):
+    """A dated baseline or target, for the whole organisation (no unit) or one unit.
+
+    The row valid for a period is the latest with ``valid_from`` on or before the period's end;
+    changing a target adds a row and never rewrites a past period. ``maintain`` KPIs carry a band
+    (lower, upper, tolerance) instead of a value.
+    """
+
+    __tablename__ = "kpi_target"
+    __table_args__ = (
+        CheckConstraint("kind IN ('baseline', 'target')", name="known_kind"),
+        CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_not_negative"),
+        CheckConstraint("lower IS NULL OR upper IS NULL OR lower <= upper", name="band_ordered"),
+        Index("ix_kpi_target_lookup", "kpi_id", "kind", "unit_id", "valid_from"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id", ondelete="CASCADE")
+    unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True, ondelete="CASCADE")
+    kind: str = Field(sa_type=String(10))
+    valid_from: date
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    tolerance: float | None = None
+
+
+class SurveyMeasure(SQLModel, table=True):
+    """A maturity dimension measured by the surveys, counted as a measure of a success indicator."""
+
+    __tablename__ = "survey_measure"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "dimension_id"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("baseline BETWEEN 0 AND 100 AND target BETWEEN 0 AND 100", name="scores_0_to_100"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="success_indicator.id", index=True, ondelete="CASCADE")
+    dimension_id: int = Field(foreign_key="dimension.id", index=True, ondelete="CASCADE")
+    weight: float = 1.0
+    baseline: float
+    target: float
+    position: int = 0
+
+
+class KpiRecord(SQLModel, table=True):
+    """The current value of a KPI for a unit and period; every version is a KpiRecordRevision."""
+
+    __tablename__ = "kpi_record"
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "unit_id", "period"),
+        CheckConstraint("denominator IS NULL OR denominator > 0", name="denominator_positive"),
+        Index("ix_kpi_record_unit_period", "unit_id", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id", ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="org_unit.id", ondelete="CASCADE")
+    period: str = Field(max_length=10)
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    source: str = Field(default="", max_length=300)
+    note: str = Field(default="", sa_type=Text)
+    revision: int = 1
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    recorded_by_label: str = Field(default="", max_length=300)
+    recorded_via: str = Field(default="form", max_length=20)  # form, csv, api, cli, demo
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class KpiRecordRevision(SQLModel, table=True):
+    """One version of a KPI record, the current one included: the history shown to users."""
+
+    __tablename__ = "kpi_record_revision"
+    __table_args__ = (UniqueConstraint("record_id", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="kpi_record.id", index=True, ondelete="CASCADE")
+    revision: int
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    source: str = Field(default="", max_length=300)
+    note: str = Field(default="", sa_type=Text)
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    recorded_by_label: str = Field(default="", max_length=300)
+    recorded_via: str = Field(default="form", max_length=20)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,130 @@
+"""The strategy file (YAML), as validated structures. Cross-field rules live in strategy_file.py."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+FORMAT = "maturity-strategy/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Texts(_Strict):
+    nb: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class OptionalTexts(_Strict):
+    nb: str = ""
+    en: str = ""
+
+
+def _texts_from_plain_string(value: Any) -> Any:
+    """A unit of measure like "%" is the same in both languages and may be written once."""
+    return {"nb": value, "en": value} if isinstance(value, str) else value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Weight = Annotated[float, Field(gt=0, le=1000)]
+Score = Annotated[float, Field(ge=0, le=100)]
+
+
+class DatedValue(_Strict):
+    valid_from: date
+    unit: str | None = None  # a unit code; none means the whole organisation
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+
+
+class KpiSpec(_Strict):
+    code: Code
+    name: Texts
+    description: OptionalTexts = OptionalTexts()
+    unit_of_measure: Annotated[OptionalTexts, BeforeValidator(_texts_from_plain_string)] = OptionalTexts()
+    direction: Literal["higher", "lower"]
+    scoring: Literal["progress", "maintain", "binary"]
+    frequency: Literal["year", "semester", "tertial", "quarter", "month"]
+    aggregation: Literal["sum", "ratio", "mean", "institution_only"]
+    weight: Weight = 1.0
+    decimals: int = Field(default=1, ge=0, le=6)
+    baselines: list[DatedValue] = []
+    targets: list[DatedValue] = Field(min_length=1)
+
+
+class SurveyMeasureSpec(_Strict):
+    dimension: Code
+    weight: Weight = 1.0
+    baseline: Score
+    target: Score
+
+
+class IndicatorSpec(_Strict):
+    code: Code
+    title: Texts
+    weight: Weight = 1.0
+    kpis: list[KpiSpec] = []
+    survey_measures: list[SurveyMeasureSpec] = []
+
+
+class ActionSpec(_Strict):
+    code: Code
+    title: Texts
+
+
+class GoalSpec(_Strict):
+    code: Code
+    title: Texts
+    description: OptionalTexts = OptionalTexts()
+    weight: Weight = 1.0
+    actions: list[ActionSpec] = []
+    indicators: list[IndicatorSpec] = []
+
+
+class PeriodSpec(_Strict):
+    start: date
+    end: date
+
+
+class PaceSpec(_Strict):
+    on_track: float = Field(default=0.95, gt=0, le=1.5)
+    behind: float = Field(default=0.85, gt=0, le=1.5)
+
+
+class StrategySpec(_Strict):
+    code: Code
+    title: Texts
+    description: OptionalTexts = OptionalTexts()
+    period: PeriodSpec
+    pace: PaceSpec = PaceSpec()
+    goals: list[GoalSpec] = []
+
+
+class LevelSpec(_Strict):
+    level: int = Field(ge=1, le=5)
+    name: Texts
+    description: Texts
+
+
+class DimensionSpec(_Strict):
+    code: Code
+    name: Texts
+    description: OptionalTexts = OptionalTexts()
+    levels: list[LevelSpec]
+
+
+class MaturityModelSpec(_Strict):
+    code: Code
+    name: Texts
+    description: OptionalTexts = OptionalTexts()
+    dimensions: list[DimensionSpec] = Field(min_length=1)
+
+
+class StrategyFile(_Strict):
+    format: Literal["maturity-strategy/1"]
+    strategy: StrategySpec
+    maturity_model: MaturityModelSpec | None = None

@@ -1,0 +1,129 @@
+"""The strategy tree: loading it whole in a handful of queries, and finding its parts."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from indicators.models import (
+    Action,
+    Goal,
+    Kpi,
+    KpiTarget,
+    Strategy,
+    SuccessIndicator,
+    SurveyMeasure,
+    TargetKind,
+)
+from maturity.errors import NotFound
+from maturity.maturity_model.services import ModelTree, load_model_tree
+
+
+@dataclass
+class KpiNode:
+    kpi: Kpi
+    baselines: list[KpiTarget] = field(default_factory=list)
+    targets: list[KpiTarget] = field(default_factory=list)
+
+    def valid(self, kind: TargetKind, on: date, unit_id: int | None = None) -> KpiTarget | None:
+        """The baseline or target valid on a date: a unit's own row if it has one, else the general one."""
+        rows = self.baselines if kind == TargetKind.BASELINE else self.targets
+        for candidate_unit in (unit_id, None) if unit_id is not None else (None,):
+            dated = [r for r in rows if r.unit_id == candidate_unit and r.valid_from <= on]
+            if dated:
+                return max(dated, key=lambda r: r.valid_from)
+        return None
+
+
+@dataclass
+class IndicatorNode:
+    indicator: SuccessIndicator
+    kpis: list[KpiNode] = field(default_factory=list)
+    measures: list[SurveyMeasure] = field(default_factory=list)
+
+
+@dataclass
+class GoalNode:
+    goal: Goal
+    actions: list[Action] = field(default_factory=list)
+    indicators: list[IndicatorNode] = field(default_factory=list)
+
+
+@dataclass
+class StrategyTree:
+    strategy: Strategy
+    goals: list[GoalNode]
+    model: ModelTree | None
+
+    def kpis(self) -> list[KpiNode]:
+        return [k for g in self.goals for i in g.indicators for k in i.kpis]
+
+
+def list_strategies(session: Session) -> list[Strategy]:
+    return list(session.execute(select(Strategy).order_by(col(Strategy.period_start).desc())).scalars())
+
+
+def find_strategy(session: Session, code: str) -> Strategy | None:
+    return session.execute(select(Strategy).where(col(Strategy.code) == code)).scalars().first()
+
+
+def current_strategy(session: Session, today: date | None = None) -> Strategy | None:
+    """The strategy whose period covers today, else the latest one."""
+    strategies = list_strategies(session)
+    today = today or date.today()
+    covering = [s for s in strategies if s.period_start <= today <= s.period_end]
+    candidates = covering or strategies
+    return candidates[0] if candidates else None
+
+
+def load_strategy_tree(session: Session, strategy_id: int) -> StrategyTree:
+    """The whole strategy in order, with the maturity model, in one query per table."""
+    strategy = session.get(Strategy, strategy_id)
+    if strategy is None:
+        raise NotFound(f"strategy {strategy_id}")
+    goals = list(
+        session.execute(
+            select(Goal).where(col(Goal.strategy_id) == strategy_id).order_by(col(Goal.position), col(Goal.code))
+        ).scalars()
+    )
+    goal_nodes = {g.id: GoalNode(g) for g in goals}
+    goal_ids = list(goal_nodes)
+    for action in session.execute(
+        select(Action).where(col(Action.goal_id).in_(goal_ids)).order_by(col(Action.position), col(Action.code))
+    ).scalars():
+        goal_nodes[action.goal_id].actions.append(action)
+    indicators = list(
+        session.execute(
+            select(SuccessIndicator)
+            .where(col(SuccessIndicator.goal_id).in_(goal_ids))
+            .order_by(col(SuccessIndicator.position), col(SuccessIndicator.code))
+        ).scalars()
+    )
+    indicator_nodes = {i.id: IndicatorNode(i) for i in indicators}
+    for indicator in indicators:
+        goal_nodes[indicator.goal_id].indicators.append(indicator_nodes[indicator.id])
+    indicator_ids = list(indicator_nodes)
+    kpis = list(
+        session.execute(
+            select(Kpi).where(col(Kpi.indicator_id).in_(indicator_ids)).order_by(col(Kpi.position), col(Kpi.code))
+        ).scalars()
+    )
+    kpi_nodes = {k.id: KpiNode(k) for k in kpis}
+    for kpi in kpis:
+        indicator_nodes[kpi.indicator_id].kpis.append(kpi_nodes[kpi.id])
+    for row in session.execute(
+        select(KpiTarget)
+        .where(col(KpiTarget.kpi_id).in_(list(kpi_nodes)))
+        .order_by(col(KpiTarget.valid_from), col(KpiTarget.unit_id), col(KpiTarget.id))
+    ).scalars():
+        node = kpi_nodes[row.kpi_id]
+        (node.baselines if row.kind == TargetKind.BASELINE else node.targets).append(row)
+    for measure in session.execute(
+        select(SurveyMeasure)
+        .where(col(SurveyMeasure.indicator_id).in_(indicator_ids))
+        .order_by(col(SurveyMeasure.position), col(SurveyMeasure.id))
+    ).scalars():
+        indicator_nodes[measure.indicator_id].measures.append(measure)
+    model = load_model_tree(session, strategy.maturity_model_id) if strategy.maturity_model_id else None
+    return StrategyTree(strategy, list(goal_nodes.values()), model)
