@@ -6,11 +6,13 @@ from pathlib import Path
 import click
 
 from indicators.models import Strategy
+from indicators.records import export_kpi_csv, import_kpi_csv
 from indicators.services import find_strategy, list_strategies
 from indicators.strategy_file import export_strategy, import_strategy
 from maturity.audit.services import Actor
 from maturity.cli import database_from_env, report_invalid_input
 from maturity.errors import InvalidInput
+from maturity.units.services import UnitScope
 
 
 @click.group()
@@ -66,3 +68,49 @@ def strategy_export(code: str | None, output: Path | None) -> None:
 @click.group()
 def kpi() -> None:
     """KPI records."""
+
+
+@kpi.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+def kpi_import(file: Path, dry_run: bool) -> None:
+    """Record KPI values from a CSV file (kpi, unit, period, value | numerator+denominator, source, note).
+
+    All rows or none: any problem rejects the whole file, with its line, column and value.
+    """
+    database = database_from_env()
+    try:
+        with database.transaction() as session:
+            summary = import_kpi_csv(
+                session,
+                file.read_bytes(),
+                UnitScope(everything=True, roots=frozenset()),
+                Actor.system(f"command line: kpi import {file.name}"),
+                dry_run=dry_run,
+            )
+    except InvalidInput as exc:
+        report_invalid_input(exc, str(file))
+    finally:
+        database.dispose()
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{file}: {summary.new} new values, {summary.changed} corrections and {summary.unchanged} unchanged {verb} recorded."
+    )
+
+
+@kpi.command("export")
+@click.option("--kpi", "kpi_codes", multiple=True, help="Only this KPI code (repeatable).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def kpi_export(kpi_codes: tuple[str, ...], output: Path | None) -> None:
+    """Write the current KPI records as CSV, in the format `kpi import` reads."""
+    database = database_from_env()
+    try:
+        with database.transaction() as session:
+            text = export_kpi_csv(session, UnitScope(everything=True, roots=frozenset()), kpi_codes=kpi_codes)
+    finally:
+        database.dispose()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")

@@ -1,14 +1,131 @@
-"""The demo strategy: OsloMet's digital strategy 2018–2024 with KPIs and the sector maturity model."""
+"""The demo strategy (OsloMet's digital strategy 2018–2024 with KPIs and the sector maturity
+model) and several years of plausible KPI records for every demo unit.
 
+Values drift from each KPI's baseline towards its target, each unit's share follows its
+headcount, some periods are missing, and one value was corrected — so history and gaps show.
+"""
+
+import random
+from datetime import date
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from indicators.models import Aggregation, Direction, ScoringMode, TargetKind
+from indicators.records import RecordInput, check_records, record_values
+from indicators.services import KpiNode, StrategyTree, find_strategy, load_strategy_tree
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
+from maturity.periods import Frequency, Period
+from maturity.units.models import OrgUnit, UnitHeadcount
+from maturity.units.services import UnitScope
 
 DEMO_STRATEGY = Path(__file__).resolve().parent / "data" / "demo_strategy.yaml"
+DEMO_SOURCE = {
+    Aggregation.SUM: "DBH / internal registers",
+    Aggregation.RATIO: "FS, Canvas and HR data",
+    Aggregation.MEAN: "Staff survey",
+    Aggregation.INSTITUTION_ONLY: "IT department",
+}
+FIRST_YEAR = 2018
+# A few KPIs started later than the strategy; their series begin here.
+STARTED = {"K22": 2022}
 
 
 def load_demo_strategy(session: Session) -> None:
     import_strategy(session, DEMO_STRATEGY.read_bytes(), Actor.system("demo"))
+    strategy = find_strategy(session, "oslomet-digital-2018")
+    assert strategy is not None
+    assert strategy.id is not None
+    load_demo_records(session, load_strategy_tree(session, strategy.id), today=date.today())
+
+
+def periods_until(frequency: Frequency, first_year: int, today: date) -> list[Period]:
+    """Every period of the frequency from ``first_year`` whose end has passed."""
+    period = Period(first_year, frequency, 1)
+    out = []
+    while period.end < today:
+        out.append(period)
+        period = period.next()
+    return out
+
+
+def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> None:
+    rng = random.Random(2018)  # the same demo every time
+    units = list(session.execute(select(OrgUnit).order_by(col(OrgUnit.code))).scalars())
+    root = next(u for u in units if u.parent_id is None)
+    reporting = [u for u in units if u.parent_id is not None]
+    headcount = {
+        h.unit_id: h.headcount
+        for h in session.execute(select(UnitHeadcount).where(col(UnitHeadcount.period) == "2025")).scalars()
+    }
+    total = sum(headcount.get(u.id, 0) for u in reporting) or 1
+    start, end = tree.strategy.period_start, tree.strategy.period_end
+    items: list[RecordInput] = []
+    for node in tree.kpis():
+        kpi = node.kpi
+        pace = rng.uniform(0.55, 1.1)  # how well this KPI has gone
+        for period in periods_until(Frequency(kpi.frequency), STARTED.get(kpi.code, FIRST_YEAR), today):
+            elapsed = min(1.0, max(0.0, (period.end - start).days / (end - start).days))
+            if kpi.aggregation == Aggregation.INSTITUTION_ONLY:
+                items.append(_demo_item(rng, node, root, period, elapsed * pace, 1.0))
+                continue
+            for unit in reporting:
+                if rng.random() < 0.06:
+                    continue  # a gap: this value was never reported
+                share = headcount.get(unit.id, 0) / total
+                items.append(_demo_item(rng, node, unit, period, elapsed * pace, share))
+    checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
+    actor = Actor.system("demo: imported from institutional systems")
+    record_values(session, checked, actor, via="demo")
+    _demo_correction(session)
+
+
+def _demo_item(
+    rng: random.Random, node: KpiNode, unit: OrgUnit, period: Period, progress: float, share: float
+) -> RecordInput:
+    kpi = node.kpi
+    baseline = node.valid(TargetKind.BASELINE, period.end) or node.valid(TargetKind.BASELINE, date.max)
+    target = node.valid(TargetKind.TARGET, period.end) or node.valid(TargetKind.TARGET, date.max)
+    b = baseline.value if baseline and baseline.value is not None else 0.0
+    source = DEMO_SOURCE[Aggregation(kpi.aggregation)]
+    if kpi.scoring == ScoringMode.BINARY:
+        return RecordInput(kpi.code, unit.code, str(period), value=1.0 if progress > 0.6 else 0.0, source=source)
+    if kpi.scoring == ScoringMode.MAINTAIN:
+        assert target is not None
+        lower = target.lower if target.lower is not None else 0.0
+        value = round(min(100.0, lower + rng.uniform(-0.6, 0.45)), 2)
+        return RecordInput(kpi.code, unit.code, str(period), value=value, source=source)
+    t = target.value if target and target.value is not None else b
+    level = b + (t - b) * progress
+    noise = rng.gauss(0, abs(t - b) * 0.08 or 0.5)
+    if kpi.aggregation == Aggregation.RATIO:
+        denominator = max(5, round(rng.uniform(0.6, 1.4) * 400 * share * 10 + 5))
+        percent = min(100.0, max(0.0, level + noise))
+        numerator = round(denominator * percent / 100)
+        return RecordInput(
+            kpi.code, unit.code, str(period), numerator=numerator, denominator=denominator, source=source
+        )
+    if kpi.aggregation == Aggregation.SUM:
+        value = max(0.0, (level + noise) * share * (1 if kpi.frequency == "year" else 0.5))
+        return RecordInput(kpi.code, unit.code, str(period), value=round(value, kpi.decimals), source=source)
+    low, high = (1.0, 5.0) if t <= 5 else (0.0, 100.0)
+    value = min(high, max(low, level + noise * (1.5 if kpi.direction == Direction.LOWER else 1.0)))
+    return RecordInput(kpi.code, unit.code, str(period), value=round(value, max(kpi.decimals, 1)), source=source)
+
+
+def _demo_correction(session: Session) -> None:
+    """One value corrected after the fact, so the history view has something to show."""
+    items = [
+        RecordInput(
+            "K02",
+            "TKD-IT",
+            "2023",
+            value=4,
+            source="Portfolio register",
+            note="Two projects were counted twice; corrected.",
+        )
+    ]
+    checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
+    record_values(session, checked, Actor.system("demo: Siri Strand (strategy office)"), via="form")

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from maturity.errors import N_, InvalidInput, Problem
 
@@ -80,18 +80,22 @@ def read_csv(
     required: list[str],
     optional: list[str] | None = None,
     column_pattern: re.Pattern[str] | None = None,
+    aliases: dict[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> CsvTable:
     """Parse a whole CSV file. Column names are matched case-insensitively and trimmed.
 
-    ``column_pattern`` admits extra columns by name (for example ``headcount_2024``).
+    ``column_pattern`` admits extra columns by name (for example ``headcount_2024``);
+    ``aliases`` maps other accepted names (say, Norwegian ones) to the canonical ones.
     """
     if len(data) > max_bytes:
         raise InvalidInput(
             [Problem(N_("The file is larger than the limit of %(limit)s MB."), {"limit": max_bytes // (1024 * 1024)})]
         )
     text, encoding = decode(data)
-    lines = text.splitlines()
+    # Only CR and LF end a line; str.splitlines would also break at U+2028, NEL and form feeds
+    # that pasted text can carry inside a name.
+    lines = re.split(r"\r\n|\r|\n", text)
     while lines and not lines[-1].strip(" \t;,"):
         lines.pop()
     if not lines or not lines[0].strip():
@@ -101,6 +105,7 @@ def read_csv(
     problems: list[Problem] = []
     try:
         header = [h.strip().lower() for h in next(reader)]
+        header = [(aliases or {}).get(name, name) for name in header]
     except csv.Error as exc:
         raise InvalidInput(
             [Problem(N_("Line %(line)s cannot be read: %(error)s"), {"line": 1, "error": str(exc)}, line=1)]
@@ -152,24 +157,24 @@ def read_csv(
     return CsvTable(header, rows, encoding, delimiter)
 
 
-_NUMBER = re.compile(r"^[+-−]?(\d+|\d{1,3}([ \u00a0\u202f.,']\d{3})+)?([.,]\d+)?$")
+# A sign, an integer part (plain, or grouped in threes by one separator used throughout), and a
+# fraction after one decimal separator. A lone "," or "." before digits is the decimal
+# separator: Norwegians write "1,5" and systems export "1.5"; a repeated one groups thousands.
+_NUMBER = re.compile(
+    r"^(?P<sign>[+-])?"
+    r"(?P<int>[0-9]+|[0-9]{1,3}(?P<sep>[ \u00a0\u2009\u202f.,'])[0-9]{3}(?:(?P=sep)[0-9]{3})*)?"
+    r"(?:(?P<dec>[.,])(?P<frac>[0-9]+))?$"
+)
 
 
 def parse_number(text: str) -> Decimal:
-    """A number as people write it: ``1 234,5``, ``1234.5``, ``1.234,5``, ``-3``. Raises ValueError."""
-    raw = text.strip().replace("\u2212", "-")
-    if not raw or not _NUMBER.match(raw):
+    """A number as people write it: ``1 234,5``, ``1234.5``, ``1.234,5``, ``1,234.5``, ``-3``, ``−3``.
+
+    Raises ValueError for anything else (``12,``, ``1,234,5``, ``abc``, ``1e3``).
+    """
+    match = _NUMBER.match(text.strip().replace("\u2212", "-"))
+    if not match or not (match["int"] or match["frac"]) or (match["sep"] and match["sep"] == match["dec"]):
         raise ValueError(text)
-    digits = raw.replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("'", "")
-    if "," in digits and "." in digits:
-        decimal_sep = "," if digits.rfind(",") > digits.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        digits = digits.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in digits:
-        digits = digits.replace(",", ".")
-    if digits.count(".") > 1:
-        raise ValueError(text)
-    try:
-        return Decimal(digits)
-    except InvalidOperation:
-        raise ValueError(text) from None
+    integer = re.sub(r"[^0-9]", "", match["int"] or "0")
+    fraction = f".{match['frac']}" if match["frac"] else ""
+    return Decimal(f"{match['sign'] or ''}{integer}{fraction}")

@@ -1,0 +1,447 @@
+"""KPI records: validating and recording values (form, CSV, API, command line), their history,
+and the CSV export. Every write is all or nothing and leaves an audit event per change."""
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from indicators.models import Aggregation, Kpi, KpiRecord, KpiRecordRevision, ScoringMode
+from maturity.audit.services import Actor, record_event, snapshot
+from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.db import utcnow
+from maturity.errors import N_, InvalidInput, Problem
+from maturity.periods import Frequency, Period
+from maturity.units.models import OrgUnit
+from maturity.units.services import UnitScope
+
+MAX_VALUE = 1e12
+CSV_COLUMNS = ["kpi", "unit", "period", "value", "numerator", "denominator", "source", "note"]
+# Norwegian headers are accepted too; files come from people as often as from systems.
+CSV_ALIASES = {
+    "enhet": "unit",
+    "periode": "period",
+    "verdi": "value",
+    "teller": "numerator",
+    "nevner": "denominator",
+    "kilde": "source",
+    "merknad": "note",
+    "kommentar": "note",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordInput:
+    """One value as it arrives, not yet checked. ``where`` says where it came from (line or index)."""
+
+    kpi: str
+    unit: str
+    period: str
+    value: Decimal | float | None = None
+    numerator: Decimal | float | None = None
+    denominator: Decimal | float | None = None
+    source: str = ""
+    note: str = ""
+    line: int | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRecord:
+    kpi: Kpi
+    unit: OrgUnit
+    period: str
+    value: float
+    numerator: float | None
+    denominator: float | None
+    source: str
+    note: str
+    origin: RecordInput
+
+
+@dataclass
+class RecordOutcome:
+    record: CheckedRecord
+    status: str  # new, changed, unchanged
+    previous: float | None = None
+
+
+@dataclass
+class RecordSummary:
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def new(self) -> int:
+        return self.count("new")
+
+    @property
+    def changed(self) -> int:
+        return self.count("changed")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+
+def _problem(item: RecordInput, column: str, message: str, shown: object = None, **params: object) -> Problem:
+    """A problem located by line and column (CSV) or by path (API)."""
+    value = None if shown is None else str(shown)
+    path = f"{item.path}.{column}" if item.path else None
+    return Problem(message, params, line=item.line, column=column if item.line else None, value=value, path=path)
+
+
+def _number(item: RecordInput, column: str, raw: Decimal | float | None, problems: list[Problem]) -> float | None:
+    if raw is None:
+        return None
+    number = float(raw)
+    if not math.isfinite(number) or abs(number) > MAX_VALUE:
+        problems.append(_problem(item, column, N_("The number is out of range."), raw))
+        return None
+    return number
+
+
+def check_records(session: Session, items: Sequence[RecordInput], scope: UnitScope) -> list[CheckedRecord]:
+    """Every item checked against its KPI, unit and period; InvalidInput with every problem found.
+
+    A unit outside ``scope`` is reported exactly like a unit that does not exist.
+    """
+    problems: list[Problem] = []
+    kpis = {k.code: k for k in session.execute(select(Kpi).where(col(Kpi.code).in_({i.kpi for i in items}))).scalars()}
+    unit_statement = scope.filter(select(OrgUnit).where(col(OrgUnit.code).in_({i.unit for i in items})), OrgUnit.id)
+    units = {u.code: u for u in session.execute(unit_statement).scalars()}
+    seen: dict[tuple[str, str, str], RecordInput] = {}
+    checked: list[CheckedRecord] = []
+    for item in items:
+        kpi, unit = kpis.get(item.kpi), units.get(item.unit)
+        before = len(problems)
+        if kpi is None:
+            problems.append(_problem(item, "kpi", N_("Unknown KPI %(value)s."), item.kpi, value=item.kpi))
+        if unit is None:
+            problems.append(_problem(item, "unit", N_("Unknown unit %(value)s."), item.unit, value=item.unit))
+        period = _check_period(item, kpi, problems)
+        if kpi is not None and unit is not None and kpi.aggregation == Aggregation.INSTITUTION_ONLY and unit.parent_id:
+            problems.append(
+                _problem(
+                    item, "unit", N_("KPI %(kpi)s is measured for the whole institution only."), item.unit, kpi=kpi.code
+                )
+            )
+        if period is not None and kpi is not None:
+            key = (kpi.code, item.unit, period)
+            if key in seen:
+                first = seen[key]
+                message = (
+                    N_("The same KPI, unit and period appear twice (first on line %(first)s).")
+                    if first.line is not None
+                    else N_("The same KPI, unit and period appear twice (first at %(first)s).")
+                )
+                problems.append(
+                    _problem(item, "period", message, item.period, first=first.line if first.line else first.path)
+                )
+            seen.setdefault(key, item)
+        values = _check_values(item, kpi, problems) if kpi is not None else None
+        if len(problems) == before and kpi is not None and unit is not None and period is not None and values:
+            value, numerator, denominator = values
+            checked.append(
+                CheckedRecord(
+                    kpi, unit, period, value, numerator, denominator, item.source.strip()[:300], item.note.strip(), item
+                )
+            )
+    if problems:
+        raise InvalidInput(problems)
+    return checked
+
+
+def _check_period(item: RecordInput, kpi: Kpi | None, problems: list[Problem]) -> str | None:
+    try:
+        period = Period.parse(item.period)
+    except ValueError:
+        problems.append(
+            _problem(item, "period", N_("Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03."), item.period)
+        )
+        return None
+    if kpi is not None and period.frequency != Frequency(kpi.frequency):
+        problems.append(
+            _problem(
+                item,
+                "period",
+                N_("KPI %(kpi)s is reported for periods like %(example)s; %(value)s does not fit."),
+                item.period,
+                kpi=kpi.code,
+                example=_EXAMPLES[Frequency(kpi.frequency)],
+                value=item.period,
+            )
+        )
+        return None
+    if period.start > date.today():
+        problems.append(_problem(item, "period", N_("The period lies in the future."), item.period))
+        return None
+    return str(period)
+
+
+_EXAMPLES = {
+    Frequency.YEAR: "2024",
+    Frequency.SEMESTER: "2024-S1",
+    Frequency.TERTIAL: "2024-T2",
+    Frequency.QUARTER: "2024-Q3",
+    Frequency.MONTH: "2024-03",
+}
+
+
+def _check_values(
+    item: RecordInput, kpi: Kpi, problems: list[Problem]
+) -> tuple[float, float | None, float | None] | None:
+    count = len(problems)
+    value = _number(item, "value", item.value, problems)
+    numerator = _number(item, "numerator", item.numerator, problems)
+    denominator = _number(item, "denominator", item.denominator, problems)
+    if len(problems) > count:
+        return None
+    if kpi.aggregation == Aggregation.RATIO:
+        if numerator is None or denominator is None:
+            missing = "numerator" if numerator is None else "denominator"
+            problems.append(
+                _problem(item, missing, N_("KPI %(kpi)s is a share: give numerator and denominator."), kpi=kpi.code)
+            )
+            return None
+        if denominator <= 0:
+            problems.append(_problem(item, "denominator", N_("The denominator must be above zero."), item.denominator))
+            return None
+        if numerator < 0:
+            problems.append(_problem(item, "numerator", N_("The numerator cannot be negative."), item.numerator))
+            return None
+        if numerator > denominator:
+            problems.append(
+                _problem(item, "numerator", N_("The numerator cannot be larger than the denominator."), item.numerator)
+            )
+            return None
+        share = 100 * numerator / denominator
+        if value is not None and abs(value - share) > 0.05:
+            problems.append(
+                _problem(
+                    item,
+                    "value",
+                    N_("The value does not match numerator / denominator (%(share)s %%)."),
+                    item.value,
+                    share=round(share, 2),
+                )
+            )
+            return None
+        return share, numerator, denominator
+    if numerator is not None or denominator is not None:
+        column = "numerator" if numerator is not None else "denominator"
+        problems.append(_problem(item, column, N_("Only share KPIs have a numerator and a denominator."), kpi=kpi.code))
+        return None
+    if value is None:
+        problems.append(_problem(item, "value", N_("The value is missing.")))
+        return None
+    if kpi.scoring == ScoringMode.BINARY and value not in (0.0, 1.0):
+        problems.append(_problem(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
+        return None
+    if kpi.aggregation == Aggregation.SUM and value < 0:
+        problems.append(_problem(item, "value", N_("A count cannot be negative."), item.value))
+        return None
+    return value, None, None
+
+
+def record_values(
+    session: Session, records: Iterable[CheckedRecord], actor: Actor, *, via: str, dry_run: bool = False
+) -> RecordSummary:
+    """Write checked values. A changed value becomes a new revision; an identical one changes nothing.
+
+    Rows are written in two batches (records, then revisions and audit events), so a file of
+    thousands of values costs two round trips, not thousands.
+    """
+    records = list(records)
+    summary = RecordSummary()
+    existing: dict[tuple[int | None, int | None, str], KpiRecord] = {}
+    if records:
+        candidates = session.execute(
+            select(KpiRecord).where(
+                col(KpiRecord.kpi_id).in_({r.kpi.id for r in records}),
+                col(KpiRecord.unit_id).in_({r.unit.id for r in records}),
+                col(KpiRecord.period).in_({r.period for r in records}),
+            )
+        ).scalars()
+        existing = {(rec.kpi_id, rec.unit_id, rec.period): rec for rec in candidates}
+    stamp: dict[str, Any] = {
+        "recorded_by_id": actor.user_id,
+        "recorded_by_label": actor.label[:300],
+        "recorded_via": via,
+    }
+    written: list[tuple[CheckedRecord, KpiRecord, dict[str, Any] | None]] = []
+    now = utcnow()
+    for checked in records:
+        current = existing.get((checked.kpi.id, checked.unit.id, checked.period))
+        fields = _fields(checked)
+        if current is not None and all(getattr(current, k) == v for k, v in fields.items()):
+            summary.outcomes.append(RecordOutcome(checked, "unchanged", current.value))
+            continue
+        summary.outcomes.append(
+            RecordOutcome(checked, "new" if current is None else "changed", None if current is None else current.value)
+        )
+        if dry_run:
+            continue
+        if current is None:
+            current = KpiRecord(
+                kpi_id=checked.kpi.id,  # type: ignore[arg-type]  # loaded rows have ids
+                unit_id=checked.unit.id,  # type: ignore[arg-type]
+                period=checked.period,
+                revision=1,
+                recorded_at=now,
+                **fields,
+                **stamp,
+            )
+            written.append((checked, current, None))
+        else:
+            before = _audited(current)
+            for name, value in {**fields, **stamp}.items():
+                setattr(current, name, value)
+            current.revision += 1
+            current.recorded_at = now
+            written.append((checked, current, before))
+        session.add(current)
+    session.flush()
+    for checked, current, previous in written:
+        label = f"{checked.kpi.code} {checked.unit.code} {checked.period}"
+        action = "record" if previous is None else "correct"
+        record_event(
+            session,
+            actor,
+            action,
+            current,
+            label=label,
+            before=previous,
+            after=_audited(current),
+            unit_id=checked.unit.id,
+        )
+        session.add(
+            KpiRecordRevision(
+                record_id=current.id,  # type: ignore[arg-type]  # flushed above
+                revision=current.revision,
+                recorded_at=current.recorded_at,
+                **_fields(checked),
+                **stamp,
+            )
+        )
+    session.flush()
+    return summary
+
+
+def _fields(checked: CheckedRecord) -> dict[str, Any]:
+    return {
+        "value": checked.value,
+        "numerator": checked.numerator,
+        "denominator": checked.denominator,
+        "source": checked.source,
+        "note": checked.note,
+    }
+
+
+def _audited(record: KpiRecord) -> dict[str, Any]:
+    return snapshot(record, exclude=("recorded_at",))
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _decimal(row: CsvRow, column: str, problems: list[Problem]) -> Decimal | None:
+    raw = row.get(column)
+    if not raw:
+        return None
+    try:
+        return parse_number(raw)
+    except ValueError:
+        problems.append(row.problem(column, N_("Not a number.")))
+        return None
+
+
+def read_kpi_csv(data: bytes) -> list[RecordInput]:
+    """The rows of a KPI file, with numbers parsed; InvalidInput for every unreadable cell."""
+    table = read_csv(data, required=["kpi", "unit", "period"], optional=CSV_COLUMNS[3:], aliases=CSV_ALIASES)
+    problems: list[Problem] = []
+    items = []
+    for row in table.rows:
+        for column in ("kpi", "unit", "period"):
+            if not row.get(column):
+                problems.append(row.problem(column, N_("This field is required.")))
+        items.append(
+            RecordInput(
+                kpi=row.get("kpi"),
+                unit=row.get("unit"),
+                period=row.get("period"),
+                value=_decimal(row, "value", problems),
+                numerator=_decimal(row, "numerator", problems),
+                denominator=_decimal(row, "denominator", problems),
+                source=row.get("source"),
+                note=row.get("note"),
+                line=row.line,
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
+    return items
+
+
+def import_kpi_csv(session: Session, data: bytes, scope: UnitScope, actor: Actor, *, dry_run: bool) -> RecordSummary:
+    """Check a whole KPI file and, unless ``dry_run``, record it; nothing is written if any row fails."""
+    items = read_kpi_csv(data)
+    checked = check_records(session, items, scope)
+    return record_values(session, checked, actor, via="csv", dry_run=dry_run)
+
+
+def export_kpi_csv(session: Session, scope: UnitScope, *, kpi_codes: Sequence[str] = ()) -> str:
+    """Current KPI records in scope, as a file the import reads back (``;``, decimal point)."""
+    statement = (
+        select(KpiRecord, col(Kpi.code), col(OrgUnit.code))
+        .join(Kpi, col(Kpi.id) == col(KpiRecord.kpi_id))
+        .join(OrgUnit, col(OrgUnit.id) == col(KpiRecord.unit_id))
+        .order_by(col(Kpi.code), col(OrgUnit.code), col(KpiRecord.period))
+    )
+    if kpi_codes:
+        statement = statement.where(col(Kpi.code).in_(kpi_codes))
+    statement = scope.filter(statement, KpiRecord.unit_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for record, kpi_code, unit_code in session.execute(statement).tuples():
+        writer.writerow(
+            [
+                kpi_code,
+                unit_code,
+                record.period,
+                _plain(record.value) if record.denominator is None else "",
+                _plain(record.numerator),
+                _plain(record.denominator),
+                record.source,
+                record.note,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _plain(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def history(session: Session, record_ids: Sequence[int]) -> dict[int, list[KpiRecordRevision]]:
+    """Every revision of the given records, newest first."""
+    out: dict[int, list[KpiRecordRevision]] = {i: [] for i in record_ids}
+    for revision in session.execute(
+        select(KpiRecordRevision)
+        .where(col(KpiRecordRevision.record_id).in_(record_ids))
+        .order_by(col(KpiRecordRevision.revision).desc())
+    ).scalars():
+        out[revision.record_id].append(revision)
+    return out
