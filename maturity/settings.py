@@ -18,7 +18,7 @@ class SettingsError(Exception):
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = "sqlite:///maturity.db"
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)
     base_url: str = "http://127.0.0.1:8000"
     mode: Mode = "production"
     secure_cookies: bool = True

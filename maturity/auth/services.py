@@ -44,10 +44,10 @@ def scope_for(user: User) -> UnitScope:
     """Strategy office: everything. Leader: the subtrees of the led units. Staff: the home unit."""
     if user.has_role(Role.STRATEGY_OFFICE):
         return UnitScope(everything=True, roots=frozenset())
-    roots = set(user.led_unit_ids)
-    if not roots and user.home_unit_id is not None:
-        roots.add(user.home_unit_id)
-    return UnitScope(everything=False, roots=frozenset(roots))
+    if user.led_unit_ids:
+        return UnitScope(everything=False, roots=user.led_unit_ids)
+    home = frozenset([user.home_unit_id] if user.home_unit_id is not None else [])
+    return UnitScope(everything=False, roots=home, subtrees=False)
 
 
 def load_user(session: Session, user_id: int) -> User | None:
@@ -78,6 +78,7 @@ def create_user(
 ) -> User:
     """A new user with roles; every problem with the input is reported at once."""
     problems: list[Problem] = []
+    roles = list(dict.fromkeys(roles))  # a role named twice is held once
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         problems.append(Problem(N_("%(value)s is not an e-mail address."), {"value": email}, path="email", value=email))

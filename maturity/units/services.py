@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, false, select
 from sqlmodel import Session, col
 
-from maturity.csvio import CsvRow, read_csv
+from maturity.csvio import CsvRow, parse_number, read_csv
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.periods import Period
 from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
@@ -28,10 +28,12 @@ def subtree_ids(root_ids: Iterable[int]) -> Select[tuple[int | None]]:
 
 @dataclass(frozen=True, slots=True)
 class UnitScope:
-    """The part of the organisation a user may see: everything, or the subtrees under ``roots``."""
+    """The part of the organisation a user may see: everything, or the subtrees under ``roots``
+    (only the ``roots`` themselves when ``subtrees`` is false: staff see their home unit)."""
 
     everything: bool
     roots: frozenset[int]
+    subtrees: bool = True
 
     def unit_ids(self) -> Select[tuple[int | None]]:
         """A selectable of visible unit ids, for ``.where(X.unit_id.in_(scope.unit_ids()))``."""
@@ -39,6 +41,8 @@ class UnitScope:
             return select(col(OrgUnit.id))
         if not self.roots:
             return select(col(OrgUnit.id)).where(false())
+        if not self.subtrees:
+            return select(col(OrgUnit.id)).where(col(OrgUnit.id).in_(self.roots))
         return subtree_ids(self.roots)
 
     def filter(self, statement: Select[RowT], unit_id_column: Any) -> Select[RowT]:
@@ -68,6 +72,15 @@ def headcounts(session: Session, unit: OrgUnit) -> list[UnitHeadcount]:
         select(UnitHeadcount).where(col(UnitHeadcount.unit_id) == unit.id).order_by(col(UnitHeadcount.period).desc())
     )
     return list(session.execute(statement).scalars())
+
+
+def unit_codes(session: Session) -> dict[int, str]:
+    """Every unit's code by id, for showing references."""
+    return {
+        unit_id: code
+        for unit_id, code in session.execute(select(col(OrgUnit.id), col(OrgUnit.code))).tuples()
+        if unit_id
+    }
 
 
 def visible_units(session: Session, scope: UnitScope) -> list[OrgUnit]:
@@ -115,6 +128,17 @@ def as_tree(units: list[OrgUnit]) -> list[TreeNode]:
 UNIT_COLUMNS = ["code", "parent_code", "kind", "name_nb", "name_en"]
 _HEADCOUNT_COLUMN = re.compile(r"headcount_(\d{4}(?:-[a-z0-9]+)?)")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def _headcount(raw: str) -> int | None:
+    """A whole number of people as a spreadsheet writes it (``1 234`` too), or None."""
+    try:
+        value = parse_number(raw)
+    except ValueError:
+        return None
+    if value != value.to_integral_value() or not 0 <= value <= 10_000_000:
+        return None
+    return int(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +202,7 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
                 problems.append(row.problem(column, N_("The name is longer than 200 characters.")))
         for column in headcount_periods:
             raw = row.get(column)
-            if raw and (not raw.isdigit() or int(raw) > 10_000_000):
+            if raw and _headcount(raw) is None:
                 problems.append(row.problem(column, N_("A headcount is a whole number of people, 0 or more.")))
 
     # Parents must exist (in the file or the database), and the result must stay a tree.
@@ -233,7 +257,7 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
             if not raw:
                 continue
             record = current_counts.get((unit_id, period)) or UnitHeadcount(unit_id=unit_id, period=period, headcount=0)
-            record.headcount = int(raw)
+            record.headcount = _headcount(raw) or 0
             session.add(record)
             headcounts += 1
     session.flush()
