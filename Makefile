@@ -50,8 +50,8 @@ bench: install ## Run the benchmarks in tests/benchmarks (figures on stdout)
 
 messages: install ## Extract translatable strings and update the nb and en catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t:2 -k translate:2 -k translate_plural:2,3 \
-		--no-location --sort-output --omit-header -o maturity/locales/messages.pot .
-	$(BIN)/pybabel update -i maturity/locales/messages.pot -d maturity/locales --no-fuzzy-matching --omit-header
+		--no-location --sort-output --omit-header --width 100 -o maturity/locales/messages.pot .
+	$(BIN)/pybabel update -i maturity/locales/messages.pot -d maturity/locales --no-fuzzy-matching --omit-header --width 100
 
 clean: ## Remove the virtual environments and local data
 	rm -rf $(VENV) $(TOOLS) var

@@ -337,6 +337,23 @@ def record_values(
     return summary
 
 
+def numbers_changed(session: Session, records: Sequence[CheckedRecord]) -> list[CheckedRecord]:
+    """The records whose numbers differ from what is recorded (a grid resubmits every cell)."""
+    if not records:
+        return []
+    current = {
+        (r.kpi_id, r.unit_id, r.period): (r.value, r.numerator, r.denominator)
+        for r in session.execute(
+            select(KpiRecord).where(
+                col(KpiRecord.kpi_id).in_({c.kpi.id for c in records}),
+                col(KpiRecord.unit_id).in_({c.unit.id for c in records}),
+                col(KpiRecord.period).in_({c.period for c in records}),
+            )
+        ).scalars()
+    }
+    return [c for c in records if current.get((c.kpi.id, c.unit.id, c.period)) != (c.value, c.numerator, c.denominator)]
+
+
 def _fields(checked: CheckedRecord) -> dict[str, Any]:
     return {
         "value": checked.value,
@@ -365,37 +382,52 @@ def _decimal(row: CsvRow, column: str, problems: list[Problem]) -> Decimal | Non
         return None
 
 
-def read_kpi_csv(data: bytes) -> list[RecordInput]:
-    """The rows of a KPI file, with numbers parsed; InvalidInput for every unreadable cell."""
+def _read_kpi_rows(data: bytes) -> tuple[list[RecordInput], list[Problem]]:
+    """The readable rows of a KPI file, with numbers parsed, and a problem for every unreadable cell."""
     table = read_csv(data, required=["kpi", "unit", "period"], optional=CSV_COLUMNS[3:], aliases=CSV_ALIASES)
     problems: list[Problem] = []
     items = []
     for row in table.rows:
+        before = len(problems)
         for column in ("kpi", "unit", "period"):
             if not row.get(column):
                 problems.append(row.problem(column, N_("This field is required.")))
-        items.append(
-            RecordInput(
-                kpi=row.get("kpi"),
-                unit=row.get("unit"),
-                period=row.get("period"),
-                value=_decimal(row, "value", problems),
-                numerator=_decimal(row, "numerator", problems),
-                denominator=_decimal(row, "denominator", problems),
-                source=row.get("source"),
-                note=row.get("note"),
-                line=row.line,
-            )
+        item = RecordInput(
+            kpi=row.get("kpi"),
+            unit=row.get("unit"),
+            period=row.get("period"),
+            value=_decimal(row, "value", problems),
+            numerator=_decimal(row, "numerator", problems),
+            denominator=_decimal(row, "denominator", problems),
+            source=row.get("source"),
+            note=row.get("note"),
+            line=row.line,
         )
+        if len(problems) == before:
+            items.append(item)
+    return items, problems
+
+
+def read_kpi_csv(data: bytes) -> list[RecordInput]:
+    """The rows of a KPI file, with numbers parsed; InvalidInput for every unreadable cell."""
+    items, problems = _read_kpi_rows(data)
     if problems:
         raise InvalidInput(problems)
     return items
 
 
 def import_kpi_csv(session: Session, data: bytes, scope: UnitScope, actor: Actor, *, dry_run: bool) -> RecordSummary:
-    """Check a whole KPI file and, unless ``dry_run``, record it; nothing is written if any row fails."""
-    items = read_kpi_csv(data)
-    checked = check_records(session, items, scope)
+    """Check a whole KPI file and, unless ``dry_run``, record it; nothing is written if any row fails.
+
+    Every problem is reported in one go: unreadable cells and readable rows that fail their checks.
+    """
+    items, problems = _read_kpi_rows(data)
+    try:
+        checked = check_records(session, items, scope)
+    except InvalidInput as exc:
+        problems += exc.problems
+    if problems:
+        raise InvalidInput(sorted(problems, key=lambda p: p.line or 0))
     return record_values(session, checked, actor, via="csv", dry_run=dry_run)
 
 
@@ -432,7 +464,10 @@ def export_kpi_csv(session: Session, scope: UnitScope, *, kpi_codes: Sequence[st
 def _plain(value: float | None) -> str:
     if value is None:
         return ""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if float(value).is_integer():
+        return str(int(value))
+    # Positional notation: repr() writes 1e-05, which the import (and Excel users) would not read.
+    return format(Decimal(repr(float(value))), "f")
 
 
 def history(session: Session, record_ids: Sequence[int]) -> dict[int, list[KpiRecordRevision]]:
@@ -445,3 +480,67 @@ def history(session: Session, record_ids: Sequence[int]) -> dict[int, list[KpiRe
     ).scalars():
         out[revision.record_id].append(revision)
     return out
+
+
+# --- the entry grid -----------------------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    unit: OrgUnit
+    period: str
+    record: KpiRecord | None
+    revisions: list[KpiRecordRevision]
+
+
+@dataclass
+class KpiGrid:
+    kpi: Kpi
+    periods: list[str]
+    units: list[OrgUnit]
+    cells: dict[tuple[int, str], GridCell]
+    earlier: str | None  # the period to page back from, if there are earlier ones
+
+    def cell(self, unit: OrgUnit, period: str) -> GridCell:
+        return self.cells[(unit.id, period)]  # type: ignore[index]  # units from the database have ids
+
+
+def due_periods(frequency: str, *, until: date, first: date, count: int) -> tuple[list[str], str | None]:
+    """The last ``count`` periods that have begun by ``until``, oldest first, and whether earlier ones exist."""
+    period = Period(until.year, Frequency(frequency), 1)
+    while period.next().start <= until:
+        period = period.next()
+    out: list[Period] = []
+    while len(out) < count and period.end >= first:
+        out.append(period)
+        period = period.previous()
+    earlier = str(period) if period.end >= first else None
+    return [str(p) for p in reversed(out)], earlier
+
+
+def load_grid(session: Session, kpi: Kpi, scope: UnitScope, *, until: date, first: date, count: int = 6) -> KpiGrid:
+    """Units in scope × the periods due, with each value's revisions: one query per table."""
+    periods, earlier = due_periods(kpi.frequency, until=until, first=first, count=count)
+    unit_statement = select(OrgUnit).order_by(col(OrgUnit.code))
+    if kpi.aggregation == Aggregation.INSTITUTION_ONLY:
+        unit_statement = unit_statement.where(col(OrgUnit.parent_id).is_(None))
+    units = list(session.execute(scope.filter(unit_statement, OrgUnit.id)).scalars())
+    records = {
+        (r.unit_id, r.period): r
+        for r in session.execute(
+            select(KpiRecord).where(
+                col(KpiRecord.kpi_id) == kpi.id,
+                col(KpiRecord.period).in_(periods),
+                col(KpiRecord.unit_id).in_([u.id for u in units]),
+            )
+        ).scalars()
+    }
+    revisions = history(session, [r.id for r in records.values() if r.id is not None])
+    cells = {}
+    for unit in units:
+        for period in periods:
+            record = records.get((unit.id, period))
+            cells[(unit.id, period)] = GridCell(
+                unit, period, record, revisions.get(record.id, []) if record and record.id else []
+            )
+    return KpiGrid(kpi, periods, units, cells, earlier)

@@ -9,7 +9,8 @@ FORMAT = "maturity-strategy/1"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No number in a strategy file is infinite or NaN (.inf, .nan in YAML); the JSON audit log could not hold them.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Texts(_Strict):
@@ -20,6 +21,22 @@ class Texts(_Strict):
 class OptionalTexts(_Strict):
     nb: str = ""
     en: str = ""
+
+
+# Titles and names are stored in columns of limited length; a longer text is bad input, not a crash.
+class Name(_Strict):
+    nb: str = Field(min_length=1, max_length=300)
+    en: str = Field(min_length=1, max_length=300)
+
+
+class LevelName(_Strict):
+    nb: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+
+class UnitOfMeasure(_Strict):
+    nb: str = Field(default="", max_length=60)
+    en: str = Field(default="", max_length=60)
 
 
 def _texts_from_plain_string(value: Any) -> Any:
@@ -43,9 +60,9 @@ class DatedValue(_Strict):
 
 class KpiSpec(_Strict):
     code: Code
-    name: Texts
+    name: Name
     description: OptionalTexts = OptionalTexts()
-    unit_of_measure: Annotated[OptionalTexts, BeforeValidator(_texts_from_plain_string)] = OptionalTexts()
+    unit_of_measure: Annotated[UnitOfMeasure, BeforeValidator(_texts_from_plain_string)] = UnitOfMeasure()
     direction: Literal["higher", "lower"]
     scoring: Literal["progress", "maintain", "binary"]
     frequency: Literal["year", "semester", "tertial", "quarter", "month"]
@@ -78,7 +95,7 @@ class ActionSpec(_Strict):
 
 class GoalSpec(_Strict):
     code: Code
-    title: Texts
+    title: Name
     description: OptionalTexts = OptionalTexts()
     weight: Weight = 1.0
     actions: list[ActionSpec] = []
@@ -97,7 +114,7 @@ class PaceSpec(_Strict):
 
 class StrategySpec(_Strict):
     code: Code
-    title: Texts
+    title: Name
     description: OptionalTexts = OptionalTexts()
     period: PeriodSpec
     pace: PaceSpec = PaceSpec()
@@ -106,20 +123,20 @@ class StrategySpec(_Strict):
 
 class LevelSpec(_Strict):
     level: int = Field(ge=1, le=5)
-    name: Texts
+    name: LevelName
     description: Texts
 
 
 class DimensionSpec(_Strict):
     code: Code
-    name: Texts
+    name: Name
     description: OptionalTexts = OptionalTexts()
     levels: list[LevelSpec]
 
 
 class MaturityModelSpec(_Strict):
     code: Code
-    name: Texts
+    name: Name
     description: OptionalTexts = OptionalTexts()
     dimensions: list[DimensionSpec] = Field(min_length=1)
 

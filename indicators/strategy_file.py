@@ -55,6 +55,7 @@ _MESSAGES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, object]]]] 
     "date_type": (N_("Not a date (YYYY-MM-DD)."), lambda c: {}),
     "float_parsing": (N_("Not a number."), lambda c: {}),
     "float_type": (N_("Not a number."), lambda c: {}),
+    "finite_number": (N_("Not a number."), lambda c: {}),
     "int_parsing": (N_("Not a whole number."), lambda c: {}),
     "int_type": (N_("Not a whole number."), lambda c: {}),
     "int_from_float": (N_("Not a whole number."), lambda c: {}),
@@ -81,12 +82,43 @@ def _scalar(value: Any) -> str | None:
     return None if isinstance(value, dict | list) else str(value)
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that an impossible date (2024-13-01) stays text instead of raising
+    ValueError, so that it is reported at its path like any other bad value, and that aliases are
+    refused: a few kilobytes of nested aliases could otherwise expand to billions of nodes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a strategy file", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes every value in full: the files we write must be files we read."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def parse_strategy_file(data: bytes) -> StrategyFile:
     """The file's structure, or InvalidInput naming each problem's path in the file."""
     if len(data) > MAX_BYTES:
         raise InvalidInput([Problem(N_("The file is larger than the limit of %(limit)s MB."), {"limit": 2})])
     try:
-        raw = yaml.safe_load(data.decode("utf-8-sig"))
+        raw = yaml.load(data.decode("utf-8-sig"), Loader=_Loader)  # noqa: S506  # _Loader is a SafeLoader
     except UnicodeDecodeError:
         raise InvalidInput([Problem(N_("The file is not UTF-8 text."))]) from None
     except yaml.YAMLError as exc:
@@ -695,6 +727,11 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
 
 def export_strategy(session: Session, strategy_id: int) -> str:
     """The canonical YAML file of a strategy and its maturity model."""
-    return yaml.safe_dump(
-        strategy_as_data(session, strategy_id), sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    return yaml.dump(
+        strategy_as_data(session, strategy_id),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
     )

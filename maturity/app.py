@@ -10,13 +10,21 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from indicators.api import KpiRecordApi
+from indicators.controllers import DefinitionController, StrategyController
+from indicators.navigation import INDICATOR_NAVIGATION
+from indicators.record_controllers import KpiController
+from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
+from maturity.auth.token_controllers import ApiTokenController
 from maturity.controllers import HomeController
 from maturity.db import Database, close_request_session, finish_request_transaction
 from maturity.deps import DEPENDENCIES
@@ -38,7 +46,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
     database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     owns_database = db is None
-    navigation = [*SHELL_NAVIGATION]
+    navigation = sorted([*SHELL_NAVIGATION, *INDICATOR_NAVIGATION], key=lambda item: item.order)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
@@ -58,6 +66,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             UnitController,
             MyUnitController,
             UserController,
+            ApiTokenController,
+            KpiRecordApi,
+            StrategyController,
+            DefinitionController,
+            KpiController,
+            AuditController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -82,7 +96,23 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
         after_response=after_response,
         exception_handlers={NotFound: error_response, HTTPException: error_response, Exception: error_response},
-        openapi_config=OpenAPIConfig(title="Maturity API", version="1", path="/api/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Maturity API",
+            version="1",
+            path="/api/schema",
+            # Only the JSON document: the HTML viewers load scripts from CDNs, which we never do.
+            render_plugins=[JsonRenderPlugin()],
+            security=[{"BearerToken": []}],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token issued by the strategy office: Authorization: Bearer mty_…",
+                    )
+                }
+            ),
+        ),
         logging_config=LoggingConfig(
             log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 422, 429, NotFound}
         ),

@@ -106,6 +106,8 @@ def read_csv(
     try:
         header = [h.strip().lower() for h in next(reader)]
         header = [(aliases or {}).get(name, name) for name in header]
+        while header and not header[-1]:
+            header.pop()  # Excel writes a delimiter after the last column
     except csv.Error as exc:
         raise InvalidInput(
             [Problem(N_("Line %(line)s cannot be read: %(error)s"), {"line": 1, "error": str(exc)}, line=1)]
@@ -132,6 +134,8 @@ def read_csv(
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
+            while len(record) > len(header) and not record[-1].strip():
+                record.pop()  # empty cells under the header's trailing delimiter
             if len(record) != len(header):
                 problems.append(
                     Problem(

@@ -133,6 +133,7 @@ class Database:
 # --- the request boundary -------------------------------------------------------------------
 
 _SCOPE_KEY = "maturity.db_session"
+ROLLBACK_KEY = "maturity.rollback"  # set when a failure is answered with a redirect (login required)
 
 
 def request_session(scope: Any, db: Database) -> Session:
@@ -162,10 +163,12 @@ async def finish_request_transaction(message: Any, scope: Any) -> None:
     """
     if message["type"] != "http.response.start":
         return
-    session = cast(dict[str, Any], scope).pop(_SCOPE_KEY, None)
+    state = cast(dict[str, Any], scope)
+    session = state.pop(_SCOPE_KEY, None)
     if session is not None:
         status = int(message["status"])
-        await anyio.to_thread.run_sync(_finish, session, 200 <= status < 400)
+        commit = 200 <= status < 400 and not state.get(ROLLBACK_KEY)
+        await anyio.to_thread.run_sync(_finish, session, commit)
 
 
 async def close_request_session(scope: Any) -> None:

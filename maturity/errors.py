@@ -28,12 +28,12 @@ class Problem:
     path: str | None = None  # a field name, or a path inside a structured file
 
     def render(self, gettext: Callable[[str], str]) -> str:
-        return gettext(self.message) % self.params if self.params else gettext(self.message)
+        return gettext(self.message) % self.params  # messages write a literal % as %%
 
 
 class InvalidInput(Exception):
     """Input was rejected; nothing was changed. Carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(p.message % p.params if p.params else p.message for p in problems))
+        super().__init__("; ".join(p.message % p.params for p in problems))
         self.problems = problems

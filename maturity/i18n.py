@@ -102,8 +102,11 @@ def number(value: float | Decimal | int | None, locale: str, decimals: int | Non
 def percent(value: float | None, locale: str, decimals: int = 0) -> str:
     if value is None:
         return "–"
-    fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
-    return format_percent(value, format=fmt, locale=babel_locale(locale))
+    babel = babel_locale(locale)
+    pattern = babel.percent_formats[None].pattern  # "#,##0 %" (with a no-break space) in nb, "#,##0%" in en
+    if decimals:
+        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
+    return format_percent(value, format=pattern, locale=babel)
 
 
 def day(value: date | datetime | None, locale: str, style: str = "medium") -> str:

@@ -11,6 +11,7 @@ class NavItem:
     label: str  # message id, translated when shown
     route: str  # route name for url_for
     roles: frozenset[Role]  # who sees it; empty means every logged-in user
+    order: int  # place in the menu; packages pick numbers between the shell's
 
     def visible_to(self, user: User | None) -> bool:
         if user is None:
@@ -19,8 +20,10 @@ class NavItem:
 
 
 SHELL_NAVIGATION = [
-    NavItem(N_("Home"), "home", frozenset()),
-    NavItem(N_("Units"), "units.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE})),
-    NavItem(N_("My unit"), "units.mine", frozenset({Role.STAFF})),
-    NavItem(N_("Users"), "users.index", frozenset({Role.STRATEGY_OFFICE})),
+    NavItem(N_("Home"), "home", frozenset(), 0),
+    NavItem(N_("Units"), "units.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 50),
+    NavItem(N_("My unit"), "units.mine", frozenset({Role.STAFF}), 60),
+    NavItem(N_("Users"), "users.index", frozenset({Role.STRATEGY_OFFICE}), 80),
+    NavItem(N_("API tokens"), "api_tokens.index", frozenset({Role.STRATEGY_OFFICE}), 90),
+    NavItem(N_("Audit log"), "audit.index", frozenset({Role.STRATEGY_OFFICE}), 95),
 ]

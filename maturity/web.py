@@ -22,7 +22,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from maturity import i18n
-from maturity.errors import NotFound
+from maturity.db import ROLLBACK_KEY
+from maturity.errors import NotFound, Problem
 from maturity.units.models import KIND_LABELS
 
 log = logging.getLogger("maturity")
@@ -134,6 +135,13 @@ def _flashes(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 @pass_context
+def _problem_text(ctx: Mapping[str, Any], problem: Problem) -> str:
+    """A problem's message in the reader's language."""
+    locale = _context_locale(ctx)
+    return problem.render(lambda message: i18n.translate(locale, message))
+
+
+@pass_context
 def _page_locale(ctx: Mapping[str, Any]) -> str:
     return _context_locale(ctx)
 
@@ -159,7 +167,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.undefined = StrictUndefined  # a typo in a template fails its test instead of rendering ""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
-    env.filters.update(number=_number, percent=_percent, day=_day, text=_text)
+    env.filters.update(number=_number, percent=_percent, day=_day, text=_text, problem_text=_problem_text)
     env.globals.update(
         flashes=_flashes,
         page_locale=_page_locale,
@@ -320,6 +328,7 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, detail = HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error"
 
+    cast(dict[str, Any], request.scope)[ROLLBACK_KEY] = True  # an error is never committed, even as a redirect
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target = f"/login?next={quote(here, safe='/')}"

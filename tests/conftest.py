@@ -71,7 +71,7 @@ class Backend:
             target = self.workdir / f"db-{secrets.token_hex(6)}.sqlite"
             shutil.copyfile(self.template_url.removeprefix("sqlite:///"), target)
             return f"sqlite:///{target}"
-        name = f"maturity_test_{secrets.token_hex(6)}"
+        name = f"{make_url(self.template_url).database}_{secrets.token_hex(4)}"
         _create_database(name, template=make_url(self.template_url).database)
         return make_url(self.template_url).set(database=name).render_as_string(hide_password=False)
 
@@ -130,7 +130,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     try:
         yield Backend("postgresql", url, workdir)
     finally:
-        _drop_databases("maturity_test_")
+        _drop_databases(run)  # this run's databases only: other runs may be going on
 
 
 @pytest.fixture

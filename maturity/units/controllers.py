@@ -58,7 +58,7 @@ class UnitController(Controller):
             {
                 "unit": unit,
                 "path": ancestors(db_session, unit),
-                "children": children(db_session, unit),
+                "children": children(db_session, unit, unit_scope),
                 "headcounts": headcounts(db_session, unit),
             },
         )

@@ -61,9 +61,10 @@ def get_unit(session: Session, scope: UnitScope, code: str) -> OrgUnit:
     return unit
 
 
-def children(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+def children(session: Session, unit: OrgUnit, scope: UnitScope) -> list[OrgUnit]:
+    """The unit's children that the scope covers."""
     statement = select(OrgUnit).where(col(OrgUnit.parent_id) == unit.id).order_by(col(OrgUnit.code))
-    return list(session.execute(statement).scalars())
+    return list(session.execute(scope.filter(statement, OrgUnit.id)).scalars())
 
 
 def headcounts(session: Session, unit: OrgUnit) -> list[UnitHeadcount]:

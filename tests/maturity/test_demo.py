@@ -13,8 +13,14 @@ from maturity.units.models import OrgUnit, UnitHeadcount
 from tests.factories import login
 
 NAVIGATION = {
-    "strategy office": {"en": ["Home", "Units", "My unit", "Users"], "nb": ["Hjem", "Enheter", "Min enhet", "Brukere"]},
-    "leader": {"en": ["Home", "Units", "My unit"], "nb": ["Hjem", "Enheter", "Min enhet"]},
+    "strategy office": {
+        "en": ["Home", "Strategy", "KPIs", "Units", "My unit", "Users", "API tokens", "Audit log"],
+        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Enheter", "Min enhet", "Brukere", "API-nøkler", "Revisjonslogg"],
+    },
+    "leader": {
+        "en": ["Home", "Strategy", "KPIs", "Units", "My unit"],
+        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Enheter", "Min enhet"],
+    },
     "staff": {"en": ["Home", "My unit"], "nb": ["Hjem", "Min enhet"]},
 }
 

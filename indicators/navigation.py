@@ -1,0 +1,8 @@
+from maturity.auth.models import Role
+from maturity.errors import N_
+from maturity.navigation import NavItem
+
+INDICATOR_NAVIGATION = [
+    NavItem(N_("Strategy"), "strategy.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 20),
+    NavItem(N_("KPIs"), "kpis.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 30),
+]

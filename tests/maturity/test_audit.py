@@ -1,0 +1,60 @@
+"""The audit log page: only for the strategy office, filterable, with before and after."""
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+from maturity.audit.services import Actor, record_event
+from maturity.auth.models import User
+from tests.factories import login
+
+
+@pytest.fixture
+def events(session: Session, people: dict[str, User]) -> None:
+    office = Actor.of(people["office"])
+    record_event(session, office, "create", object_type="goal", object_id=1, label="G1 Goal", after={"code": "G1"})
+    record_event(
+        session,
+        Actor.system("API token sis (mty_ab…)"),
+        "correct",
+        object_type="kpi_record",
+        object_id=7,
+        label="K02 DEP-A1 2024",
+        before={"id": 7, "value": 1.0, "source": "x"},
+        after={"id": 7, "value": 4.0, "source": "x"},
+    )
+    session.commit()
+
+
+class TestAuditLog:
+    @pytest.mark.parametrize(("who", "status"), [("staff", 403), ("leader", 403), ("office", 200)])
+    def test_only_the_strategy_office_reads_it(
+        self, client: TestClient[Litestar], people: dict[str, User], who: str, status: int
+    ) -> None:
+        login(client, people[who].email)
+        assert client.get("/audit").status_code == status
+
+    def test_it_shows_who_changed_what_with_before_and_after(
+        self, client: TestClient[Litestar], people: dict[str, User], events: None
+    ) -> None:
+        login(client, "office@example.org")
+        page = client.get("/audit", headers={"accept-language": "en"}).text
+        assert "2 events" in page
+        assert "<del>1.0</del> → <ins>4.0</ins>" in page
+        assert "API token sis" in page
+        assert page.index("K02 DEP-A1 2024") < page.index("G1 Goal")  # newest first
+
+    def test_the_filters_narrow_the_list_and_htmx_gets_only_the_list(
+        self, client: TestClient[Litestar], people: dict[str, User], events: None
+    ) -> None:
+        login(client, "office@example.org")
+        response = client.get("/audit?object_type=goal", headers={"hx-request": "true", "accept-language": "en"})
+        assert response.headers["vary"] == "HX-Request"
+        assert "<html" not in response.text
+        assert "1 event" in response.text
+        assert "G1 Goal" in response.text
+        assert "K02" not in response.text
+        by_actor = client.get("/audit?actor=API+TOKEN", headers={"accept-language": "en"}).text
+        assert "K02 DEP-A1 2024" in by_actor
+        assert "G1 Goal" not in by_actor
