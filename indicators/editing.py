@@ -595,8 +595,6 @@ def delete_item(session: Session, spec: KindSpec, item_id: int, *, actor: Actor)
                 )
             ]
         )
-    if spec.kind == "level":
-        raise InvalidInput([Problem(N_("Every dimension keeps its five levels; edit the descriptor instead."))])
     record_event(session, actor, "delete", item, label=spec.label_of(item, "en"), before=snapshot(item))
     parent_id = getattr(item, spec.parent_field) if spec.parent_field else None
     session.delete(item)
