@@ -10,11 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiRecord, KpiRecordRevision, ScoringMode
-from maturity.audit.services import Actor, record_event, snapshot
+from maturity.audit.services import Actor, event_row, record_events, snapshot
 from maturity.csvio import CsvRow, parse_number, read_csv
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
@@ -258,8 +258,9 @@ def record_values(
 ) -> RecordSummary:
     """Write checked values. A changed value becomes a new revision; an identical one changes nothing.
 
-    Rows are written in two batches (records, then revisions and audit events), so a file of
-    thousands of values costs two round trips, not thousands.
+    Rows go to the database as bulk statements (new records with their ids returned, updated
+    records, revisions, audit events), so a file of thousands of values costs a handful of
+    round trips and no ORM object per row.
     """
     records = list(records)
     summary = RecordSummary()
@@ -273,13 +274,15 @@ def record_values(
             )
         ).scalars()
         existing = {(rec.kpi_id, rec.unit_id, rec.period): rec for rec in candidates}
+    now = utcnow()
     stamp: dict[str, Any] = {
         "recorded_by_id": actor.user_id,
         "recorded_by_label": actor.label[:300],
         "recorded_via": via,
+        "recorded_at": now,
     }
-    written: list[tuple[CheckedRecord, KpiRecord, dict[str, Any] | None]] = []
-    now = utcnow()
+    created: list[tuple[CheckedRecord, dict[str, Any]]] = []
+    corrected: list[tuple[CheckedRecord, dict[str, Any], dict[str, Any]]] = []
     for checked in records:
         current = existing.get((checked.kpi.id, checked.unit.id, checked.period))
         fields = _fields(checked)
@@ -289,52 +292,82 @@ def record_values(
         summary.outcomes.append(
             RecordOutcome(checked, "new" if current is None else "changed", None if current is None else current.value)
         )
-        if dry_run:
-            continue
         if current is None:
-            current = KpiRecord(
-                kpi_id=checked.kpi.id,  # type: ignore[arg-type]  # loaded rows have ids
-                unit_id=checked.unit.id,  # type: ignore[arg-type]
-                period=checked.period,
-                revision=1,
-                recorded_at=now,
-                **fields,
-                **stamp,
-            )
-            written.append((checked, current, None))
+            row = {"kpi_id": checked.kpi.id, "unit_id": checked.unit.id, "period": checked.period, "revision": 1}
+            created.append((checked, {**row, **fields, **stamp}))
         else:
             before = _audited(current)
-            for name, value in {**fields, **stamp}.items():
-                setattr(current, name, value)
-            current.revision += 1
-            current.recorded_at = now
-            written.append((checked, current, before))
-        session.add(current)
-    session.flush()
-    for checked, current, previous in written:
-        label = f"{checked.kpi.code} {checked.unit.code} {checked.period}"
-        action = "record" if previous is None else "correct"
-        record_event(
-            session,
-            actor,
-            action,
-            current,
-            label=label,
-            before=previous,
-            after=_audited(current),
-            unit_id=checked.unit.id,
-        )
-        session.add(
-            KpiRecordRevision(
-                record_id=current.id,  # type: ignore[arg-type]  # flushed above
-                revision=current.revision,
-                recorded_at=current.recorded_at,
-                **_fields(checked),
-                **stamp,
-            )
-        )
-    session.flush()
+            row = {**before, **fields, **stamp, "revision": current.revision + 1}
+            corrected.append((checked, before, row))
+    if dry_run or not (created or corrected):
+        return summary
+
+    if created:
+        ids = session.execute(
+            insert(KpiRecord).returning(col(KpiRecord.id), sort_by_parameter_order=True), [row for _, row in created]
+        ).scalars()
+        for (_, row), record_id in zip(created, ids, strict=True):
+            row["id"] = record_id
+    if corrected:
+        session.execute(update(KpiRecord), [{k: v for k, v in row.items() if k in _UPDATED} for _, _, row in corrected])
+        for record in existing.values():
+            session.expire(record)  # the bulk update bypassed these objects
+    revisions = []
+    events = []
+    for checked, row in created:
+        revisions.append(_revision(row))
+        events.append(_event(actor, "record", checked, row, None, now))
+    for checked, before, row in corrected:
+        revisions.append(_revision(row))
+        events.append(_event(actor, "correct", checked, row, before, now))
+    session.execute(insert(KpiRecordRevision), revisions)
+    record_events(session, events)
     return summary
+
+
+_UPDATED = {
+    "id",
+    "value",
+    "numerator",
+    "denominator",
+    "source",
+    "note",
+    "revision",
+    *("recorded_by_id", "recorded_by_label", "recorded_via", "recorded_at"),
+}
+_REVISION_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "source",
+    "note",
+    "revision",
+    "recorded_by_id",
+    "recorded_by_label",
+    "recorded_via",
+    "recorded_at",
+)
+
+
+def _revision(row: dict[str, Any]) -> dict[str, Any]:
+    return {"record_id": row["id"], **{k: row[k] for k in _REVISION_FIELDS}}
+
+
+def _event(
+    actor: Actor, action: str, checked: CheckedRecord, row: dict[str, Any], before: dict[str, Any] | None, now: Any
+) -> dict[str, Any]:
+    after = {k: v for k, v in row.items() if k != "recorded_at"}
+    return event_row(
+        actor,
+        action,
+        object_type="kpi_record",
+        object_id=row["id"],
+        label=f"{checked.kpi.code} {checked.unit.code} {checked.period}",
+        before=before,
+        after=after,
+        unit_id=checked.unit.id,
+        at=now,
+    )
 
 
 def numbers_changed(session: Session, records: Sequence[CheckedRecord]) -> list[CheckedRecord]:

@@ -6,11 +6,12 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session, SQLModel, col
 
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
+from maturity.db import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,40 @@ def snapshot(obj: SQLModel, *, exclude: Sequence[str] = ()) -> dict[str, Any]:
     return {k: _plain(v) for k, v in obj.model_dump().items() if k not in exclude}
 
 
+def event_row(
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str,
+    object_id: int | None,
+    label: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    unit_id: int | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one audit event. An update keeps only what changed (and the identity)."""
+    if before is not None and after is not None:
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        keep = changed | {"id", "code"}
+        before = {k: v for k, v in before.items() if k in keep}
+        after = {k: v for k, v in after.items() if k in keep}
+    return {
+        "at": at or utcnow(),
+        "actor_id": actor.user_id,
+        "actor_label": actor.label[:300],
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_label": label[:300],
+        "unit_id": unit_id,
+        "before": before,
+        "after": after,
+        "note": note,
+    }
+
+
 def record_event(
     session: Session,
     actor: Actor,
@@ -59,26 +94,26 @@ def record_event(
     if obj is not None:
         object_type = object_type or str(getattr(obj, "__tablename__", type(obj).__name__))
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
-    if before is not None and after is not None:
-        # Keep only what changed, plus the identity, so the log reads as a diff.
-        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-        keep = changed | {"id", "code"}
-        before = {k: v for k, v in before.items() if k in keep}
-        after = {k: v for k, v in after.items() if k in keep}
-    event = AuditEvent(
-        actor_id=actor.user_id,
-        actor_label=actor.label[:300],
-        action=action,
+    row = event_row(
+        actor,
+        action,
         object_type=object_type or "",
         object_id=object_id,
-        object_label=label[:300],
-        unit_id=unit_id,
+        label=label,
         before=before,
         after=after,
+        unit_id=unit_id,
         note=note,
     )
+    event = AuditEvent(**row)
     session.add(event)
     return event
+
+
+def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Many events in one statement (imports of thousands of values)."""
+    if rows:
+        session.execute(insert(AuditEvent), rows)
 
 
 @dataclass(frozen=True, slots=True)
