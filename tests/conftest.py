@@ -27,9 +27,11 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from maturity.app import create_app
+from maturity.auth.models import User
 from maturity.db import Database, make_engine
 from maturity.migrate import upgrade
 from maturity.settings import Settings
+from tests.factories import Org, make_org, make_user
 
 BACKEND = os.environ.get("MATURITY_TEST_BACKEND", "sqlite")
 POSTGRES_URL = os.environ.get("MATURITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -172,3 +174,23 @@ def app(settings: Settings, db: Database) -> Litestar:
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app, base_url="http://testserver.local") as c:
         yield c
+
+
+@pytest.fixture
+def org(session: Session) -> Org:
+    """The small organisation of tests/factories.py, committed."""
+    org = make_org(session)
+    session.commit()
+    return org
+
+
+@pytest.fixture
+def people(session: Session, org: Org) -> dict[str, User]:
+    """One user per role: staff in DEP-A1, the leader of FAC-A, the strategy office."""
+    users = {
+        "staff": make_user(session, "staff@example.org", home="DEP-A1"),
+        "leader": make_user(session, "leader@example.org", home="FAC-A", leader_of=("FAC-A",)),
+        "office": make_user(session, "office@example.org", home="UNI", office=True),
+    }
+    session.commit()
+    return users

@@ -4,8 +4,7 @@ from sqlmodel import Session
 from indicators.models import Strategy
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
-from maturity.auth.models import User
-from tests.factories import Org, make_org, make_user
+from tests.factories import Org
 
 # A small strategy: one goal with two indicators and four KPIs (a yearly count, a share per
 # semester, an institution-only yes/no, a lower-is-better mean), a survey measure, and a
@@ -77,25 +76,6 @@ for _code, _nb, _en in (("D1", "Dimensjon en", "Dimension one"), ("D2", "Dimensj
         f" description: {{nb: Enheten gjør {n}., en: The unit does {n}.}}}}\n"
         for n in range(1, 6)
     )
-
-
-@pytest.fixture
-def org(session: Session) -> Org:
-    org = make_org(session)
-    session.commit()
-    return org
-
-
-@pytest.fixture
-def people(session: Session, org: Org) -> dict[str, User]:
-    """One user per role: staff in DEP-A1, the leader of FAC-A, the strategy office."""
-    users = {
-        "staff": make_user(session, "staff@example.org", home="DEP-A1"),
-        "leader": make_user(session, "leader@example.org", home="FAC-A", leader_of=("FAC-A",)),
-        "office": make_user(session, "office@example.org", home="UNI", office=True),
-    }
-    session.commit()
-    return users
 
 
 @pytest.fixture

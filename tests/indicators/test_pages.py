@@ -231,11 +231,15 @@ class TestStrategyOffice:
         assert event.before is not None
         assert event.before["code"] == "G1"
 
-    def test_a_level_descriptor_can_be_deleted_and_added_again(self, office: TestClient[Litestar], session: Session) -> None:
+    def test_a_level_descriptor_can_be_deleted_and_added_again(
+        self, office: TestClient[Litestar], session: Session
+    ) -> None:
         level = session.execute(select(LevelDescriptor).where(col(LevelDescriptor.level) == 3)).scalars().first()
         assert level is not None
         token = csrf_token(office)
-        deleted = office.post(f"/definitions/level/{level.id}/delete", data={"_csrf_token": token}, follow_redirects=False)
+        deleted = office.post(
+            f"/definitions/level/{level.id}/delete", data={"_csrf_token": token}, follow_redirects=False
+        )
         assert deleted.status_code == 303
         page = office.get("/strategy/test-strategy").text
         assert f"/definitions/level/new?parent={level.dimension_id}" in page  # the gap can be filled
@@ -249,7 +253,9 @@ class TestStrategyOffice:
         }
         added = office.post(f"/definitions/level/new?parent={level.dimension_id}", data=form, follow_redirects=False)
         assert added.status_code == 303
-        taken = office.post(f"/definitions/level/new?parent={level.dimension_id}", data=form, headers={"accept-language": "en"})
+        taken = office.post(
+            f"/definitions/level/new?parent={level.dimension_id}", data=form, headers={"accept-language": "en"}
+        )
         assert taken.status_code == 422
         assert "Another item here already has this value." in taken.text
 
