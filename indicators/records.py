@@ -356,7 +356,7 @@ def _revision(row: dict[str, Any]) -> dict[str, Any]:
 def _event(
     actor: Actor, action: str, checked: CheckedRecord, row: dict[str, Any], before: dict[str, Any] | None, now: Any
 ) -> dict[str, Any]:
-    after = {k: v for k, v in row.items() if k != "recorded_at"}
+    after = {k: v for k, v in row.items() if k not in _WHO_AND_WHEN}
     return event_row(
         actor,
         action,
@@ -397,8 +397,12 @@ def _fields(checked: CheckedRecord) -> dict[str, Any]:
     }
 
 
+# The audit event itself says who and when; its before and after hold what was recorded.
+_WHO_AND_WHEN = ("recorded_at", "recorded_by_id", "recorded_by_label")
+
+
 def _audited(record: KpiRecord) -> dict[str, Any]:
-    return snapshot(record, exclude=("recorded_at",))
+    return snapshot(record, exclude=_WHO_AND_WHEN)
 
 
 # --- CSV ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
-from maturity.audit.services import AuditFilter, known_values, list_events
+from maturity.audit.services import ACTION_LABELS, OBJECT_LABELS, AuditFilter, known_values, list_events
 from maturity.guards import requires_strategy_office
 from maturity.web import render
 
@@ -43,5 +43,12 @@ class AuditController(Controller):
         result = list_events(db_session, flt, page=page)
         types, actions = known_values(db_session)
         query = {"object_type": object_type, "action": action, "actor": actor, "since": since, "until": until}
-        context = {"result": result, "types": types, "actions": actions, "query": query}
+        context = {
+            "result": result,
+            "types": types,
+            "actions": actions,
+            "query": query,
+            "action_labels": ACTION_LABELS,
+            "object_labels": OBJECT_LABELS,
+        }
         return render(request, "audit/pages/index.html", context, partial="audit/partials/events.html")

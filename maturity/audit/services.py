@@ -12,6 +12,33 @@ from sqlmodel import Session, SQLModel, col
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from maturity.db import utcnow
+from maturity.errors import N_
+
+# What the log shows for its technical names; anything not listed is shown as it is.
+ACTION_LABELS = {
+    "create": N_("created"),
+    "update": N_("changed"),
+    "delete": N_("deleted"),
+    "move": N_("moved"),
+    "record": N_("recorded"),
+    "correct": N_("corrected"),
+    "issue": N_("issued"),
+    "revoke": N_("revoked"),
+}
+OBJECT_LABELS = {
+    "strategy": N_("Strategy"),
+    "goal": N_("Goal"),
+    "action": N_("Course of action"),
+    "success_indicator": N_("Success indicator"),
+    "kpi": N_("KPI"),
+    "kpi_target": N_("Baseline or target"),
+    "survey_measure": N_("Survey measure"),
+    "maturity_model": N_("Maturity model"),
+    "dimension": N_("Dimension"),
+    "level_descriptor": N_("Level descriptor"),
+    "kpi_record": N_("KPI value"),
+    "api_token": N_("API token"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,9 @@ class TestAuditLog:
         login(client, "office@example.org")
         page = client.get("/audit", headers={"accept-language": "en"}).text
         assert "2 events" in page
-        assert "<del>1.0</del> → <ins>4.0</ins>" in page
+        assert "<del>1</del> → <ins>4</ins>" in page  # numbers formatted for the reader
+        assert "corrected" in page  # actions and objects are named in the reader's language
+        assert "KPI value K02 DEP-A1 2024" in page
         assert "API token sis" in page
         assert page.index("K02 DEP-A1 2024") < page.index("G1 Goal")  # newest first
 
