@@ -10,6 +10,7 @@ import click
 from sqlmodel import Session
 
 from maturity import i18n
+from maturity.audit.services import Actor
 from maturity.auth.models import Role
 from maturity.auth.services import RoleSpec, create_user
 from maturity.db import Database
@@ -109,7 +110,7 @@ def units_import(file: Path) -> None:
     database = Database.from_url(_settings().database_url)
     try:
         with database.transaction() as session:
-            result = import_units_csv(session, data)
+            result = import_units_csv(session, data, Actor.system(f"command line: units import {file.name}"))
     except InvalidInput as exc:
         _fail(exc, str(file))
     finally:
@@ -157,7 +158,14 @@ def users_create(
     try:
         with database.transaction() as session:
             user = create_user(
-                session, email=email, name=name, password=password, home_unit_code=home_unit, roles=roles, locale=locale
+                session,
+                email=email,
+                name=name,
+                password=password,
+                home_unit_code=home_unit,
+                roles=roles,
+                locale=locale,
+                actor=Actor.system("command line: users create"),
             )
             click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
     except InvalidInput as exc:

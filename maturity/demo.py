@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from maturity.audit.services import Actor
 from maturity.auth.models import Role
 from maturity.auth.services import RoleSpec, create_user
 from maturity.units.services import import_units_csv
@@ -38,7 +39,8 @@ _ROLES = {
 
 
 def load_demo(session: Session) -> list[DemoLogin]:
-    import_units_csv(session, (DATA_DIR / "demo_units.csv").read_bytes())
+    actor = Actor.system("demo")
+    import_units_csv(session, (DATA_DIR / "demo_units.csv").read_bytes(), actor)
     for login in DEMO_LOGINS:
         create_user(
             session,
@@ -47,5 +49,6 @@ def load_demo(session: Session) -> list[DemoLogin]:
             password=login.password,
             home_unit_code=login.unit,
             roles=_ROLES[login.role],
+            actor=actor,
         )
     return DEMO_LOGINS

@@ -38,6 +38,8 @@ OBJECT_LABELS = {
     "level_descriptor": N_("Level descriptor"),
     "kpi_record": N_("KPI value"),
     "api_token": N_("API token"),
+    "org_unit": N_("Unit"),
+    "app_user": N_("User"),
 }
 
 

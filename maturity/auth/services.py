@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
+from maturity.audit.services import Actor, record_event, snapshot
 from maturity.auth.models import LoginFailure, Role, RoleAssignment, User, UserSession
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
@@ -75,6 +76,7 @@ def create_user(
     home_unit_code: str | None,
     roles: list[RoleSpec],
     locale: str | None = None,
+    actor: Actor | None = None,
 ) -> User:
     """A new user with roles; every problem with the input is reported at once."""
     problems: list[Problem] = []
@@ -119,6 +121,12 @@ def create_user(
     ]
     session.add(user)
     session.flush()
+    if actor is not None:
+        after = {
+            **snapshot(user, exclude=("password_hash", "created_at")),
+            "roles": [(r.role, r.unit_id) for r in user.roles],
+        }
+        record_event(session, actor, "create", user, label=user.email, after=after)
     return user
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, false, select
 from sqlmodel import Session, col
 
+from maturity.audit.services import Actor, record_event, snapshot
 from maturity.csvio import CsvRow, parse_number, read_csv
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.periods import Period
@@ -149,8 +150,10 @@ class UnitImportResult:
     headcounts: int
 
 
-def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
+def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) -> UnitImportResult:
     """Create or update units (matched by code) and their headcounts; all rows or none.
+
+    With an ``actor``, every created or changed unit leaves an audit event.
 
     Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``.
     A parent may come later in the file or already exist. Raises InvalidInput with every problem.
@@ -233,6 +236,7 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
 
     created = updated = headcounts = 0
     units: dict[str, OrgUnit] = dict(existing)
+    before = {code: snapshot(unit) for code, unit in existing.items() if code in incoming}
     for code, row in incoming.items():
         unit = units.get(code)
         if unit is None:
@@ -248,6 +252,25 @@ def import_units_csv(session: Session, data: bytes) -> UnitImportResult:
         parent = parent_of[code]
         units[code].parent_id = units[parent].id if parent else None
     session.flush()
+    if actor is not None:
+        for code in incoming:
+            unit, old = units[code], before.get(code)
+            if old is None:
+                record_event(
+                    session, actor, "create", unit, label=code, after=snapshot(unit), unit_id=unit.id, note="import"
+                )
+            elif old != snapshot(unit):
+                record_event(
+                    session,
+                    actor,
+                    "update",
+                    unit,
+                    label=code,
+                    before=old,
+                    after=snapshot(unit),
+                    unit_id=unit.id,
+                    note="import",
+                )
 
     current_counts = {(h.unit_id, h.period): h for h in session.execute(select(UnitHeadcount)).scalars()}
     for code, row in incoming.items():

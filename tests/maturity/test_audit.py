@@ -60,3 +60,46 @@ class TestAuditLog:
         by_actor = client.get("/audit?actor=API+TOKEN", headers={"accept-language": "en"}).text
         assert "K02 DEP-A1 2024" in by_actor
         assert "G1 Goal" not in by_actor
+
+
+class TestUnitsAndUsersAreAudited:
+    def test_a_unit_import_records_what_it_created_and_changed(self, session: Session) -> None:
+        from sqlalchemy import select
+
+        from maturity.audit.models import AuditEvent
+        from maturity.units.services import import_units_csv
+
+        actor = Actor.system("test")
+        header = "code;parent_code;kind;name_nb;name_en\n"
+        import_units_csv(session, (header + "UNI;;institution;Uni;Uni\nFAC;UNI;faculty;Fak;Fac\n").encode(), actor)
+        import_units_csv(
+            session, (header + "UNI;;institution;Uni;Uni\nFAC;UNI;faculty;Fakultetet;Fac\n").encode(), actor
+        )
+        events = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+        assert [(e.action, e.object_label) for e in events] == [("create", "UNI"), ("create", "FAC"), ("update", "FAC")]
+        assert events[2].before is not None
+        assert events[2].before["name_nb"] == "Fak"
+        assert events[2].after is not None
+        assert events[2].after["name_nb"] == "Fakultetet"
+
+    def test_creating_a_user_is_recorded_without_the_password_hash(self, session: Session, org: object) -> None:
+        from sqlalchemy import select
+
+        from maturity.audit.models import AuditEvent
+        from maturity.auth.models import Role
+        from maturity.auth.services import RoleSpec, create_user
+
+        create_user(
+            session,
+            email="new@example.org",
+            name="New Person",
+            password="a long enough password",
+            home_unit_code="DEP-A1",
+            roles=[RoleSpec(Role.STAFF), RoleSpec(Role.LEADER, "DEP-A1")],
+            actor=Actor.system("test"),
+        )
+        event = session.execute(select(AuditEvent).where(AuditEvent.object_type == "app_user")).scalars().one()
+        assert event.after is not None
+        assert event.after["email"] == "new@example.org"
+        assert "password_hash" not in event.after
+        assert len(event.after["roles"]) == 2
