@@ -26,12 +26,15 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from indicators.models import Strategy
+from indicators.strategy_file import import_strategy
 from maturity.app import create_app
+from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import Database, make_engine
 from maturity.migrate import upgrade
 from maturity.settings import Settings
-from tests.factories import Org, make_org, make_user
+from tests.factories import STRATEGY_YAML, Org, make_org, make_user
 
 BACKEND = os.environ.get("MATURITY_TEST_BACKEND", "sqlite")
 POSTGRES_URL = os.environ.get("MATURITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -194,3 +197,11 @@ def people(session: Session, org: Org) -> dict[str, User]:
     }
     session.commit()
     return users
+
+
+@pytest.fixture
+def strategy(session: Session, org: Org) -> Strategy:
+    """The small strategy of tests/factories.py (KPIs KSUM, KRATIO, KINST, KLOW; model D1, D2)."""
+    summary = import_strategy(session, STRATEGY_YAML.encode(), Actor.system("test"))
+    session.commit()
+    return session.get_one(Strategy, summary.strategy_id)
