@@ -1,0 +1,404 @@
+"""Rounds, invitations and answering: a respondent opens a round by personal link, answers
+(each answer an idempotent upsert), submits, and may reopen until the round closes."""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from maturity.audit.services import Actor, record_event, snapshot
+from maturity.csvio import parse_number
+from maturity.db import utcnow
+from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.scoring import question_score
+from maturity.units.models import OrgUnit
+from maturity.units.services import subtree_ids
+from surveys.models import (
+    SCORED_KINDS,
+    Anonymity,
+    Answer,
+    Invitation,
+    Question,
+    QuestionOption,
+    RespondentGroup,
+    Response,
+    ResponseInvitation,
+    RoundUnit,
+    Survey,
+    SurveyRound,
+)
+
+MAX_TEXT = 5000
+NOT_APPLICABLE = "na"
+
+
+class RoundClosed(Exception):
+    """The round is not open: nothing can be written."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def resume_key(secret: str, token: str) -> str:
+    """Finds a response again from its link token. Keyed, and unlike ``token_hash``, so the stored
+    invitation and the stored response cannot be matched without the token itself."""
+    return hmac.new(secret.encode(), b"response:" + token.encode(), hashlib.sha256).hexdigest()
+
+
+# --- rounds -------------------------------------------------------------------------------------
+
+
+def freeze(session: Session, survey: Survey, now: datetime) -> None:
+    """From the first opening on, a survey version's questions stay as they are."""
+    if survey.frozen_at is None:
+        survey.frozen_at = now
+        session.add(survey)
+
+
+def create_round(
+    session: Session,
+    survey: Survey,
+    *,
+    name_nb: str,
+    name_en: str,
+    period_label: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    unit_codes: Sequence[str],
+    anonymity: str = Anonymity.ANONYMOUS,
+    min_group_size: int = 5,
+    actor: Actor,
+) -> SurveyRound:
+    problems: list[Problem] = []
+    if not name_nb.strip() or not name_en.strip():
+        problems.append(Problem(N_("The name is empty."), path="name"))
+    if closes_at <= opens_at:
+        problems.append(Problem(N_("The round must close after it opens."), path="closes_at"))
+    if anonymity not in (Anonymity.ANONYMOUS, Anonymity.CONFIDENTIAL):
+        problems.append(Problem(N_("Choose one of the options."), path="anonymity", value=anonymity))
+    if min_group_size < 2:
+        problems.append(Problem(N_("Must be at least %(limit)s."), {"limit": 2}, path="min_group_size"))
+    units = {u.code: u for u in session.execute(select(OrgUnit).where(col(OrgUnit.code).in_(unit_codes))).scalars()}
+    for code in unit_codes:
+        if code not in units:
+            problems.append(Problem(N_("Unknown unit %(value)s."), {"value": code}, path="units", value=code))
+    if not unit_codes:
+        problems.append(Problem(N_("Name at least one unit."), path="units"))
+    if problems:
+        raise InvalidInput(problems)
+    assert survey.id is not None
+    survey_round = SurveyRound(
+        survey_id=survey.id,
+        name_nb=name_nb.strip(),
+        name_en=name_en.strip(),
+        period_label=period_label.strip(),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        anonymity=anonymity,
+        min_group_size=min_group_size,
+    )
+    session.add(survey_round)
+    session.flush()
+    assert survey_round.id is not None
+    session.add_all(RoundUnit(round_id=survey_round.id, unit_id=u.id) for u in units.values() if u.id is not None)
+    if opens_at <= utcnow():
+        freeze(session, survey, utcnow())
+    session.flush()
+    record_event(session, actor, "create", survey_round, label=survey_round.name_en, after=snapshot(survey_round))
+    return survey_round
+
+
+def round_unit_ids(session: Session, survey_round: SurveyRound) -> set[int]:
+    """Every unit the round is for: its target units and everything below them."""
+    roots = list(
+        session.execute(select(col(RoundUnit.unit_id)).where(col(RoundUnit.round_id) == survey_round.id)).scalars()
+    )
+    return {unit_id for unit_id in session.execute(subtree_ids(roots)).scalars() if unit_id is not None}
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Invitee:
+    email: str
+    unit_code: str
+    group_code: str | None = None
+    line: int | None = None
+
+
+def invite(
+    session: Session, survey_round: SurveyRound, invitees: Sequence[Invitee], *, actor: Actor
+) -> list[tuple[Invitation, str]]:
+    """One single-use link per person, all or none; returns each invitation with its token (shown once)."""
+    problems: list[Problem] = []
+    allowed = round_unit_ids(session, survey_round)
+    units = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
+    groups = {g.code: g for g in session.execute(select(RespondentGroup)).scalars()}
+    already = set(
+        session.execute(select(col(Invitation.email)).where(col(Invitation.round_id) == survey_round.id)).scalars()
+    )
+    seen: set[str] = set()
+    for person in invitees:
+        email = person.email.strip().lower()
+        if "@" not in email or len(email) > 254:
+            problems.append(
+                Problem(
+                    N_("%(value)s is not an e-mail address."),
+                    {"value": email},
+                    column="email",
+                    value=email,
+                    line=person.line,
+                )
+            )
+        elif email in seen or email in already:
+            problems.append(
+                Problem(
+                    N_("%(value)s is invited twice."), {"value": email}, column="email", value=email, line=person.line
+                )
+            )
+        seen.add(email)
+        unit = units.get(person.unit_code)
+        if unit is None or unit.id not in allowed:
+            problems.append(
+                Problem(
+                    N_("Unknown unit %(value)s."),
+                    {"value": person.unit_code},
+                    column="unit",
+                    value=person.unit_code,
+                    line=person.line,
+                )
+            )
+        if person.group_code and person.group_code not in groups:
+            problems.append(
+                Problem(
+                    N_("Unknown group %(value)s."),
+                    {"value": person.group_code},
+                    column="group",
+                    value=person.group_code,
+                    line=person.line,
+                )
+            )
+    if problems:
+        raise InvalidInput(problems)
+    assert survey_round.id is not None
+    out = []
+    for person in invitees:
+        token = secrets.token_urlsafe(24)
+        group = groups.get(person.group_code) if person.group_code else None
+        invitation = Invitation(
+            round_id=survey_round.id,
+            token_hash=token_hash(token),
+            email=person.email.strip().lower(),
+            unit_id=units[person.unit_code].id,
+            group_id=group.id if group else None,
+        )
+        session.add(invitation)
+        out.append((invitation, token))
+    session.flush()
+    record_event(session, actor, "invite", survey_round, label=survey_round.name_en, after={"invitations": len(out)})
+    return out
+
+
+# --- answering ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Respondent:
+    """An open response and what it belongs to, as found from a link token."""
+
+    response: Response
+    survey_round: SurveyRound
+    survey: Survey
+    invitation: Invitation
+
+
+def open_response(session: Session, token: str, *, secret: str, now: datetime) -> Respondent:
+    """The respondent's response (started on first visit). Unknown token → NotFound; a round
+    that is not open → RoundClosed. Nothing is written in either case."""
+    invitation = (
+        session.execute(select(Invitation).where(col(Invitation.token_hash) == token_hash(token))).scalars().first()
+    )
+    if invitation is None:
+        raise NotFound("invitation")
+    survey_round = session.get_one(SurveyRound, invitation.round_id)
+    survey = session.get_one(Survey, survey_round.survey_id)
+    key = resume_key(secret, token)
+    response = session.execute(select(Response).where(col(Response.resume_hash) == key)).scalars().first()
+    if not survey_round.is_open(now):
+        raise RoundClosed
+    if response is None:
+        response = Response(
+            round_id=invitation.round_id,
+            unit_id=invitation.unit_id,
+            group_id=invitation.group_id,
+            resume_hash=key,
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(response)
+        freeze(session, survey, now)
+        session.flush()
+        if survey_round.anonymity == Anonymity.CONFIDENTIAL:
+            assert response.id is not None
+            assert invitation.id is not None
+            session.add(ResponseInvitation(response_id=response.id, invitation_id=invitation.id))
+            session.flush()
+    return Respondent(response, survey_round, survey, invitation)
+
+
+def _options(session: Session, question: Question) -> set[str]:
+    return set(
+        session.execute(
+            select(col(QuestionOption.code)).where(col(QuestionOption.question_id) == question.id)
+        ).scalars()
+    )
+
+
+def answer_values(session: Session, question: Question, raw: Sequence[str]) -> dict[str, Any]:
+    """The columns of an answer from what the form sent; InvalidInput says what is wrong."""
+    values = [v.strip() for v in raw if v is not None and v.strip() != ""]
+    empty: dict[str, Any] = {
+        "not_applicable": False,
+        "number": None,
+        "option": None,
+        "options": None,
+        "text": None,
+        "score": None,
+    }
+    if not values:
+        return empty
+    if NOT_APPLICABLE in values and question.allow_na and question.kind != "multi":
+        return {**empty, "not_applicable": True}
+
+    def bad(message: str, **params: object) -> InvalidInput:
+        return InvalidInput([Problem(message, params, path=question.code, value=", ".join(values))])
+
+    kind = question.kind
+    if kind in SCORED_KINDS:
+        if values[0] not in {"1", "2", "3", "4", "5"}:
+            raise bad(N_("Choose one of the options."))
+        number = float(values[0])
+        return {**empty, "number": number, "score": question_score(kind, number, reverse=question.reverse)}
+    if kind == "single":
+        if values[0] not in _options(session, question):
+            raise bad(N_("Choose one of the options."))
+        return {**empty, "option": values[0]}
+    if kind == "multi":
+        allowed = _options(session, question)
+        chosen = sorted(set(values) - {NOT_APPLICABLE})
+        if any(v not in allowed for v in chosen):
+            raise bad(N_("Choose one of the options."))
+        return {**empty, "options": chosen} if chosen else {**empty, "not_applicable": question.allow_na}
+    if kind == "number":
+        try:
+            number = float(parse_number(values[0]))
+        except ValueError:
+            raise bad(N_("Not a number.")) from None
+        if question.min_value is not None and number < question.min_value:
+            raise bad(N_("Must be at least %(limit)s."), limit=question.min_value)
+        if question.max_value is not None and number > question.max_value:
+            raise bad(N_("Must be at most %(limit)s."), limit=question.max_value)
+        return {**empty, "number": number}
+    text = values[0]
+    if len(text) > MAX_TEXT:
+        raise bad(N_("This text is longer than %(limit)s characters."), limit=MAX_TEXT)
+    return {**empty, "text": text}
+
+
+def save_answer(
+    session: Session, respondent: Respondent, question: Question, raw: Sequence[str], *, now: datetime
+) -> dict[str, Any]:
+    """Insert or replace the answer to one question: one row per response and question, whatever
+    the order or number of saves. The round must still be open."""
+    if not respondent.survey_round.is_open(now):
+        raise RoundClosed
+    if question.survey_id != respondent.survey.id:
+        raise NotFound(question.code)
+    values = answer_values(session, question, raw)
+    row = {"response_id": respondent.response.id, "question_id": question.id, "updated_at": now, **values}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Answer).values(**row)
+    statement = statement.on_conflict_do_update(
+        index_elements=["response_id", "question_id"],
+        set_={k: statement.excluded[k] for k in row if k not in ("response_id", "question_id")},
+    )
+    session.execute(statement)
+    respondent.response.updated_at = now
+    session.add(respondent.response)
+    session.flush()
+    return values
+
+
+def questions_of(session: Session, survey: Survey) -> list[Question]:
+    return list(
+        session.execute(
+            select(Question).where(col(Question.survey_id) == survey.id).order_by(col(Question.position))
+        ).scalars()
+    )
+
+
+def answers_of(session: Session, response: Response) -> dict[int, Answer]:
+    return {
+        a.question_id: a
+        for a in session.execute(select(Answer).where(col(Answer.response_id) == response.id)).scalars()
+    }
+
+
+def missing_required(session: Session, respondent: Respondent) -> list[Question]:
+    answers = answers_of(session, respondent.response)
+    return [
+        q
+        for q in questions_of(session, respondent.survey)
+        if q.required and (q.id not in answers or answers[q.id].is_empty())
+    ]
+
+
+def submit(session: Session, respondent: Respondent, *, now: datetime) -> None:
+    """Submit, if every required question is answered. The invitation only learns that it was used."""
+    if not respondent.survey_round.is_open(now):
+        raise RoundClosed
+    missing = missing_required(session, respondent)
+    if missing:
+        raise InvalidInput(
+            [Problem(N_("This question needs an answer."), path=q.code, value=q.tr("text", "en")) for q in missing]
+        )
+    response = respondent.response
+    response.status = "submitted"
+    response.submitted_at = now
+    response.updated_at = now
+    if not respondent.invitation.used:
+        respondent.invitation.used = True
+        session.add(respondent.invitation)
+    session.add(response)
+    session.flush()
+
+
+def reopen(session: Session, respondent: Respondent, *, now: datetime) -> None:
+    """Back to draft, so the answers can change; only while the round is open."""
+    if not respondent.survey_round.is_open(now):
+        raise RoundClosed
+    respondent.response.status = "draft"
+    respondent.response.updated_at = now
+    session.add(respondent.response)
+    session.flush()
+
+
+def own_profile(session: Session, response: Response) -> dict[int, float]:
+    """The respondent's own score per dimension: the mean of their scored answers (SQL)."""
+    rows = session.execute(
+        select(col(Question.dimension_id), func.avg(col(Answer.score)))
+        .join(Question, col(Question.id) == col(Answer.question_id))
+        .where(col(Answer.response_id) == response.id, col(Answer.score).is_not(None))
+        .group_by(col(Question.dimension_id))
+    ).tuples()
+    return {dimension_id: float(score) for dimension_id, score in rows if dimension_id is not None}
