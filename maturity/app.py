@@ -40,6 +40,8 @@ from maturity.web import (
     error_response,
     write_flash_cookie,
 )
+from surveys.controllers import AnswerController, LinkNotValid, link_not_valid_page, round_closed_page
+from surveys.services import RoundClosed
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
@@ -72,6 +74,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             DefinitionController,
             KpiController,
             AuditController,
+            AnswerController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -95,7 +98,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
         after_response=after_response,
-        exception_handlers={NotFound: error_response, HTTPException: error_response, Exception: error_response},
+        exception_handlers={
+            RoundClosed: round_closed_page,
+            LinkNotValid: link_not_valid_page,
+            NotFound: error_response,
+            HTTPException: error_response,
+            Exception: error_response,
+        },
         openapi_config=OpenAPIConfig(
             title="Maturity API",
             version="1",

@@ -90,6 +90,10 @@ class Database:
     """An engine and the session factory bound to it (or to one connection, in tests)."""
 
     def __init__(self, engine: Engine, bind: Connection | None = None) -> None:
+        # Every table must be known before the first flush: a foreign key to a table of a package
+        # the caller never imported (surveys → success_indicator) would not resolve otherwise.
+        from maturity import all_models  # noqa: F401  # composition: registers every table
+
         self.engine = engine
         self.dialect = engine.dialect.name
         if bind is None:

@@ -17,6 +17,7 @@ from maturity.audit.services import Actor, record_event, snapshot
 from maturity.csvio import parse_number
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.maturity_model.models import Dimension, LevelDescriptor
 from maturity.scoring import question_score
 from maturity.units.models import OrgUnit
 from maturity.units.services import subtree_ids
@@ -33,6 +34,7 @@ from surveys.models import (
     RoundUnit,
     Survey,
     SurveyRound,
+    SurveySection,
 )
 
 MAX_TEXT = 5000
@@ -402,3 +404,96 @@ def own_profile(session: Session, response: Response) -> dict[int, float]:
         .group_by(col(Question.dimension_id))
     ).tuples()
     return {dimension_id: float(score) for dimension_id, score in rows if dimension_id is not None}
+
+
+# --- what the answering pages show ----------------------------------------------------------------
+
+
+@dataclass
+class QuestionView:
+    question: Question
+    options: list[QuestionOption]
+    answer: Answer | None
+
+
+@dataclass
+class PageView:
+    number: int  # 1-based
+    count: int
+    section: SurveySection
+    dimension: Dimension | None
+    levels: list[LevelDescriptor]
+    questions: list[QuestionView]
+
+
+def sections_of(session: Session, survey: Survey) -> list[SurveySection]:
+    return list(
+        session.execute(
+            select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
+        ).scalars()
+    )
+
+
+def load_page(session: Session, respondent: Respondent, number: int) -> PageView:
+    """One page of the survey with the respondent's answers so far; NotFound past the last page."""
+    sections = sections_of(session, respondent.survey)
+    if not 1 <= number <= len(sections):
+        raise NotFound(f"page {number}")
+    section = sections[number - 1]
+    questions = list(
+        session.execute(
+            select(Question).where(col(Question.section_id) == section.id).order_by(col(Question.position))
+        ).scalars()
+    )
+    options: dict[int, list[QuestionOption]] = {}
+    for option in session.execute(
+        select(QuestionOption)
+        .where(col(QuestionOption.question_id).in_([q.id for q in questions]))
+        .order_by(col(QuestionOption.position))
+    ).scalars():
+        options.setdefault(option.question_id, []).append(option)
+    answers = answers_of(session, respondent.response)
+    dimension = session.get(Dimension, section.dimension_id) if section.dimension_id else None
+    levels = (
+        list(
+            session.execute(
+                select(LevelDescriptor)
+                .where(col(LevelDescriptor.dimension_id) == dimension.id)
+                .order_by(col(LevelDescriptor.level))
+            ).scalars()
+        )
+        if dimension
+        else []
+    )
+    views = [QuestionView(q, options.get(q.id, []), answers.get(q.id)) for q in questions if q.id is not None]
+    return PageView(number, len(sections), section, dimension, levels, views)
+
+
+@dataclass
+class ProfileRow:
+    dimension: Dimension
+    score: float
+    level: LevelDescriptor | None  # the descriptor nearest the score
+
+
+def profile_view(session: Session, respondent: Respondent) -> list[ProfileRow]:
+    """The respondent's own profile per dimension, against the level descriptors."""
+    scores = own_profile(session, respondent.response)
+    rows = []
+    for section in sections_of(session, respondent.survey):
+        if section.dimension_id is None or section.dimension_id not in scores:
+            continue
+        dimension = session.get_one(Dimension, section.dimension_id)
+        score = scores[section.dimension_id]
+        nearest = round(score / 25) + 1  # 0 → level 1 … 100 → level 5
+        level = (
+            session.execute(
+                select(LevelDescriptor).where(
+                    col(LevelDescriptor.dimension_id) == dimension.id, col(LevelDescriptor.level) == nearest
+                )
+            )
+            .scalars()
+            .first()
+        )
+        rows.append(ProfileRow(dimension, score, level))
+    return rows
