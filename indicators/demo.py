@@ -33,7 +33,7 @@ FIRST_YEAR = 2018
 STARTED = {"K22": 2022}
 
 
-def load_demo_strategy(session: Session) -> None:
+def load_demo_strategy(session: Session, base_url: str) -> None:
     import_strategy(session, DEMO_STRATEGY.read_bytes(), Actor.system("demo"))
     strategy = find_strategy(session, "oslomet-digital-2018")
     assert strategy is not None

@@ -142,7 +142,8 @@ def main() -> None:
     from indicators.demo import load_demo_strategy
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
+    from surveys.demo import load_demo_surveys
 
     command_line.add_command(strategy)
     command_line.add_command(kpi)
-    command_line(obj=CliContext(demo_steps=[load_demo_strategy]))
+    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys]))

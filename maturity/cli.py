@@ -63,7 +63,8 @@ def _fail(exc: InvalidInput, source: str) -> None:
 class CliContext:
     """What the composition root hands the command line: the other packages' demo data."""
 
-    demo_steps: list[Callable[[Session], object]] = field(default_factory=list)
+    # Each step loads its package's demo data and may return lines to print (links, say).
+    demo_steps: list[Callable[[Session, str], list[str] | None]] = field(default_factory=list)
 
 
 @click.group()
@@ -202,14 +203,16 @@ def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no
     database = Database.from_url(url)
     with database.transaction() as session:
         logins = load_demo(session)
-        for step in obj.demo_steps if obj else []:
-            step(session)
+        base_url = f"http://{host}:{port}"
+        notes = [line for step in (obj.demo_steps if obj else []) for line in (step(session, base_url) or [])]
     database.dispose()
     settings = _settings(mode="demo", database_url=url, base_url=f"http://{host}:{port}")
     click.echo(f"Demo database: {database_path}")
     click.echo("Demo logins:")
     for login in logins:
         click.echo(f"  {login.role:<16} {login.email:<28} password: {login.password}")
+    for note in notes:
+        click.echo(note)
     if no_serve:
         return
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
