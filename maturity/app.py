@@ -41,6 +41,8 @@ from maturity.web import (
     write_flash_cookie,
 )
 from surveys.controllers import AnswerController, LinkNotValid, link_not_valid_page, round_closed_page
+from surveys.navigation import SURVEY_NAVIGATION
+from surveys.round_controllers import SurveyRoundController
 from surveys.services import RoundClosed
 
 
@@ -48,7 +50,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
     database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     owns_database = db is None
-    navigation = sorted([*SHELL_NAVIGATION, *INDICATOR_NAVIGATION], key=lambda item: item.order)
+    navigation = sorted([*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION], key=lambda item: item.order)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
@@ -75,6 +77,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             KpiController,
             AuditController,
             AnswerController,
+            SurveyRoundController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

@@ -14,12 +14,12 @@ from tests.factories import login
 
 NAVIGATION = {
     "strategy office": {
-        "en": ["Home", "Strategy", "KPIs", "Units", "My unit", "Users", "API tokens", "Audit log"],
-        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Enheter", "Min enhet", "Brukere", "API-nøkler", "Revisjonslogg"],
+        "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit", "Users", "API tokens", "Audit log"],
+        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Enheter", "Min enhet", "Brukere", "API-nøkler", "Revisjonslogg"],
     },
     "leader": {
-        "en": ["Home", "Strategy", "KPIs", "Units", "My unit"],
-        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Enheter", "Min enhet"],
+        "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit"],
+        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Enheter", "Min enhet"],
     },
     "staff": {"en": ["Home", "My unit"], "nb": ["Hjem", "Min enhet"]},
 }

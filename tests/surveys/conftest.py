@@ -69,7 +69,7 @@ def open_round(session: Session, survey: Survey) -> SurveyRound:
         survey,
         name_nb="Runde 1",
         name_en="Round 1",
-        period_label="2026",
+        period_label="2025",  # the headcounts of tests/factories.py
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=14),
         unit_codes=["FAC-A"],
