@@ -78,7 +78,8 @@ class StrategyController(Controller):
         upload = data.get("file")
         filename, content = "", b""
         if isinstance(upload, UploadFile):
-            filename, content = upload.filename, upload.file.read(MAX_BYTES + 1)
+            with upload.file:
+                filename, content = upload.filename, upload.file.read(MAX_BYTES + 1)
         try:
             summary = import_strategy(db_session, content, Actor.of(user))
         except InvalidInput as exc:

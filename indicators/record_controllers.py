@@ -115,7 +115,8 @@ class KpiController(Controller):
         upload = data.get("file")
         filename, content = "", b""
         if isinstance(upload, UploadFile) and upload.filename:
-            filename, content = upload.filename, upload.file.read(MAX_UPLOAD + 1)
+            with upload.file:
+                filename, content = upload.filename, upload.file.read(MAX_UPLOAD + 1)
         elif data.get("payload"):
             # A checked file comes back with the confirmation, so nothing needs uploading twice.
             filename = str(data.get("filename", ""))

@@ -1,24 +1,29 @@
 """Rounds, invitations and answering: a respondent opens a round by personal link, answers
 (each answer an idempotent upsert), submits, and may reopen until the round closes."""
 
+import csv
 import hashlib
 import hmac
+import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import parse_number
+from maturity.csvio import parse_number, read_csv
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.mail import send_mail
 from maturity.maturity_model.models import Dimension, LevelDescriptor
 from maturity.scoring import question_score
+from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import subtree_ids
 from surveys.models import (
@@ -497,3 +502,62 @@ def profile_view(session: Session, respondent: Respondent) -> list[ProfileRow]:
         )
         rows.append(ProfileRow(dimension, score, level))
     return rows
+
+
+# --- staff lists and links ------------------------------------------------------------------------
+
+STAFF_COLUMNS = ["email", "unit", "group"]
+STAFF_ALIASES = {"e-post": "email", "epost": "email", "enhet": "unit", "gruppe": "group"}
+
+
+def invite_from_csv(
+    session: Session, survey_round: SurveyRound, data: bytes, *, actor: Actor
+) -> list[tuple[Invitation, str]]:
+    """A staff list (email, unit, group) → one single-use link each; every problem located, all or nothing."""
+    table = read_csv(data, required=["email", "unit"], optional=["group"], aliases=STAFF_ALIASES)
+    invitees = [
+        Invitee(row.get("email"), row.get("unit"), row.get("group") or None, line=row.line) for row in table.rows
+    ]
+    return invite(session, survey_round, invitees, actor=actor)
+
+
+def answer_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def links_csv(session: Session, issued: Sequence[tuple[Invitation, str]], base_url: str) -> str:
+    """The personal links, once: only their hashes are kept."""
+    units = dict(session.execute(select(col(OrgUnit.id), col(OrgUnit.code))).tuples().all())
+    groups = dict(session.execute(select(col(RespondentGroup.id), col(RespondentGroup.code))).tuples().all())
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["email", "unit", "group", "link"])
+    for invitation, token in issued:
+        group = groups.get(invitation.group_id, "") if invitation.group_id else ""
+        writer.writerow([invitation.email, units.get(invitation.unit_id, ""), group, answer_link(base_url, token)])
+    return out.getvalue()
+
+
+def send_invitations(
+    session: Session,
+    settings: Settings,
+    survey: Survey,
+    survey_round: SurveyRound,
+    issued: Sequence[tuple[Invitation, str]],
+) -> int:
+    """E-mail each person their link, in both languages (we do not know which they read)."""
+    closes = survey_round.closes_at.astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y %H:%M")
+    for invitation, token in issued:
+        link = answer_link(settings.base_url, token)
+        body = (
+            f"{survey.title_nb}\n\n{survey.intro_nb}\n\nDin personlige lenke: {link}\n"
+            f"Undersøkelsen er åpen til {closes}. Ikke del lenken: den er din.\n\n"
+            "— English —\n\n"
+            f"{survey.title_en}\n\n{survey.intro_en}\n\nYour personal link: {link}\n"
+            f"The survey is open until {closes} (Norwegian time). Do not share the link: it is yours.\n"
+        )
+        send_mail(settings, to=invitation.email, subject=f"{survey.title_nb} / {survey.title_en}", body=body)
+        invitation.sent_at = utcnow()
+        session.add(invitation)
+    session.flush()
+    return len(issued)

@@ -15,7 +15,17 @@ from tests.factories import login
 NAVIGATION = {
     "strategy office": {
         "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit", "Users", "API tokens", "Audit log"],
-        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Enheter", "Min enhet", "Brukere", "API-nøkler", "Revisjonslogg"],
+        "nb": [
+            "Hjem",
+            "Strategi",
+            "Nøkkeltall",
+            "Undersøkelser",
+            "Enheter",
+            "Min enhet",
+            "Brukere",
+            "API-nøkler",
+            "Revisjonslogg",
+        ],
     },
     "leader": {
         "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit"],

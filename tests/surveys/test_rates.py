@@ -3,13 +3,14 @@
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from maturity.auth.models import User
 from maturity.db import utcnow
 from surveys.models import SurveyRound
 from surveys.services import open_response, save_answer, submit
-from tests.factories import login
+from tests.factories import csrf_token, login
 from tests.surveys.test_services import question
 
 
@@ -73,3 +74,63 @@ class TestResponseRates:
         page = client.get("/surveys", headers={"accept-language": "en"}).text
         assert "Round 1" in page
         assert "open" in page
+
+
+class TestInvitingStaff:
+    def test_a_staff_list_gives_links_once_and_sends_mail_to_the_outbox(
+        self,
+        session: Session,
+        people: dict[str, User],
+        open_round: SurveyRound,
+        settings: object,
+        db: object,
+        tmp_path: object,
+    ) -> None:
+        from pathlib import Path
+
+        from maturity.app import create_app
+        from surveys.models import Invitation
+
+        outbox = Path(str(tmp_path)) / "outbox"
+        app = create_app(settings.with_(mail_outbox=outbox), db=db)  # type: ignore[attr-defined]
+        with TestClient(app, base_url="http://testserver.local") as client:
+            login(client, "office@example.org")
+            csrf = csrf_token(client, f"/surveys/rounds/{open_round.id}")
+            staff = "e-post;enhet;gruppe\nny1@example.org;DEP-A1;academic\nny2@example.org;SEC-A2X;\n"
+            response = client.post(
+                f"/surveys/rounds/{open_round.id}/invitations",
+                files={"file": ("staff.csv", staff.encode("utf-8"), "text/csv")},
+                data={"send": "1", "_csrf_token": csrf},
+            )
+            assert response.status_code == 200
+            lines = response.content.decode("utf-8-sig").splitlines()
+            assert lines[0] == "email;unit;group;link"
+            assert lines[1].startswith("ny1@example.org;DEP-A1;academic;http://127.0.0.1:8000/s/")
+            link = lines[1].rsplit(";", 1)[1]
+            assert client.get(link.replace("http://127.0.0.1:8000", "")).status_code == 200
+            mails = sorted(outbox.glob("*.eml"))
+            assert len(mails) == 2
+            assert link in mails[0].read_text() + mails[1].read_text()
+            session.expire_all()
+            assert session.execute(select(func.count()).select_from(Invitation)).scalar_one() == 2
+
+            bad = client.post(
+                f"/surveys/rounds/{open_round.id}/invitations",
+                files={"file": ("staff.csv", b"email;unit\nx@example.org;DEP-B1\n", "text/csv")},
+                data={"_csrf_token": csrf},
+                headers={"accept-language": "en"},
+            )
+            assert bad.status_code == 422
+            assert "Unknown unit DEP-B1." in bad.text  # outside the round's units
+            session.expire_all()
+            assert session.execute(select(func.count()).select_from(Invitation)).scalar_one() == 2
+
+    def test_leaders_cannot_invite(
+        self, client: TestClient[Litestar], people: dict[str, User], open_round: SurveyRound
+    ) -> None:
+        login(client, "leader@example.org")
+        # a plain form: the guard refuses before any upload would be read
+        response = client.post(
+            f"/surveys/rounds/{open_round.id}/invitations", data={"_csrf_token": csrf_token(client, "/")}
+        )
+        assert response.status_code == 403
