@@ -3,38 +3,21 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
+
+from maturity.structured_file import Name, OptionalTexts, StrictModel, Texts
 
 FORMAT = "maturity-strategy/1"
 
-
-class _Strict(BaseModel):
-    # No number in a strategy file is infinite or NaN (.inf, .nan in YAML); the JSON audit log could not hold them.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-
-class Texts(_Strict):
-    nb: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-
-class OptionalTexts(_Strict):
-    nb: str = ""
-    en: str = ""
-
-
 # Titles and names are stored in columns of limited length; a longer text is bad input, not a crash.
-class Name(_Strict):
-    nb: str = Field(min_length=1, max_length=300)
-    en: str = Field(min_length=1, max_length=300)
 
 
-class LevelName(_Strict):
+class LevelName(StrictModel):
     nb: str = Field(min_length=1, max_length=200)
     en: str = Field(min_length=1, max_length=200)
 
 
-class UnitOfMeasure(_Strict):
+class UnitOfMeasure(StrictModel):
     nb: str = Field(default="", max_length=60)
     en: str = Field(default="", max_length=60)
 
@@ -49,7 +32,7 @@ Weight = Annotated[float, Field(gt=0, le=1000)]
 Score = Annotated[float, Field(ge=0, le=100)]
 
 
-class DatedValue(_Strict):
+class DatedValue(StrictModel):
     valid_from: date
     unit: str | None = None  # a unit code; none means the whole organisation
     value: float | None = None
@@ -58,7 +41,7 @@ class DatedValue(_Strict):
     tolerance: float | None = Field(default=None, ge=0)
 
 
-class KpiSpec(_Strict):
+class KpiSpec(StrictModel):
     code: Code
     name: Name
     description: OptionalTexts = OptionalTexts()
@@ -73,14 +56,14 @@ class KpiSpec(_Strict):
     targets: list[DatedValue] = Field(min_length=1)
 
 
-class SurveyMeasureSpec(_Strict):
+class SurveyMeasureSpec(StrictModel):
     dimension: Code
     weight: Weight = 1.0
     baseline: Score
     target: Score
 
 
-class IndicatorSpec(_Strict):
+class IndicatorSpec(StrictModel):
     code: Code
     title: Texts
     weight: Weight = 1.0
@@ -88,12 +71,12 @@ class IndicatorSpec(_Strict):
     survey_measures: list[SurveyMeasureSpec] = []
 
 
-class ActionSpec(_Strict):
+class ActionSpec(StrictModel):
     code: Code
     title: Texts
 
 
-class GoalSpec(_Strict):
+class GoalSpec(StrictModel):
     code: Code
     title: Name
     description: OptionalTexts = OptionalTexts()
@@ -102,17 +85,17 @@ class GoalSpec(_Strict):
     indicators: list[IndicatorSpec] = []
 
 
-class PeriodSpec(_Strict):
+class PeriodSpec(StrictModel):
     start: date
     end: date
 
 
-class PaceSpec(_Strict):
+class PaceSpec(StrictModel):
     on_track: float = Field(default=0.95, gt=0, le=1.5)
     behind: float = Field(default=0.85, gt=0, le=1.5)
 
 
-class StrategySpec(_Strict):
+class StrategySpec(StrictModel):
     code: Code
     title: Name
     description: OptionalTexts = OptionalTexts()
@@ -121,27 +104,27 @@ class StrategySpec(_Strict):
     goals: list[GoalSpec] = []
 
 
-class LevelSpec(_Strict):
+class LevelSpec(StrictModel):
     level: int = Field(ge=1, le=5)
     name: LevelName
     description: Texts
 
 
-class DimensionSpec(_Strict):
+class DimensionSpec(StrictModel):
     code: Code
     name: Name
     description: OptionalTexts = OptionalTexts()
     levels: list[LevelSpec]
 
 
-class MaturityModelSpec(_Strict):
+class MaturityModelSpec(StrictModel):
     code: Code
     name: Name
     description: OptionalTexts = OptionalTexts()
     dimensions: list[DimensionSpec] = Field(min_length=1)
 
 
-class StrategyFile(_Strict):
+class StrategyFile(StrictModel):
     format: Literal["maturity-strategy/1"]
     strategy: StrategySpec
     maturity_model: MaturityModelSpec | None = None

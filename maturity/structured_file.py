@@ -5,11 +5,38 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from maturity.errors import N_, InvalidInput, Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """A part of a hand-written file: unknown fields are errors, text is trimmed, and no number is
+    infinite or NaN (``.inf``/``.nan`` in YAML; the JSON audit log could not hold them)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+class Texts(StrictModel):
+    """A text every user reads, in both languages."""
+
+    nb: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class OptionalTexts(StrictModel):
+    nb: str = ""
+    en: str = ""
+
+
+class Name(StrictModel):
+    """A title or name, stored in a column of limited length: a longer text is bad input, not a crash."""
+
+    nb: str = Field(min_length=1, max_length=300)
+    en: str = Field(min_length=1, max_length=300)
+
 
 MESSAGES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, object]]]] = {
     "missing": (N_("This field is required."), lambda c: {}),

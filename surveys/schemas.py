@@ -2,38 +2,21 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from maturity.structured_file import Name, OptionalTexts, StrictModel, Texts
 
 FORMAT = "maturity-survey/1"
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-
-class Texts(_Strict):
-    nb: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-
-class OptionalTexts(_Strict):
-    nb: str = ""
-    en: str = ""
-
-
-class ShortTexts(_Strict):
-    nb: str = Field(min_length=1, max_length=300)
-    en: str = Field(min_length=1, max_length=300)
-
-
-class OptionSpec(_Strict):
+class OptionSpec(StrictModel):
     code: Code
-    text: ShortTexts
+    text: Name
 
 
-class QuestionSpec(_Strict):
+class QuestionSpec(StrictModel):
     code: Code
     kind: Literal["level", "likert", "single", "multi", "number", "text"]
     text: Texts
@@ -48,29 +31,29 @@ class QuestionSpec(_Strict):
     unit: OptionalTexts = OptionalTexts()
 
 
-class SectionSpec(_Strict):
+class SectionSpec(StrictModel):
     dimension: Code
     intro: OptionalTexts = OptionalTexts()
     questions: list[QuestionSpec] = Field(min_length=1)
 
 
-class GroupSpec(_Strict):
+class GroupSpec(StrictModel):
     code: Code
-    name: ShortTexts
+    name: Name
 
 
-class SurveySpec(_Strict):
+class SurveySpec(StrictModel):
     code: Code
-    title: ShortTexts
+    title: Name
     intro: OptionalTexts = OptionalTexts()
     thanks: OptionalTexts = OptionalTexts()
     maturity_model: Code
-    likert_labels: list[ShortTexts] = Field(min_length=5, max_length=5)
+    likert_labels: list[Name] = Field(min_length=5, max_length=5)
     groups: list[GroupSpec] = []
     sections: list[SectionSpec] = Field(min_length=1)
     background: list[QuestionSpec] = []
 
 
-class SurveyFile(_Strict):
+class SurveyFile(StrictModel):
     format: Literal["maturity-survey/1"]
     survey: SurveySpec
