@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.controllers import LABELS
-from indicators.models import Kpi
+from indicators.models import Kpi, TargetKind
 from indicators.records import (
     RecordInput,
     check_records,
@@ -26,7 +26,7 @@ from indicators.records import (
     numbers_changed,
     record_values,
 )
-from indicators.services import current_strategy, load_strategy_tree
+from indicators.services import current_strategy, load_kpi_node, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.csvio import parse_number
@@ -188,12 +188,11 @@ class KpiController(Controller):
         message: str = "",
     ) -> Template:
         grid = load_grid(db_session, kpi, unit_scope, until=_until(until), first=_first_day(db_session))
-        strategy = current_strategy(db_session)
-        tree = load_strategy_tree(db_session, strategy.id) if strategy and strategy.id else None
-        node = next((k for k in tree.kpis() if k.kpi.id == kpi.id), None) if tree else None
+        node = load_kpi_node(db_session, kpi)
         context = {
             "grid": grid,
-            "node": node,
+            "baseline": node.valid(TargetKind.BASELINE, date.today()),  # the organisation-wide rows
+            "target": node.valid(TargetKind.TARGET, date.today()),
             "until": until,
             "typed": typed,
             "errors": errors,

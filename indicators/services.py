@@ -60,6 +60,18 @@ class StrategyTree:
         return [k for g in self.goals for i in g.indicators for k in i.kpis]
 
 
+def load_kpi_node(session: Session, kpi: Kpi) -> KpiNode:
+    """One KPI with its dated baselines and targets, in one query."""
+    node = KpiNode(kpi)
+    for row in session.execute(
+        select(KpiTarget)
+        .where(col(KpiTarget.kpi_id) == kpi.id)
+        .order_by(col(KpiTarget.valid_from), col(KpiTarget.unit_id), col(KpiTarget.id))
+    ).scalars():
+        (node.baselines if row.kind == TargetKind.BASELINE else node.targets).append(row)
+    return node
+
+
 def list_strategies(session: Session) -> list[Strategy]:
     return list(session.execute(select(Strategy).order_by(col(Strategy.period_start).desc())).scalars())
 

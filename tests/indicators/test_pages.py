@@ -326,6 +326,12 @@ class TestKpiEntry:
         assert "2 versjoner" in history
         assert "recounted" in history
 
+    def test_the_kpi_page_shows_the_baseline_and_the_target_valid_today(self, leader: TestClient[Litestar]) -> None:
+        page = leader.get("/kpis/KRATIO", headers={"accept-language": "en"}).text
+        facts = page[page.index('<dl class="facts">') : page.index("</dl>")]
+        assert "<dt>Baseline</dt><dd>20.0</dd>" in facts
+        assert "<dt>Target</dt><dd>90.0</dd>" in facts  # the target from 2023 replaced the one from 2020
+
     def test_another_units_values_are_not_found(self, leader: TestClient[Litestar], session: Session) -> None:
         response = leader.post(
             "/kpis/KSUM", data={"value|DEP-B1|2024": "7", "_csrf_token": csrf_token(leader, "/kpis/KSUM")}
