@@ -40,10 +40,17 @@ from maturity.web import (
     error_response,
     write_flash_cookie,
 )
-from surveys.controllers import AnswerController, LinkNotValid, link_not_valid_page, round_closed_page
+from surveys.controllers import (
+    AnswerController,
+    LinkNotValid,
+    already_submitted_page,
+    link_not_valid_page,
+    round_closed_page,
+)
+from surveys.my_controllers import MySurveysController
 from surveys.navigation import SURVEY_NAVIGATION
 from surveys.round_controllers import SurveyRoundController
-from surveys.services import RoundClosed
+from surveys.services import AlreadySubmitted, RoundClosed
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
@@ -77,6 +84,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             KpiController,
             AuditController,
             AnswerController,
+            MySurveysController,
             SurveyRoundController,
             create_static_files_router(
                 path="/static",
@@ -103,6 +111,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         after_response=after_response,
         exception_handlers={
             RoundClosed: round_closed_page,
+            AlreadySubmitted: already_submitted_page,
             LinkNotValid: link_not_valid_page,
             NotFound: error_response,
             HTTPException: error_response,
@@ -145,8 +154,10 @@ def main() -> None:
     from indicators.demo import load_demo_strategy
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
+    from surveys.cli import survey
     from surveys.demo import load_demo_surveys
 
     command_line.add_command(strategy)
     command_line.add_command(kpi)
+    command_line.add_command(survey)
     command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys]))

@@ -42,6 +42,11 @@ def _describe(problem: Problem) -> str:
     return f"{', '.join(where)}: {text}" if where else text
 
 
+def settings_from_env() -> Settings:
+    """Settings for a command that does not serve (no secret key needed outside production)."""
+    return _settings()
+
+
 def database_from_env() -> Database:
     """The database named by MATURITY_DATABASE_URL, for commands that do not serve."""
     return Database.from_url(_settings().database_url)

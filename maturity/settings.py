@@ -30,6 +30,7 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "maturity@localhost"
     mail_outbox: Path = Path("var/outbox")
+    reminder_interval_hours: int = 72  # a person not submitted is reminded at most this often
     report_storage: Path = Path("var/reports")
     db_pool_size: int = 10
     login_max_failures: int = 5

@@ -17,6 +17,7 @@ from maturity.settings import Settings
 from maturity.web import flash, redirect, render, t
 from surveys.models import Question
 from surveys.services import (
+    AlreadySubmitted,
     Respondent,
     RoundClosed,
     load_page,
@@ -48,6 +49,11 @@ def link_not_valid_page(request: Request[Any, Any, Any], _: LinkNotValid) -> Tem
 def round_closed_page(request: Request[Any, Any, Any], _: RoundClosed) -> Template:
     """A clear page, in the reader's language, when a round does not take answers (any more)."""
     return Template(template_name="surveys/pages/closed.html", context={}, status_code=410)
+
+
+def already_submitted_page(request: Request[Any, Any, Any], _: AlreadySubmitted) -> Template:
+    """A further link of an invitation whose answers were submitted from another link."""
+    return Template(template_name="surveys/pages/already_submitted.html", context={}, status_code=409)
 
 
 class AnswerController(Controller):

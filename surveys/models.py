@@ -185,6 +185,17 @@ class Invitation(SQLModel, table=True):
     used: bool = False  # submitted at least once; a flag only, see the module docstring
 
 
+class InvitationToken(SQLModel, table=True):
+    """A further link to the same invitation, minted for a reminder or from My surveys (the
+    server never keeps a token, so it cannot resend the first one). Only the SHA-256 is kept,
+    with no time and no sequence number: nothing to line up with a response's timestamps."""
+
+    __tablename__ = "invitation_token"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitation.id", index=True, ondelete="CASCADE")
+
+
 class Response(SQLModel, table=True):
     """One respondent's answers to a round: unit and group, never a person in anonymous rounds."""
 

@@ -1,5 +1,6 @@
 """Survey rounds for leaders and the strategy office: status and live response rates."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -11,20 +12,52 @@ from litestar.response import Template
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from maturity.audit.services import Actor
+from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
-from maturity.web import render
+from maturity.web import flash, redirect, render, t
+from surveys.export import export_round
 from surveys.models import Response as SurveyResponse
 from surveys.models import Survey, SurveyRound
 from surveys.rates import response_rates
+from surveys.reminders import reminder_plan, send_reminders
 from surveys.services import invite_from_csv, links_csv, send_invitations
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
+
+
+def _round(db_session: Session, round_id: int) -> SurveyRound:
+    survey_round = db_session.get(SurveyRound, round_id)
+    if survey_round is None:
+        raise NotFound(round_id)
+    return survey_round
+
+
+def _round_context(
+    db_session: Session,
+    settings: Settings,
+    survey_round: SurveyRound,
+    unit_scope: UnitScope,
+    *,
+    problems: Sequence[Problem] = (),
+    reminder_problems: Sequence[Problem] = (),
+) -> dict[str, Any]:
+    now = utcnow()
+    rows, groups = response_rates(db_session, survey_round, unit_scope)
+    return {
+        "problems": list(problems),
+        "reminder_problems": list(reminder_problems),
+        "survey_round": survey_round,
+        "survey": db_session.get_one(Survey, survey_round.survey_id),
+        "rows": rows,
+        "groups": groups,
+        "reminders": reminder_plan(db_session, settings, survey_round, now=now),
+        "now": now,
+    }
 
 
 class SurveyRoundController(Controller):
@@ -60,21 +93,12 @@ class SurveyRoundController(Controller):
         request: HTMXRequest,
         round_id: FromPath[int],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
     ) -> Template:
         """Live response rates for the reader's units; every few seconds with HTMX while open."""
-        survey_round = db_session.get(SurveyRound, round_id)
-        if survey_round is None:
-            raise NotFound(round_id)
-        rows, groups = response_rates(db_session, survey_round, unit_scope)
-        context = {
-            "problems": [],
-            "survey_round": survey_round,
-            "survey": db_session.get_one(Survey, survey_round.survey_id),
-            "rows": rows,
-            "groups": groups,
-            "now": utcnow(),
-        }
+        survey_round = _round(db_session, round_id)
+        context = _round_context(db_session, settings, survey_round, unit_scope)
         return render(request, "surveys/pages/round.html", context, partial="surveys/partials/rates.html")
 
     @post(
@@ -94,9 +118,7 @@ class SurveyRoundController(Controller):
         user: NamedDependency[User],
     ) -> Response[bytes] | Template:
         """A staff list in, the personal links out (as a file, once), and e-mails if asked for."""
-        survey_round = db_session.get(SurveyRound, round_id)
-        if survey_round is None:
-            raise NotFound(round_id)
+        survey_round = _round(db_session, round_id)
         survey = db_session.get_one(Survey, survey_round.survey_id)
         upload = data.get("file")
         content = b""
@@ -108,15 +130,7 @@ class SurveyRoundController(Controller):
                 raise InvalidInput([Problem(N_("Choose a CSV file."))])
             issued = invite_from_csv(db_session, survey_round, content, actor=Actor.of(user))
         except InvalidInput as exc:
-            rows, groups = response_rates(db_session, survey_round, unit_scope)
-            context = {
-                "problems": exc.problems,
-                "survey_round": survey_round,
-                "survey": survey,
-                "rows": rows,
-                "groups": groups,
-                "now": utcnow(),
-            }
+            context = _round_context(db_session, settings, survey_round, unit_scope, problems=exc.problems)
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
             send_invitations(db_session, settings, survey, survey_round, issued)
@@ -127,6 +141,74 @@ class SurveyRoundController(Controller):
             status_code=200,
             headers={
                 "content-disposition": f'attachment; filename="links-round-{round_id}.csv"',
+                "cache-control": "no-store",
+            },
+        )
+
+    @post(
+        "/rounds/{round_id:int}/reminders",
+        name="surveys.remind",
+        guards=[requires_strategy_office],
+        sync_to_thread=True,
+    )
+    def remind(
+        self,
+        request: HTMXRequest,
+        round_id: FromPath[int],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        unit_scope: NamedDependency[UnitScope],
+        user: NamedDependency[User],
+    ) -> Response[Any] | Template:
+        """A new link by e-mail to everyone who has not submitted (and was not reminded lately)."""
+        survey_round = _round(db_session, round_id)
+        try:
+            result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
+        except InvalidInput as exc:
+            context = _round_context(db_session, settings, survey_round, unit_scope, reminder_problems=exc.problems)
+            return render(request, "surveys/pages/round.html", context, status_code=422)
+        flash(request, t(request, "Reminders sent: %(count)s.", count=result.sent), "success")
+        if result.failed:
+            flash(
+                request,
+                t(
+                    request,
+                    "The mail server refused; %(count)s reminders were not sent. Try again later.",
+                    count=result.failed,
+                ),
+                "error",
+            )
+        return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
+
+    @post(
+        "/rounds/{round_id:int}/export",
+        name="surveys.export",
+        guards=[requires_strategy_office],
+        sync_to_thread=True,
+    )
+    def export(
+        self,
+        round_id: FromPath[int],
+        db_session: NamedDependency[Session],
+        user: NamedDependency[User],
+    ) -> Response[bytes]:
+        """The submitted answers in long format with a codebook, as a zip file."""
+        survey_round = _round(db_session, round_id)
+        exported = export_round(db_session, survey_round)
+        record_event(
+            db_session,
+            Actor.of(user),
+            "export",
+            survey_round,
+            label=survey_round.name_en,
+            after={"respondents": exported.respondents},
+        )
+        return Response(
+            exported.zip_bytes(),
+            media_type="application/zip",
+            status_code=200,
+            headers={
+                "content-disposition": f'attachment; filename="survey-round-{round_id}.zip"',
                 "cache-control": "no-store",
             },
         )

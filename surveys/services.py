@@ -31,6 +31,7 @@ from surveys.models import (
     Anonymity,
     Answer,
     Invitation,
+    InvitationToken,
     Question,
     QuestionOption,
     RespondentGroup,
@@ -48,6 +49,10 @@ NOT_APPLICABLE = "na"
 
 class RoundClosed(Exception):
     """The round is not open: nothing can be written."""
+
+
+class AlreadySubmitted(Exception):
+    """This link's invitation has a submitted response from another link: one response per invitation."""
 
 
 def token_hash(token: str) -> str:
@@ -228,12 +233,51 @@ class Respondent:
     invitation: Invitation
 
 
+def find_invitation(session: Session, token: str) -> Invitation | None:
+    """The invitation a link token belongs to: its first link, or one minted later."""
+    digest = token_hash(token)
+    invitation = session.execute(select(Invitation).where(col(Invitation.token_hash) == digest)).scalars().first()
+    if invitation is None:
+        invitation = (
+            session.execute(
+                select(Invitation)
+                .join(InvitationToken, col(InvitationToken.invitation_id) == col(Invitation.id))
+                .where(col(InvitationToken.token_hash) == digest)
+            )
+            .scalars()
+            .first()
+        )
+    return invitation
+
+
+def mint_token(session: Session, invitation: Invitation) -> str:
+    """A further link to the invitation (the first one cannot be rebuilt: only its hash is kept).
+    The earlier links keep working."""
+    assert invitation.id is not None
+    token = secrets.token_urlsafe(24)
+    session.add(InvitationToken(token_hash=token_hash(token), invitation_id=invitation.id))
+    session.flush()
+    return token
+
+
+def _confidential_response(session: Session, invitation: Invitation) -> Response | None:
+    """In a confidential round every link of an invitation leads to the same response."""
+    return (
+        session.execute(
+            select(Response)
+            .join(ResponseInvitation, col(ResponseInvitation.response_id) == col(Response.id))
+            .where(col(ResponseInvitation.invitation_id) == invitation.id)
+        )
+        .scalars()
+        .first()
+    )
+
+
 def open_response(session: Session, token: str, *, secret: str, now: datetime) -> Respondent:
     """The respondent's response (started on first visit). Unknown token → NotFound; a round
-    that is not open → RoundClosed. Nothing is written in either case."""
-    invitation = (
-        session.execute(select(Invitation).where(col(Invitation.token_hash) == token_hash(token))).scalars().first()
-    )
+    that is not open → RoundClosed; a new link of an invitation whose response is submitted
+    (anonymous rounds) → AlreadySubmitted. Nothing is written in those cases."""
+    invitation = find_invitation(session, token)
     if invitation is None:
         raise NotFound("invitation")
     survey_round = session.get_one(SurveyRound, invitation.round_id)
@@ -242,6 +286,10 @@ def open_response(session: Session, token: str, *, secret: str, now: datetime) -
     response = session.execute(select(Response).where(col(Response.resume_hash) == key)).scalars().first()
     if not survey_round.is_open(now):
         raise RoundClosed
+    if response is None and survey_round.anonymity == Anonymity.CONFIDENTIAL:
+        response = _confidential_response(session, invitation)
+    if response is None and invitation.used:
+        raise AlreadySubmitted
     if response is None:
         response = Response(
             round_id=invitation.round_id,
@@ -374,6 +422,8 @@ def submit(session: Session, respondent: Respondent, *, now: datetime) -> None:
     """Submit, if every required question is answered. The invitation only learns that it was used."""
     if not respondent.survey_round.is_open(now):
         raise RoundClosed
+    if respondent.invitation.used and respondent.response.submitted_at is None:
+        raise AlreadySubmitted  # another link of this invitation has submitted
     missing = missing_required(session, respondent)
     if missing:
         raise InvalidInput(

@@ -26,6 +26,7 @@ from maturity.web import (
 )
 
 SESSION_COOKIE = "maturity_session"
+UNTOUCHED_PATHS = ("/s/", "/my-surveys")
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -46,8 +47,11 @@ class RequestContextMiddleware(ASGIMiddleware):
         token = cookies.get(SESSION_COOKIE)
         if token:
             session = request_session(scope, self.db)
+            # Answering (and starting from My surveys) never writes the login's last-seen time, so
+            # no stored time lines a person up with an anonymous response's.
+            touch = not scope["path"].startswith(UNTOUCHED_PATHS)
             user = await anyio.to_thread.run_sync(
-                lambda: user_for_session(session, token, idle_seconds=self.settings.session_idle_seconds)
+                lambda: user_for_session(session, token, idle_seconds=self.settings.session_idle_seconds, touch=touch)
             )
         state["user"] = user
         state["auth"] = token if user is not None else None

@@ -203,8 +203,9 @@ def end_session(session: Session, token: str) -> None:
 _TOUCH_AFTER = timedelta(minutes=5)
 
 
-def user_for_session(session: Session, token: str, *, idle_seconds: int) -> User | None:
-    """The logged-in user for a session token, extending the idle timeout now and then."""
+def user_for_session(session: Session, token: str, *, idle_seconds: int, touch: bool = True) -> User | None:
+    """The logged-in user for a session token, extending the idle timeout now and then (unless
+    ``touch`` is off: then the login row is only read)."""
     record = session.get(UserSession, _token_id(token))
     now = utcnow()
     if record is None or record.expires_at <= now:
@@ -212,7 +213,7 @@ def user_for_session(session: Session, token: str, *, idle_seconds: int) -> User
     user = load_user(session, record.user_id)
     if user is None or not user.is_active:
         return None
-    if now - record.last_seen_at > _TOUCH_AFTER:
+    if touch and now - record.last_seen_at > _TOUCH_AFTER:
         record.last_seen_at = now
         record.expires_at = now + timedelta(seconds=idle_seconds)
     return user

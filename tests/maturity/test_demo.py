@@ -14,12 +14,24 @@ from tests.factories import login
 
 NAVIGATION = {
     "strategy office": {
-        "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit", "Users", "API tokens", "Audit log"],
+        "en": [
+            "Home",
+            "Strategy",
+            "KPIs",
+            "Surveys",
+            "My surveys",
+            "Units",
+            "My unit",
+            "Users",
+            "API tokens",
+            "Audit log",
+        ],
         "nb": [
             "Hjem",
             "Strategi",
             "Nøkkeltall",
             "Undersøkelser",
+            "Mine undersøkelser",
             "Enheter",
             "Min enhet",
             "Brukere",
@@ -28,10 +40,10 @@ NAVIGATION = {
         ],
     },
     "leader": {
-        "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit"],
-        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Enheter", "Min enhet"],
+        "en": ["Home", "Strategy", "KPIs", "Surveys", "My surveys", "Units", "My unit"],
+        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Mine undersøkelser", "Enheter", "Min enhet"],
     },
-    "staff": {"en": ["Home", "My unit"], "nb": ["Hjem", "Min enhet"]},
+    "staff": {"en": ["Home", "My surveys", "My unit"], "nb": ["Hjem", "Mine undersøkelser", "Min enhet"]},
 }
 
 
