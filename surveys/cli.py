@@ -73,10 +73,6 @@ def survey_export(round_id: int, out: Path) -> None:
     finally:
         database.dispose()
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in (
-        ("responses.csv", exported.responses_csv),
-        ("codebook.csv", exported.codebook_csv),
-        ("codebook.txt", exported.codebook_notes),
-    ):
-        (out / name).write_text(("\ufeff" if name.endswith(".csv") else "") + text, encoding="utf-8")
+    for name, content in exported.files().items():
+        (out / name).write_bytes(content)
     click.echo(f"Round {round_id}: {exported.respondents} respondents written to {out}.")

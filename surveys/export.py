@@ -57,17 +57,21 @@ class Export:
     respondents: int
     suppression: Suppression
 
+    def files(self) -> dict[str, bytes]:
+        """The three files; the CSV files start with a byte-order mark, so spreadsheets read UTF-8."""
+        return {
+            "responses.csv": ("\ufeff" + self.responses_csv).encode(),
+            "codebook.csv": ("\ufeff" + self.codebook_csv).encode(),
+            "codebook.txt": self.codebook_notes.encode(),
+        }
+
     def zip_bytes(self) -> bytes:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in (
-                ("responses.csv", self.responses_csv),
-                ("codebook.csv", self.codebook_csv),
-                ("codebook.txt", self.codebook_notes),
-            ):
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # no export time either
+            for name, content in self.files().items():
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # not even the export's time
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, ("\ufeff" if name.endswith(".csv") else "") + text)
+                archive.writestr(info, content)
         return out.getvalue()
 
 
