@@ -10,8 +10,10 @@ from litestar.testing import TestClient
 from sqlalchemy import inspect, select
 from sqlmodel import Session, col
 
+from maturity.app import create_app
 from maturity.auth.models import User, UserSession
 from maturity.db import Database, metadata, utcnow
+from maturity.settings import Settings
 from surveys.models import Invitation, InvitationToken, Response, ResponseInvitation, Survey, SurveyRound
 from surveys.services import Invitee, create_round, invite
 from tests.factories import csrf_token, login
@@ -134,6 +136,19 @@ class TestMySurveys:
         # pressing Start again with the cookie leads to the same link, minting nothing
         assert start(client, staff_round.id) == token
         assert len(session.execute(select(InvitationToken)).scalars().all()) == 1
+
+    def test_the_cookie_is_secure_when_cookies_are(
+        self, settings: Settings, db: Database, session: Session, staff_round: SurveyRound
+    ) -> None:
+        app = create_app(settings.with_(secure_cookies=True), db=db)
+        with TestClient(app, base_url="https://testserver.local") as client:
+            login(client, "staff@example.org")
+            csrf = csrf_token(client, "/my-surveys")
+            started = client.post(
+                f"/my-surveys/{staff_round.id}/start", data={"_csrf_token": csrf}, follow_redirects=False
+            )
+            assert started.status_code == 303
+            assert "Secure" in started.headers["set-cookie"]
 
     def test_the_cookie_belongs_to_one_user_and_cannot_be_forged(
         self, client: TestClient[Litestar], session: Session, people: dict[str, User], staff_round: SurveyRound
