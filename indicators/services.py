@@ -18,6 +18,7 @@ from indicators.models import (
 )
 from maturity.errors import NotFound
 from maturity.maturity_model.services import ModelTree, load_model_tree
+from maturity.scoring import valid_row
 
 
 @dataclass
@@ -28,12 +29,7 @@ class KpiNode:
 
     def valid(self, kind: TargetKind, on: date, unit_id: int | None = None) -> KpiTarget | None:
         """The baseline or target valid on a date: a unit's own row if it has one, else the general one."""
-        rows = self.baselines if kind == TargetKind.BASELINE else self.targets
-        for candidate_unit in (unit_id, None) if unit_id is not None else (None,):
-            dated = [r for r in rows if r.unit_id == candidate_unit and r.valid_from <= on]
-            if dated:
-                return max(dated, key=lambda r: r.valid_from)
-        return None
+        return valid_row(self.baselines if kind == TargetKind.BASELINE else self.targets, on, unit_id)
 
 
 @dataclass

@@ -1,7 +1,4 @@
-"""The arithmetic of scores: pure functions, no database and no web (DESIGN.md §Scoring).
-
-All scores live on 0–100.
-"""
+"""Question scores: one answer on the 0–100 scale."""
 
 LEVELS = 5
 LIKERT_POINTS = 5

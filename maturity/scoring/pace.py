@@ -1,0 +1,75 @@
+"""Pace: is a score where it should be by now, given the strategy period?"""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from maturity.scoring.kpi import clamp
+
+
+class PaceStatus(StrEnum):
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    AT_RISK = "at_risk"
+    INSUFFICIENT_DATA = "insufficient_data"
+
+
+@dataclass(frozen=True, slots=True)
+class PaceThresholds:
+    """Health limits per strategy (``Strategy.on_track_threshold``, ``Strategy.behind_threshold``)."""
+
+    on_track: float = 0.95
+    behind: float = 0.85
+
+    def __post_init__(self) -> None:
+        if not self.behind < self.on_track:
+            raise ValueError(f"behind {self.behind} must be below on track {self.on_track}")
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """``expected`` on 0–100; ``health`` = score / expected, None when nothing is expected yet or
+    there is no score."""
+
+    status: PaceStatus
+    expected: float
+    health: float | None
+
+
+DEFAULT_THRESHOLDS = PaceThresholds()
+
+
+def expected_progress(on: date, start: date, end: date) -> float:
+    """Expected score at a date: 100 · (on − start) / (end − start) in days, clamped to 0–100
+    (0 up to the start, 100 from the end on)."""
+    if end <= start:
+        raise ValueError(f"period end {end} not after start {start}")
+    return clamp(100 * (on - start).days / (end - start).days)
+
+
+def pace(
+    score: float | None, expected: float, thresholds: PaceThresholds = DEFAULT_THRESHOLDS, *, insufficient: bool = False
+) -> Pace:
+    """Status of a score (0–100) against the expected score (0–100), checked in this order:
+
+    - no score or ``insufficient`` data → insufficient data;
+    - score ≥ 100 (progress reached 1) → achieved, whatever the date;
+    - expected = 0 (at or before the start) → on track: nothing was expected yet, health is undefined;
+    - health = score / expected: ≥ on_track → on track, ≥ behind → behind, below → at risk
+      (a health exactly at a threshold gets the better status).
+    """
+    if score is None or insufficient:
+        return Pace(PaceStatus.INSUFFICIENT_DATA, expected, None)
+    if score >= 100:
+        return Pace(PaceStatus.ACHIEVED, expected, score / expected if expected else None)
+    if expected <= 0:
+        return Pace(PaceStatus.ON_TRACK, expected, None)
+    health = score / expected
+    if health >= thresholds.on_track:
+        status = PaceStatus.ON_TRACK
+    elif health >= thresholds.behind:
+        status = PaceStatus.BEHIND
+    else:
+        status = PaceStatus.AT_RISK
+    return Pace(status, expected, health)

@@ -1,0 +1,220 @@
+"""Disclosure control: primary and complementary suppression over unit trees and respondent groups."""
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maturity.disclosure import Visibility, disclose
+
+K = 5
+
+
+class TestPrimarySuppression:
+    def test_too_few_empty_and_shown_at_the_boundary(self) -> None:
+        # U (14) = A (4) + B (5) + C (0) + U's own 5: A stays pooled with U's own respondents.
+        result = disclose({"U": None, "A": "U", "B": "U", "C": "U"}, {"U": 14, "A": 4, "B": 5, "C": 0}, K)
+        assert result.visibility("A") == Visibility.TOO_FEW  # n = 4 = k − 1
+        assert result.visibility("B") == Visibility.SHOWN  # n = 5 = k
+        assert result.visibility("C") == Visibility.EMPTY  # no responses: no figure, nothing to hide
+        assert result.visibility("U") == Visibility.SHOWN
+        assert result.suppressed == frozenset()
+
+
+class TestComplementarySuppression:
+    def test_the_smallest_sibling_goes(self) -> None:
+        # U (30) = A (2) + B (10) + C (18): A too few; showing U, B and C gives A = 30 − 10 − 18.
+        result = disclose({"U": None, "A": "U", "B": "U", "C": "U"}, {"U": 30, "A": 2, "B": 10, "C": 18}, K)
+        assert result.too_few == {("A", None)}
+        assert result.suppressed == {("B", None)}
+
+    def test_direct_respondents_of_k_or_more_protect_a_small_child(self) -> None:
+        # U (30) = A (2) + B (10) + U's own 18 respondents, never shown: U − B = A + own, and 20 ≥ k.
+        result = disclose({"U": None, "A": "U", "B": "U"}, {"U": 30, "A": 2, "B": 10}, K)
+        assert result.too_few == {("A", None)}
+        assert result.suppressed == frozenset()
+
+    def test_too_few_direct_respondents_count_as_a_hidden_child(self) -> None:
+        # U (14) = A (2) + B (10) + own 2: U − B = A + own pools 4 < k respondents, so B goes too.
+        result = disclose({"U": None, "A": "U", "B": "U"}, {"U": 14, "A": 2, "B": 10}, K)
+        assert result.suppressed == {("B", None)}
+
+    def test_direct_respondents_alone_below_k_are_protected(self) -> None:
+        # U (13) = A (10) + own 3: U − A would give U's own 3 respondents away; A (smaller) goes.
+        result = disclose({"U": None, "A": "U"}, {"U": 13, "A": 10}, K)
+        assert result.too_few == frozenset()
+        assert result.suppressed == {("A", None)}
+
+    def test_two_hidden_siblings_must_pool_k(self) -> None:
+        # U (14) = A (2) + B (2) + C (10): hiding A and B still gives their pooled 4 away.
+        result = disclose({"U": None, "A": "U", "B": "U", "C": "U"}, {"U": 14, "A": 2, "B": 2, "C": 10}, K)
+        assert result.too_few == {("A", None), ("B", None)}
+        assert result.suppressed == {("C", None)}
+
+    def test_a_complement_must_not_be_derivable_from_its_own_children(self) -> None:
+        # U (30) = A (2) + B (28); B is hidden to protect A, but B = B1 (14) + B2 (14) would give it
+        # back, so B1 goes too: then U − A − B = 0 and B − B1 = B2 leave A, B, B1 undetermined.
+        parents = {"U": None, "A": "U", "B": "U", "B1": "B", "B2": "B"}
+        result = disclose(parents, {"U": 30, "A": 2, "B": 28, "B1": 14, "B2": 14}, K)
+        assert result.suppressed == {("B", None), ("B1", None)}
+
+    def test_perspectives_protect_each_other_in_a_block(self) -> None:
+        # Groups x and y in A and B (U has no own respondents):
+        #        x   y   total
+        #   A    3  12   15
+        #   B    7   8   15
+        #   U   10  20   30
+        # A/x is too few; hiding A/y, B/x and B/y leaves each row and column with two unknowns and
+        # the four of them one degree of freedom: nothing of the block can be derived.
+        groups = {"U": {"x": 10, "y": 20}, "A": {"x": 3, "y": 12}, "B": {"x": 7, "y": 8}}
+        result = disclose({"U": None, "A": "U", "B": "U"}, {"U": 30, "A": 15, "B": 15}, K, groups)
+        assert result.too_few == {("A", "x")}
+        assert result.suppressed == {("A", "y"), ("B", "x"), ("B", "y")}
+        assert result.shown("U", "x")
+        assert result.shown("A")
+
+    def test_respondents_without_a_group_count_as_a_hidden_group(self) -> None:
+        # A (20) = x (12) + y (4) + 4 without a group: A − x = y + ungrouped pools 8 ≥ k: only y hides.
+        result = disclose({"A": None}, {"A": 20}, K, {"A": {"x": 12, "y": 4}})
+        assert result.too_few == {("A", "y")}
+        assert result.suppressed == frozenset()
+
+
+class TestInput:
+    @pytest.mark.parametrize(
+        ("parents", "counts", "groups", "message"),
+        [
+            pytest.param({"U": None, "A": "U"}, {"U": 3, "A": 5}, None, "children count more", id="child above parent"),
+            pytest.param({"U": None}, {"U": 3}, {"U": {"x": 4}}, "groups count more", id="groups above total"),
+            pytest.param({"U": None, "A": "X"}, {"U": 3, "A": 1}, None, "unknown parent", id="unknown parent"),
+            pytest.param({"U": None}, {}, None, "no respondent count", id="no count"),
+        ],
+    )
+    def test_counts_must_add_up(
+        self,
+        parents: dict[str, str | None],
+        counts: dict[str, int],
+        groups: dict[str, dict[str, int]] | None,
+        message: str,
+    ) -> None:
+        with pytest.raises(ValueError, match=message):
+            disclose(parents, counts, K, groups)
+
+
+# --- Properties over random trees --------------------------------------------------------------
+
+GROUPS = ("x", "y")
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A random tree by its atoms: each unit's own respondents per group (None: without a group)."""
+
+    parents: dict[int, int | None]
+    own: dict[int, dict[str | None, int]]
+    k: int
+
+    def subtree(self, unit: int) -> list[int]:
+        below = [unit]
+        for child, parent in self.parents.items():
+            if parent == unit:
+                below += self.subtree(child)
+        return below
+
+    def atoms(self) -> list[tuple[int, str | None]]:
+        return [(u, g) for u, counts in self.own.items() for g, n in counts.items() if n > 0]
+
+    def vector(self, units: list[int], group: object) -> tuple[list[int], int]:
+        """The figure over these units (a group, or every group for ``...``) as 0/1 over atoms, and its n."""
+        atoms = self.atoms()
+        vector = [1 if u in units and (group is ... or g == group) else 0 for u, g in atoms]
+        return vector, sum(self.own[u][g] for (u, g), bit in zip(atoms, vector, strict=True) if bit)
+
+
+@st.composite
+def trees(draw: st.DrawFn, with_groups: bool) -> Tree:
+    size = draw(st.integers(1, 9))
+    parents: dict[int, int | None] = {0: None}
+    for unit in range(1, size):
+        parents[unit] = draw(st.integers(0, unit - 1))
+    names: tuple[str | None, ...] = (*GROUPS, None) if with_groups else (None,)
+    small = st.integers(0, 6) | st.integers(0, 14)
+    own = {u: {g: draw(small) for g in names} for u in parents}
+    return Tree(parents, own, draw(st.integers(2, 6)))
+
+
+class Span:
+    """The linear span of the shown figures over the atoms, kept as exact echelon rows (fractions)."""
+
+    def __init__(self, rows: list[list[int]]) -> None:
+        self.basis: dict[int, list[Fraction]] = {}  # pivot column → row with 1 there
+        for row in rows:
+            reduced = self.reduce([Fraction(v) for v in row])
+            pivot = next((c for c, v in enumerate(reduced) if v), None)
+            if pivot is not None:
+                self.basis[pivot] = [v / reduced[pivot] for v in reduced]
+
+    def reduce(self, vector: list[Fraction]) -> list[Fraction]:
+        for pivot, row in self.basis.items():
+            if vector[pivot]:
+                factor = vector[pivot]
+                vector = [a - factor * b for a, b in zip(vector, row, strict=True)]
+        return vector
+
+    def __contains__(self, vector: list[int]) -> bool:
+        """The sum over these atoms follows from the shown figures."""
+        return not any(self.reduce([Fraction(v) for v in vector]))
+
+
+def check(tree: Tree, with_groups: bool) -> None:
+    columns: tuple[object, ...] = (..., *GROUPS) if with_groups else (...,)
+    counts = {u: tree.vector(tree.subtree(u), ...)[1] for u in tree.parents}
+    groups = {u: {g: tree.vector(tree.subtree(u), g)[1] for g in GROUPS} for u in tree.parents} if with_groups else None
+    result = disclose(tree.parents, counts, tree.k, groups)
+
+    figures = {(u, None if c is ... else c): tree.vector(tree.subtree(u), c) for u in tree.parents for c in columns}
+    shown = Span([vector for figure, (vector, n) in figures.items() if result.shown(*figure)])  # type: ignore[arg-type]
+    for figure, (vector, n) in figures.items():
+        visibility = result.visibility(*figure)  # type: ignore[arg-type]
+        assert (visibility == Visibility.EMPTY) == (n == 0), figure
+        assert (visibility == Visibility.TOO_FEW) == (0 < n < tree.k), figure
+        if visibility in (Visibility.TOO_FEW, Visibility.SUPPRESSED):
+            assert vector not in shown, f"{figure} can be derived"
+    # a unit's own respondents (all, per group, without a group) are never shown: below k, not derivable
+    own_sets = [tree.vector([u], c) for u in tree.parents for c in (*columns, None)]
+    for vector, n in own_sets:
+        if 0 < n < tree.k:
+            assert vector not in shown, "own respondents below k can be derived"
+    # pooled hidden parts of a relation with a shown whole: derivable only from k respondents up
+    for u in tree.parents:
+        kids = [c for c, p in tree.parents.items() if p == u]
+        for column in columns:
+            whole = (u, None if column is ... else column)
+            if not result.shown(*whole):  # type: ignore[arg-type]
+                continue
+            hidden_kids = [v for c in kids if not result.shown(c, whole[1]) for v in tree.subtree(c)]
+            for pooled in (hidden_kids, [u, *hidden_kids]):  # with and without u's own respondents
+                vector, n = tree.vector(pooled, column)
+                assert not (0 < n < tree.k) or vector not in shown, f"pooled parts under {whole}"
+        if with_groups and result.shown(u):
+            # total = x + y + without a group: the hidden groups, with or without the ungrouped
+            hidden_groups = [g for g in GROUPS if not result.shown(u, g)]
+            for extra in ((), (None,)):
+                atoms = tree.atoms()
+                vector = [sum(1 for g in (*hidden_groups, *extra) if a == g and v in tree.subtree(u)) for v, a in atoms]
+                n = sum(tree.own[v][a] for (v, a), bit in zip(atoms, vector, strict=True) if bit)
+                assert not (0 < n < tree.k) or vector not in shown, f"pooled groups of {u}"
+
+
+class TestProperties:
+    @settings(deadline=None, max_examples=300)
+    @given(trees(with_groups=False))
+    def test_unit_trees(self, tree: Tree) -> None:
+        check(tree, with_groups=False)
+
+    @settings(deadline=None, max_examples=300)
+    @given(trees(with_groups=True))
+    def test_unit_trees_with_perspectives(self, tree: Tree) -> None:
+        check(tree, with_groups=True)
