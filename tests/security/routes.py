@@ -95,9 +95,7 @@ class Route:
 
     @property
     def is_public(self) -> bool:
-        return self.path in PUBLIC or any(
-            self.path == p or self.path.startswith(p + "/") for p in PUBLIC_PREFIXES
-        )
+        return self.path in PUBLIC or any(self.path == p or self.path.startswith(p + "/") for p in PUBLIC_PREFIXES)
 
     @property
     def unit_param(self) -> str | None:

@@ -48,7 +48,9 @@ def test_every_route_says_how_it_is_scoped(app: Litestar) -> None:
         if marked and marked not in (*route.path_params, *route.query_params):
             problems.append(f"{route}: opt unit_param={marked!r} is not one of its path or query parameters.")
     known = {(r.method, r.path) for r in table}
-    problems += [f"SCOPE_IN_BODY lists {key}, which is no route any more: remove it." for key in SCOPE_IN_BODY.keys() - known]
+    problems += [
+        f"SCOPE_IN_BODY lists {key}, which is no route any more: remove it." for key in SCOPE_IN_BODY.keys() - known
+    ]
     paths = {r.path for r in table}
     problems += [f"PUBLIC lists {p}, which is no route any more: remove it." for p in PUBLIC.keys() - paths]
     problems += [f"PUBLIC_PREFIXES lists {p}, which no route starts with." for p in PUBLIC_PREFIXES if p not in paths]
@@ -87,9 +89,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(
     assert snapshot(db) == before
 
 
-def test_the_public_routes_are_really_open(
-    anonymous: TestClient[Litestar], app: Litestar, tokens: list[str]
-) -> None:
+def test_the_public_routes_are_really_open(anonymous: TestClient[Litestar], app: Litestar, tokens: list[str]) -> None:
     """A route listed as public that asks for a login anyway is a stale entry in PUBLIC."""
     problems = []
     for route in routes(app):
@@ -101,7 +101,11 @@ def test_the_public_routes_are_really_open(
 
 
 def test_state_changing_requests_without_a_csrf_token_are_refused_and_write_nothing(
-    client: TestClient[Litestar], app: Litestar, db: Database, people: dict[str, User], tokens: list[str],
+    client: TestClient[Litestar],
+    app: Litestar,
+    db: Database,
+    people: dict[str, User],
+    tokens: list[str],
     api_tokens: dict[str, str],
 ) -> None:
     login(client, people["office"].email)  # every guard would let the strategy office through
