@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
+from maturity.auth.tokens import issue_token
 from maturity.db import Database, utcnow
 from surveys.services import Invitee, create_round, invite
 from surveys.survey_file import import_survey
@@ -41,9 +42,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SECRET = "e2e-" + "k" * 44
-INVITATIONS = 12
+INVITATIONS = 40
 
-pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder carries the ``e2e`` marker."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @dataclass
@@ -82,6 +90,7 @@ def _seed(url: str) -> list[str]:
         )
         invitees = [Invitee(f"person{n}@example.org", "DEP-A1", "academic") for n in range(INVITATIONS)]
         links = [token for _, token in invite(session, survey_round, invitees, actor=actor)]
+        issue_token(session, name="HR system", unit_codes=["FAC-A"], expires_at=None, actor=actor)
     db.dispose()
     return links
 
