@@ -45,7 +45,6 @@ SECRET = "e2e-" + "k" * 44
 INVITATIONS = 40
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test in this folder carries the ``e2e`` marker."""
     here = Path(__file__).parent
