@@ -5,9 +5,13 @@ as documented."""
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from litestar import Litestar
+from litestar.testing import TestClient
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from indicators.models import Strategy
+from maturity.auth.models import User
+from maturity.db import Database
+from tests.factories import csrf_token, login
 
 EXAMPLES = 60  # per operation and mode (valid and invalid input)
 
@@ -31,3 +35,24 @@ def test_the_api_answers_generated_requests_without_a_server_error(
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         call()
+
+
+def test_a_nul_character_is_refused_or_stored_never_a_server_error(
+    client: TestClient[Litestar], strategy: Strategy, api_tokens: dict[str, str], people: dict[str, User], db: Database
+) -> None:
+    """PostgreSQL takes no NUL in text (SQLite does): what the database refuses as data is a 400."""
+    bearer = {"authorization": f"Bearer {api_tokens['FAC-A']}"}
+    record = {"kpi": "KSUM", "unit": "FAC-A", "period": "2024", "value": 1, "note": "x\x00y"}
+    answers = [
+        client.get("/api/kpi-records", params={"kpi": "a\x00b"}, headers=bearer),
+        client.get("/api/kpi-records", params={"unit": "a\x00b"}, headers=bearer),
+        client.post("/api/kpi-records", json={"records": [record]}, headers=bearer),
+    ]
+    login(client, people["leader"].email)
+    token = csrf_token(client, "/kpis/KSUM")
+    form = {"value|DEP-A1|2024": "3", "note": "x\x00y", "_csrf_token": token}
+    answers.append(client.post("/kpis/KSUM", data=form, follow_redirects=False))
+    assert [a.status_code for a in answers if a.status_code >= 500] == []
+    if db.dialect == "postgresql":
+        assert [a.status_code for a in answers] == [400, 400, 400, 400]
+        assert answers[0].json()["detail"].startswith("Bad Request")
