@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install demo test test-sqlite test-postgres lint format bench messages clean
+.PHONY: help install demo test test-sqlite test-postgres e2e browser lint format bench messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,22 @@ test-sqlite: install ## Run the tests on SQLite only
 
 test-postgres: install ## Run the tests on PostgreSQL (MATURITY_TEST_POSTGRES_URL; skipped with a notice if unreachable, a failure in CI)
 	MATURITY_TEST_BACKEND=postgresql $(BIN)/python -m pytest
+
+E2E := tests/e2e
+CHROMIUM ?= /usr/bin/chromium
+
+browser: ## Install Debian's chromium for the browser tests when it is missing (needs root)
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "$(CHROMIUM) is missing: installing Debian's chromium"; \
+		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	fi
+
+$(E2E)/node_modules/.installed: $(E2E)/package.json $(E2E)/package-lock.json
+	cd $(E2E) && npm ci --no-audit --no-fund
+	@touch $@
+
+e2e: install browser $(E2E)/node_modules/.installed ## Browser journeys, keyboard and accessibility (axe) tests in headless Chromium
+	MATURITY_E2E_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(E2E) -m e2e -q -s
 
 lint: install ## Check style, formatting and types
 	$(BIN)/ruff check .

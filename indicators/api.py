@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, cast
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
@@ -34,6 +37,7 @@ from maturity.web import error_response
 
 MAX_RECORDS = 10_000
 MAX_PAGE = 1000
+_CLIENT_KEY = "maturity.api_client"
 WWW_AUTHENTICATE = 'Bearer realm="Maturity API"'
 _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 
@@ -130,18 +134,28 @@ class ApiClient:
     scope: UnitScope
 
 
-def provide_api_client(request: Request[Any, Any, Any]) -> ApiClient:
-    """The caller of ``Authorization: Bearer <token>``; 401 for anything else."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+def _authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> ApiClient:
+    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise NotAuthorizedException(detail="Send an API token: Authorization: Bearer <token>.")
-    db = cast(Database, request.app.state.db)
+    db = cast(Database, connection.app.state.db)
     # A transaction of its own, so that "last used" is kept when the request itself fails.
     with db.transaction() as session:
         found = authenticate_token(session, credentials.strip())
     if found is None:
         raise NotAuthorizedException(detail="The API token is unknown, revoked or expired.")
     return ApiClient(*found)
+
+
+async def requires_api_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """401 for anything but a valid ``Authorization: Bearer <token>``, before the body is even read."""
+    client = await anyio.to_thread.run_sync(_authenticate, connection)
+    cast(dict[str, Any], connection.scope)[_CLIENT_KEY] = client
+
+
+def provide_api_client(request: Request[Any, Any, Any]) -> ApiClient:
+    """The caller, as ``requires_api_token`` found it."""
+    return cast(ApiClient, cast(dict[str, Any], request.scope)[_CLIENT_KEY])
 
 
 def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
@@ -230,7 +244,8 @@ _INVALID_EXAMPLE = Example(
 class KpiRecordApi(Controller):
     path = "/api/kpi-records"
     tags = ["KPI records"]
-    dependencies = {"api_client": Provide(provide_api_client, sync_to_thread=True)}
+    guards = [requires_api_token]
+    dependencies = {"api_client": Provide(provide_api_client, sync_to_thread=False)}
     exception_handlers = {NotAuthorizedException: _unauthorized}
 
     @get(

@@ -20,6 +20,7 @@ from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError
 
 from maturity import i18n
 from maturity.db import ROLLBACK_KEY
@@ -324,6 +325,11 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         status, detail = 404, "Not Found"
     elif isinstance(exc, HTTPException):
         status, detail = exc.status_code, exc.detail
+    elif isinstance(exc, DataError):
+        # A value the database refuses as data — PostgreSQL takes no NUL character in text, for
+        # one — is the request's fault, not a server error.
+        log.info("refused as data on %s %s: %s", request.method, request.url.path, exc.orig)
+        status, detail = 400, "Bad Request: a value cannot be stored (a NUL character, for example)."
     else:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, detail = HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error"

@@ -43,7 +43,7 @@ class UnitController(Controller):
             partial="units/partials/tree.html",
         )
 
-    @get("/{code:str}", name="units.show", sync_to_thread=True)
+    @get("/{code:str}", name="units.show", sync_to_thread=True, opt={"unit_param": "code"})
     def show(
         self,
         request: HTMXRequest,

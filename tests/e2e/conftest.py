@@ -1,0 +1,193 @@
+"""The real app under uvicorn on a free port, on a fresh migrated database with seed data, and
+Debian's Chromium driven by Playwright (never a downloaded browser).
+
+Run with ``make e2e``, which installs Chromium and axe-core first. ``MATURITY_E2E_PORTS`` is the
+range of ports to try (default 8170-8179).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from indicators.strategy_file import import_strategy
+from maturity.audit.services import Actor
+from maturity.auth.tokens import issue_token
+from maturity.db import Database, utcnow
+from surveys.services import Invitee, create_round, invite
+from surveys.survey_file import import_survey
+from tests.conftest import Backend
+from tests.factories import PASSWORD, STRATEGY_YAML, make_org, make_user
+from tests.surveys.conftest import SURVEY_YAML
+
+CHROMIUM = Path(os.environ.get("MATURITY_E2E_CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium keeps calling Google's hosts, which a closed
+# network refuses; --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SECRET = "e2e-" + "k" * 44
+INVITATIONS = 40
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder carries the ``e2e`` marker."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class World:
+    """What the seed made: the server's address and the survey links not used yet."""
+
+    base_url: str
+    links: list[str] = field(default_factory=list)
+
+    def link(self) -> str:
+        """A personal survey link nobody has used yet."""
+        return f"{self.base_url}/s/{self.links.pop()}"
+
+
+def _seed(url: str) -> list[str]:
+    db = Database.from_url(url)
+    actor = Actor.system("e2e")
+    with db.transaction() as session:
+        make_org(session)
+        make_user(session, "office@example.org", home="UNI", office=True)
+        make_user(session, "leader@example.org", home="FAC-A", leader_of=("FAC-A",))
+        make_user(session, "staff@example.org", home="DEP-A1")
+        import_strategy(session, STRATEGY_YAML.encode(), actor)
+        survey = import_survey(session, SURVEY_YAML.encode(), actor)
+        now = utcnow()
+        survey_round = create_round(
+            session,
+            survey,
+            name_nb="Runde 1",
+            name_en="Round 1",
+            period_label="2025",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=14),
+            unit_codes=["FAC-A"],
+            actor=actor,
+        )
+        invitees = [Invitee(f"person{n}@example.org", "DEP-A1", "academic") for n in range(INVITATIONS)]
+        links = [token for _, token in invite(session, survey_round, invitees, actor=actor)]
+        issue_token(session, name="HR system", unit_codes=["FAC-A"], expires_at=None, actor=actor)
+    db.dispose()
+    return links
+
+
+def _free_port() -> int:
+    first, _, last = os.environ.get("MATURITY_E2E_PORTS", "8170-8179").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last} (MATURITY_E2E_PORTS)")
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=1) as answer:  # noqa: S310 (our own server)
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the app did not answer within 30 s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The app on its own database, served by uvicorn like in production (one worker)."""
+    url = backend.fresh_url()
+    links = _seed(url)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    env = {
+        **os.environ,
+        "MATURITY_DATABASE_URL": url,
+        "MATURITY_MODE": "test",
+        "MATURITY_SECRET_KEY": SECRET,
+        "MATURITY_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "maturity.app:app_from_env"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", process, log)
+        yield World(f"http://127.0.0.1:{port}", links)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make e2e`, which installs Debian's chromium package.")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def javascript(request: pytest.FixtureRequest) -> bool:
+    """Each journey runs twice: with JavaScript (HTMX) and without it (plain forms)."""
+    return bool(request.param)
+
+
+def new_context(browser: Browser, world: World, *, javascript: bool = True) -> BrowserContext:
+    context = browser.new_context(base_url=world.base_url, locale="en-GB", java_script_enabled=javascript)
+    context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def context(browser: Browser, world: World, javascript: bool) -> Iterator[BrowserContext]:
+    context = new_context(browser, world, javascript=javascript)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def log_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").last.click()
+    page.wait_for_url(lambda url: "/login" not in url)

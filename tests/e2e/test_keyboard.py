@@ -1,0 +1,55 @@
+"""A survey completed with the keyboard only: Tab, Space, Enter and the arrow keys."""
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.conftest import World
+
+MAX_TABS = 80
+
+
+def tab_to(page: Page, selector: str) -> None:
+    """Press Tab until the element matching ``selector`` has the focus (as a person would)."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab")
+
+
+def test_a_survey_completed_with_the_keyboard_only(context: BrowserContext, world: World, javascript: bool) -> None:
+    page = context.new_page()
+    page.goto(world.link())
+    tab_to(page, "a.button--primary")  # Start
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dimension one")
+
+    tab_to(page, "input[name='q-D1-L']")  # into the first radio group: its first option
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # level 3
+    expect(page.locator("#a-D1-L-3")).to_be_checked()
+    tab_to(page, "input[name='q-D1-Q1']")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")  # the second label
+    expect(page.locator("#a-D1-Q1-2")).to_be_checked()
+    if javascript:
+        expect(page.locator("#status-D1-Q1")).to_have_text("Saved")
+    tab_to(page, "button[value='next']")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dimension two")
+    tab_to(page, "input[name='q-D2-L']")
+    page.keyboard.press("Space")
+    tab_to(page, "button[value='next']")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+    tab_to(page, "textarea[name='q-B-TEXT']")
+    page.keyboard.type("Typed without a mouse.")
+    tab_to(page, "button[value='next']")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review and submit")
+    tab_to(page, "form[action$='/submit'] button")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Thank you")).to_be_visible()

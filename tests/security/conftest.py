@@ -1,0 +1,63 @@
+"""A small organisation with a strategy, an open survey round, invitations and an API token,
+and a way to see everything the database holds."""
+
+from collections.abc import Iterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+import maturity.all_models  # noqa: F401  (every table in the metadata)
+from maturity.audit.services import Actor
+from maturity.auth.models import User
+from maturity.auth.tokens import issue_token
+from maturity.db import Database
+from tests.factories import Org, make_user
+from tests.surveys.conftest import open_round, survey, tokens  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def others(session: Session, org: Org, people: dict[str, User]) -> dict[str, User]:
+    """``people`` plus the leader of FAC-B, who must not see anything of FAC-A."""
+    users = {**people, "other_leader": make_user(session, "other@example.org", home="FAC-B", leader_of=("FAC-B",))}
+    session.commit()
+    return users
+
+
+@pytest.fixture
+def api_tokens(session: Session, org: Org) -> dict[str, str]:
+    """A token for FAC-A and one for FAC-B (the first has id 1)."""
+    made = {
+        code: issue_token(session, name=f"System {code}", unit_codes=[code], expires_at=None, actor=Actor.system("t"))[
+            1
+        ]
+        for code in ("FAC-A", "FAC-B")
+    }
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def anonymous(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app, base_url="http://testserver.local") as c:
+        yield c
+
+
+# Bookkeeping that a refused request may rightly update: when an API token was last shown.
+NOT_WRITES = {("api_token", "last_used_at")}
+
+
+def snapshot(db: Database) -> dict[str, list[str]]:
+    """Every row of every table, in a stable order: what "nothing was written" compares."""
+    with db.engine.connect() as connection:
+        return {
+            table.name: sorted(
+                repr(tuple(row))
+                for row in connection.execute(
+                    select(*(c for c in table.columns if (table.name, c.name) not in NOT_WRITES))
+                )
+            )
+            for table in SQLModel.metadata.sorted_tables
+        }
