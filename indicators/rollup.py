@@ -26,10 +26,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiRecord
 from maturity.units.models import OrgUnit, UnitHeadcount
+from maturity.db import without_jit
 from maturity.units.services import unit_ancestors
 
 
@@ -85,34 +87,25 @@ def _subtree_headcounts(tree: Any) -> Any:
 def rollup_statement(periods: Collection[str] | None = None, kpi_ids: Collection[int] | None = None) -> Select[Any]:
     """The one GROUP BY: (KPI, unit, period) → the sums of the records that count for it."""
     tree = unit_ancestors()
-    chosen = select(
-        col(KpiRecord.id),
-        col(KpiRecord.kpi_id),
-        col(KpiRecord.unit_id),
-        col(KpiRecord.period),
-        col(KpiRecord.value),
-        col(KpiRecord.numerator),
-        col(KpiRecord.denominator),
-        col(KpiRecord.recorded_at),
-    )
+    record, above = aliased(KpiRecord, name="record"), aliased(KpiRecord, name="record_above")
+    chosen: list[Any] = []  # on the table itself, not a CTE: PostgreSQL then has statistics and the unique index
     if periods is not None:
-        chosen = chosen.where(col(KpiRecord.period).in_(list(periods)))
+        chosen.append(col(record.period).in_(list(periods)))
     if kpi_ids is not None:
-        chosen = chosen.where(col(KpiRecord.kpi_id).in_(list(kpi_ids)))
-    record = chosen.cte("chosen_record")
-    above = record.alias("record_above")
+        chosen.append(col(record.kpi_id).in_(list(kpi_ids)))
     blocked = (
-        select(record.c.id, func.min(tree.c.distance).label("distance"))
-        .join(tree, and_(tree.c.unit_id == record.c.unit_id, tree.c.distance > 0))
+        select(col(record.id), func.min(tree.c.distance).label("distance"))
+        .join(tree, and_(tree.c.unit_id == col(record.unit_id), tree.c.distance > 0))
         .join(
             above,
             and_(
-                above.c.unit_id == tree.c.ancestor_id,
-                above.c.kpi_id == record.c.kpi_id,
-                above.c.period == record.c.period,
+                col(above.unit_id) == tree.c.ancestor_id,
+                col(above.kpi_id) == col(record.kpi_id),
+                col(above.period) == col(record.period),
             ),
         )
-        .group_by(record.c.id)
+        .where(*chosen)
+        .group_by(col(record.id))
         .cte("blocked_record")
     )
     headcount = _subtree_headcounts(tree)
@@ -121,36 +114,37 @@ def rollup_statement(periods: Collection[str] | None = None, kpi_ids: Collection
     institution_only = col(Kpi.aggregation) == Aggregation.INSTITUTION_ONLY
     return (
         select(
-            record.c.kpi_id,
+            col(record.kpi_id),
             tree.c.ancestor_id.label("unit_id"),
-            record.c.period,
+            col(record.period),
             col(Kpi.aggregation),
             func.count().label("units"),
             func.max(case((tree.c.distance == 0, 1), else_=0)).label("own"),
-            cast(func.sum(record.c.value), Float).label("value_sum"),
-            cast(func.sum(record.c.numerator), Float).label("numerator_sum"),
-            cast(func.sum(record.c.denominator), Float).label("denominator_sum"),
-            cast(func.sum(case((has_weight, record.c.value * weight), else_=0.0)), Float).label("weighted_sum"),
+            cast(func.sum(col(record.value)), Float).label("value_sum"),
+            cast(func.sum(col(record.numerator)), Float).label("numerator_sum"),
+            cast(func.sum(col(record.denominator)), Float).label("denominator_sum"),
+            cast(func.sum(case((has_weight, col(record.value) * weight), else_=0.0)), Float).label("weighted_sum"),
             cast(func.sum(case((has_weight, weight), else_=0.0)), Float).label("weight_sum"),
             func.sum(case((has_weight, 0), else_=1)).label("unweighted"),
-            func.max(record.c.recorded_at).label("newest"),
+            func.max(col(record.recorded_at)).label("newest"),
         )
-        .join(tree, tree.c.unit_id == record.c.unit_id)
-        .join(Kpi, col(Kpi.id) == record.c.kpi_id)
-        .join(OrgUnit, col(OrgUnit.id) == record.c.unit_id)
-        .outerjoin(blocked, blocked.c.id == record.c.id)
+        .join(tree, tree.c.unit_id == col(record.unit_id))
+        .join(Kpi, col(Kpi.id) == col(record.kpi_id))
+        .join(OrgUnit, col(OrgUnit.id) == col(record.unit_id))
+        .outerjoin(blocked, blocked.c.id == col(record.id))
         .outerjoin(
             headcount,
             and_(
-                headcount.c.unit_id == record.c.unit_id,
-                headcount.c.period == func.substr(record.c.period, literal_column("1"), literal_column("4")),
+                headcount.c.unit_id == col(record.unit_id),
+                headcount.c.period == func.substr(col(record.period), literal_column("1"), literal_column("4")),
             ),
         )
         .where(
+            *chosen,
             or_(blocked.c.distance.is_(None), tree.c.distance < blocked.c.distance),
             or_(~institution_only, and_(tree.c.distance == 0, col(OrgUnit.parent_id).is_(None))),
         )
-        .group_by(record.c.kpi_id, tree.c.ancestor_id, record.c.period, col(Kpi.aggregation))
+        .group_by(col(record.kpi_id), tree.c.ancestor_id, col(record.period), col(Kpi.aggregation))
     )
 
 
@@ -159,6 +153,7 @@ def kpi_rollups(
 ) -> Mapping[RollupKey, KpiRollup]:
     """Every KPI's value for every unit with data and every period (or just ``periods`` and
     ``kpi_ids``), keyed by (kpi_id, unit_id, period); one statement."""
+    without_jit(session)
     return {
         (row.kpi_id, row.unit_id, row.period): KpiRollup(
             aggregation=row.aggregation,

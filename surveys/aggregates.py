@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, and_, case, cast, func, null, select, union_all
 from sqlmodel import Session, col
 
+from maturity.db import without_jit
 from maturity.units.services import unit_ancestors
 from surveys.models import Answer, Question, QuestionKind, Response, SurveyRound
 
@@ -206,6 +207,7 @@ def round_aggregates(session: Session, survey_round: SurveyRound | int) -> Round
     """All units' figures for a round: two statements, whatever the size of the organisation."""
     round_id = survey_round if isinstance(survey_round, int) else survey_round.id
     assert round_id is not None
+    without_jit(session)
     by_group = {
         (row.ancestor_id, row.dimension_id, row.group_id): ScoreStats(
             int(row.n),
