@@ -30,8 +30,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiRecord
-from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.db import without_jit
+from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import unit_ancestors
 
 
