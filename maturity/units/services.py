@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import CTE, Integer, Select, false, literal_column, select
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
@@ -25,6 +25,21 @@ def subtree_ids(root_ids: Iterable[int]) -> Select[tuple[int | None]]:
     child = select(col(OrgUnit.id)).join(tree, col(OrgUnit.parent_id) == tree.c.id)
     tree = tree.union(child)
     return select(tree.c.id)
+
+
+def unit_ancestors(name: str = "unit_ancestor") -> CTE:
+    """Every unit with each of its ancestors and itself: ``(unit_id, ancestor_id, distance)``,
+    distance 0 for the unit itself. One recursive CTE, joined to roll figures up the tree:
+    ``GROUP BY ancestor_id`` over rows joined on ``unit_id`` gives each unit's whole subtree."""
+    zero, one = literal_column("0", Integer), literal_column("1", Integer)  # inline: no typed parameters
+    base: Select[Any] = select(
+        col(OrgUnit.id).label("unit_id"), col(OrgUnit.id).label("ancestor_id"), zero.label("distance")
+    )
+    tree = base.cte(name, recursive=True)
+    parent = select(tree.c.unit_id, col(OrgUnit.parent_id), tree.c.distance + one).join(
+        OrgUnit, col(OrgUnit.id) == tree.c.ancestor_id
+    )
+    return tree.union_all(parent.where(col(OrgUnit.parent_id).is_not(None)))
 
 
 @dataclass(frozen=True, slots=True)
