@@ -40,6 +40,8 @@ from maturity.web import (
     error_response,
     write_flash_cookie,
 )
+from reports.controllers import ReportBatchController, ReportController
+from reports.navigation import REPORT_NAVIGATION
 from surveys.controllers import AnswerController, LinkNotValid, link_not_valid_page, round_closed_page
 from surveys.navigation import SURVEY_NAVIGATION
 from surveys.round_controllers import SurveyRoundController
@@ -50,7 +52,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
     database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     owns_database = db is None
-    navigation = sorted([*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION], key=lambda item: item.order)
+    navigation = sorted(
+        [*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION, *REPORT_NAVIGATION], key=lambda item: item.order
+    )
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
@@ -78,6 +82,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             AuditController,
             AnswerController,
             SurveyRoundController,
+            ReportController,
+            ReportBatchController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -145,8 +151,11 @@ def main() -> None:
     from indicators.demo import load_demo_strategy
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
+    from reports.cli import reports
+    from reports.demo import build_demo_reports
     from surveys.demo import load_demo_surveys
 
     command_line.add_command(strategy)
     command_line.add_command(kpi)
-    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys]))
+    command_line.add_command(reports)
+    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys], after_demo=[build_demo_reports]))

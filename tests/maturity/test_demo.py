@@ -14,12 +14,24 @@ from tests.factories import login
 
 NAVIGATION = {
     "strategy office": {
-        "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit", "Users", "API tokens", "Audit log"],
+        "en": [
+            "Home",
+            "Strategy",
+            "KPIs",
+            "Surveys",
+            "Reports",
+            "Units",
+            "My unit",
+            "Users",
+            "API tokens",
+            "Audit log",
+        ],
         "nb": [
             "Hjem",
             "Strategi",
             "Nøkkeltall",
             "Undersøkelser",
+            "Rapporter",
             "Enheter",
             "Min enhet",
             "Brukere",
@@ -28,8 +40,8 @@ NAVIGATION = {
         ],
     },
     "leader": {
-        "en": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit"],
-        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Enheter", "Min enhet"],
+        "en": ["Home", "Strategy", "KPIs", "Surveys", "Reports", "Units", "My unit"],
+        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Rapporter", "Enheter", "Min enhet"],
     },
     "staff": {"en": ["Home", "My unit"], "nb": ["Hjem", "Min enhet"]},
 }

@@ -110,8 +110,19 @@ class TestNavigationPerRole:
     def test_each_role_sees_its_own_navigation(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         expected = {
             "staff": ["Home", "My unit"],
-            "leader": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit"],
-            "office": ["Home", "Strategy", "KPIs", "Surveys", "Units", "My unit", "Users", "API tokens", "Audit log"],
+            "leader": ["Home", "Strategy", "KPIs", "Surveys", "Reports", "Units", "My unit"],
+            "office": [
+                "Home",
+                "Strategy",
+                "KPIs",
+                "Surveys",
+                "Reports",
+                "Units",
+                "My unit",
+                "Users",
+                "API tokens",
+                "Audit log",
+            ],
         }
         for who, labels in expected.items():
             client.cookies.clear()
