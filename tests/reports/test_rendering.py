@@ -103,8 +103,15 @@ class TestPdf:
     def test_english_and_scored_figures_from_the_scoring_side(self, session: Session, records: None) -> None:
         content = build_content(session, unit(session, "DEP-A1"), "2024", "en")
         profile = (
-            DimensionProfile(code="D1", name="Dimension one", unit=Figure(value=61.5, n=12), parent=Figure(value=55.0, n=30)),
-            DimensionProfile(code="D2", name="Dimension two", unit=Figure(value=47.3, n=3, suppressed=True), parent=Figure(value=48.25, n=30)),
+            DimensionProfile(
+                code="D1", name="Dimension one", unit=Figure(value=61.5, n=12), parent=Figure(value=55.0, n=30)
+            ),
+            DimensionProfile(
+                code="D2",
+                name="Dimension two",
+                unit=Figure(value=47.3, n=3, suppressed=True),
+                parent=Figure(value=48.25, n=30),
+            ),
         )
         scored = content.model_copy(update={"profile": profile})
         html = render_print_html(scored)
@@ -116,7 +123,9 @@ class TestPdf:
         assert "Bar chart of the maturity profile" in html
         # A suppressed figure appears nowhere: not in the tables, not in the chart.
         assert "47.3" not in text
-        charts = [base64.b64decode(src).decode() for src in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+        charts = [
+            base64.b64decode(src).decode() for src in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+        ]
         assert all("47.3" not in svg for svg in charts)
         assert any("48.25" in svg or "Dimension two" in svg for svg in charts)
 
