@@ -117,7 +117,9 @@ def _batch(database: Database, storage: Path, label: str) -> None:
     assert result.built == len(jobs)
     started = time.perf_counter()
     again = run_batch(url, storage, "2024", jobs, generated_by="benchmark", workers=WORKERS)
-    print(f"[{BACKEND}] {label}, re-run with nothing changed: {time.perf_counter() - started:.1f} s, skipped {again.skipped}")
+    print(
+        f"[{BACKEND}] {label}, re-run with nothing changed: {time.perf_counter() - started:.1f} s, skipped {again.skipped}"
+    )
     assert again.skipped == len(jobs)
 
 
