@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -45,6 +45,7 @@ class BatchResult:
     skipped: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    worker_peak_mib: float = 0.0  # the largest worker's peak resident memory seen
 
     @property
     def done(self) -> int:
@@ -83,6 +84,18 @@ def init_worker(database_url: str, storage: str) -> None:
     warm_up()
 
 
+def peak_memory_mib() -> float | None:
+    """This process's peak resident memory (Linux ``VmHWM``, which starts afresh at exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def run_job(job: Job, period: str, generated_by: str, batch_id: int | None) -> BuildOutcome:
     database = _worker["db"]
     assert isinstance(database, Database)
@@ -90,7 +103,10 @@ def run_job(job: Job, period: str, generated_by: str, batch_id: int | None) -> B
     assert isinstance(storage, Path)
     with database.transaction() as session:
         unit = session.get_one(OrgUnit, job.unit_id)
-        return build_report(session, storage, unit, period, job.language, generated_by=generated_by, batch_id=batch_id)
+        outcome = build_report(
+            session, storage, unit, period, job.language, generated_by=generated_by, batch_id=batch_id
+        )
+    return replace(outcome, worker_peak_mib=peak_memory_mib())
 
 
 JobFunction = Callable[[Job, str, str, int | None], BuildOutcome]
@@ -147,6 +163,7 @@ def run_batch(
                 result.errors.append(f"{job.unit_code} ({job.language}): {exc}")
                 log.error("report %s %s failed:\n%s", job.unit_code, job.language, traceback.format_exc())
             else:
+                result.worker_peak_mib = max(result.worker_peak_mib, outcome.worker_peak_mib or 0.0)
                 if outcome.status == "built":
                     result.built += 1
                 else:

@@ -23,6 +23,7 @@ class BuildOutcome:
     language: str
     status: str  # built, skipped
     report_id: int | None
+    worker_peak_mib: float | None = None  # set by batch workers
 
 
 def latest_report(session: Session, unit: OrgUnit, period: str, language: str) -> Report | None:

@@ -107,7 +107,7 @@ def _batch(database: Database, storage: Path, label: str) -> None:
     started = time.perf_counter()
     result = run_batch(url, storage, "2024", jobs, generated_by="benchmark", workers=WORKERS)
     seconds = time.perf_counter() - started
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    worker_peak = result.worker_peak_mib
     print(
         f"\n[{BACKEND}] {label}: {len(jobs)} reports in {seconds:.1f} s with {WORKERS} workers"
         f" ({seconds / max(len(jobs), 1):.2f} s per report; CPUs here: {os.cpu_count()});"
