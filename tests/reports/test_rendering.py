@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session
 
-from indicators.models import Strategy
 from maturity.units.models import OrgUnit
 from maturity.web import STATIC_DIR
 from reports.assembly import build_content
@@ -174,9 +173,8 @@ class TestFetcher:
         }
 
 
-def test_a_strategy_is_needed_for_goals_but_not_for_a_report(session: Session, org: Org) -> None:
+def test_without_a_strategy_the_report_has_no_goals_but_still_renders_its_object(session: Session, org: Org) -> None:
     content = build_content(session, unit(session, "FAC-B"), "2024", "en")
     assert content.goals == ()
     assert content.parent is not None
     assert content.parent.code == "UNI"
-    assert isinstance(Strategy, type)
