@@ -9,6 +9,15 @@ from maturity.audit import models as audit_models
 from maturity.auth import models as auth_models
 from maturity.maturity_model import models as maturity_model_models
 from maturity.units import models as unit_models
+from reports import models as report_models
 from surveys import models as survey_models
 
-MODULES = [unit_models, auth_models, audit_models, maturity_model_models, survey_models, indicator_models]
+MODULES = [
+    unit_models,
+    auth_models,
+    audit_models,
+    maturity_model_models,
+    survey_models,
+    indicator_models,
+    report_models,
+]

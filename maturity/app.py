@@ -40,6 +40,8 @@ from maturity.web import (
     error_response,
     write_flash_cookie,
 )
+from reports.controllers import ReportBatchController, ReportController
+from reports.navigation import REPORT_NAVIGATION
 from surveys.controllers import (
     AnswerController,
     LinkNotValid,
@@ -57,7 +59,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
     database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     owns_database = db is None
-    navigation = sorted([*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION], key=lambda item: item.order)
+    navigation = sorted(
+        [*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION, *REPORT_NAVIGATION], key=lambda item: item.order
+    )
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
@@ -86,6 +90,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             AnswerController,
             MySurveysController,
             SurveyRoundController,
+            ReportController,
+            ReportBatchController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -154,10 +160,13 @@ def main() -> None:
     from indicators.demo import load_demo_strategy
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
+    from reports.cli import reports
+    from reports.demo import build_demo_reports
     from surveys.cli import survey
     from surveys.demo import load_demo_surveys
 
     command_line.add_command(strategy)
     command_line.add_command(kpi)
     command_line.add_command(survey)
-    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys]))
+    command_line.add_command(reports)
+    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys], after_demo=[build_demo_reports]))

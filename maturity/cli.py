@@ -70,6 +70,9 @@ class CliContext:
 
     # Each step loads its package's demo data and may return lines to print (links, say).
     demo_steps: list[Callable[[Session, str], list[str] | None]] = field(default_factory=list)
+    # After the demo data is committed: given the demo's settings and whether the app will be
+    # served (work may then go on in the background), each may return lines to print.
+    after_demo: list[Callable[[Settings, bool], list[str] | None]] = field(default_factory=list)
 
 
 @click.group()
@@ -211,7 +214,13 @@ def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no
         base_url = f"http://{host}:{port}"
         notes = [line for step in (obj.demo_steps if obj else []) for line in (step(session, base_url) or [])]
     database.dispose()
-    settings = _settings(mode="demo", database_url=url, base_url=f"http://{host}:{port}")
+    settings = _settings(
+        mode="demo",
+        database_url=url,
+        base_url=f"http://{host}:{port}",
+        report_storage=database_path.parent / "demo-reports",
+    )
+    notes += [line for step in (obj.after_demo if obj else []) for line in (step(settings, not no_serve) or [])]
     click.echo(f"Demo database: {database_path}")
     click.echo("Demo logins:")
     for login in logins:

@@ -110,13 +110,14 @@ class TestNavigationPerRole:
     def test_each_role_sees_its_own_navigation(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         expected = {
             "staff": ["Home", "My surveys", "My unit"],
-            "leader": ["Home", "Strategy", "KPIs", "Surveys", "My surveys", "Units", "My unit"],
+            "leader": ["Home", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
             "office": [
                 "Home",
                 "Strategy",
                 "KPIs",
                 "Surveys",
                 "My surveys",
+                "Reports",
                 "Units",
                 "My unit",
                 "Users",

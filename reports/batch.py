@@ -1,0 +1,173 @@
+"""Batch builds: one report per unit and language, in a pool of worker processes.
+
+Workers are started with ``spawn`` (vl-convert hangs in a forked child, and WeasyPrint must not
+render in threads) and warmed up once: imports, fonts, a first chart and a first tiny PDF. Each
+worker opens its own database engine and builds whole reports through ``build_report``, which
+skips a report whose input snapshot did not change. Files are written atomically, so a worker
+killed mid-run leaves at most a temporary file, removed by the next run, which then completes.
+"""
+
+import logging
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from maturity.db import Database
+from maturity.errors import N_, InvalidInput, Problem
+from maturity.settings import LOCALES
+from maturity.units.models import OrgUnit
+from reports.services import BuildOutcome, build_report
+from reports.storage import remove_leftovers
+
+log = logging.getLogger("maturity.reports")
+MAX_TASKS_PER_CHILD = 50  # WeasyPrint keeps memory it grew; a fresh process gives it back
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    unit_id: int
+    unit_code: str
+    language: str
+
+
+@dataclass
+class BatchResult:
+    total: int
+    built: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    worker_peak_mib: float = 0.0  # the largest worker's peak resident memory seen
+
+    @property
+    def done(self) -> int:
+        return self.built + self.skipped + self.failed
+
+
+def languages_of(choice: str) -> list[str]:
+    return list(LOCALES) if choice == "all" else [choice]
+
+
+def plan(session: Session, unit_codes: Sequence[str], languages: Sequence[str]) -> list[Job]:
+    """Every (unit, language) to build: the given units, or all units; unknown codes are refused."""
+    statement = select(OrgUnit).order_by(col(OrgUnit.code))
+    if unit_codes:
+        statement = statement.where(col(OrgUnit.code).in_(list(unit_codes)))
+    units = list(session.execute(statement).scalars())
+    missing = sorted(set(unit_codes) - {u.code for u in units})
+    if missing:
+        raise InvalidInput(
+            [Problem(N_("There is no unit with the code %(code)s."), {"code": c}, value=c) for c in missing]
+        )
+    return [Job(u.id, u.code, lang) for u in units if u.id is not None for lang in languages]
+
+
+# --- in the worker processes ---------------------------------------------------------------------
+
+_worker: dict[str, object] = {}
+
+
+def init_worker(database_url: str, storage: str) -> None:
+    """Runs once in each worker: open the database, warm up charts and the PDF renderer."""
+    from reports.rendering import warm_up
+
+    _worker["db"] = Database.from_url(database_url, pool_size=1)
+    _worker["storage"] = Path(storage)
+    warm_up()
+
+
+def peak_memory_mib() -> float | None:
+    """This process's peak resident memory (Linux ``VmHWM``, which starts afresh at exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def run_job(job: Job, period: str, generated_by: str, batch_id: int | None) -> BuildOutcome:
+    database = _worker["db"]
+    assert isinstance(database, Database)
+    storage = _worker["storage"]
+    assert isinstance(storage, Path)
+    with database.transaction() as session:
+        unit = session.get_one(OrgUnit, job.unit_id)
+        outcome = build_report(
+            session, storage, unit, period, job.language, generated_by=generated_by, batch_id=batch_id
+        )
+    return replace(outcome, worker_peak_mib=peak_memory_mib())
+
+
+JobFunction = Callable[[Job, str, str, int | None], BuildOutcome]
+
+
+# --- in the process that runs the batch --------------------------------------------------------
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2, 4))
+
+
+def run_batch(
+    database_url: str,
+    storage: Path,
+    period: str,
+    jobs: Sequence[Job],
+    *,
+    generated_by: str,
+    workers: int | None = None,
+    batch_id: int | None = None,
+    on_progress: Callable[[BatchResult, BuildOutcome | None], None] | None = None,
+    job_function: JobFunction = run_job,
+) -> BatchResult:
+    """Build ``jobs`` in a spawn pool; ``on_progress`` hears of every finished job."""
+    storage.mkdir(parents=True, exist_ok=True)
+    removed = remove_leftovers(storage)
+    if removed:
+        log.warning("removed %s temporary report files left by an interrupted run", removed)
+    result = BatchResult(total=len(jobs))
+    if not jobs:
+        return result
+    count = min(workers or default_workers(), len(jobs))
+    with ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(database_url, str(storage)),
+        max_tasks_per_child=MAX_TASKS_PER_CHILD,
+    ) as pool:
+        futures: dict[Future[BuildOutcome], Job] = {
+            pool.submit(job_function, job, period, generated_by, batch_id): job for job in jobs
+        }
+        for future in as_completed(futures):
+            job = futures[future]
+            outcome: BuildOutcome | None = None
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                result.failed += 1
+                result.errors.append(f"{job.unit_code} ({job.language}): a worker process died")
+            except Exception as exc:  # one report's failure must not stop the others
+                result.failed += 1
+                result.errors.append(f"{job.unit_code} ({job.language}): {exc}")
+                log.error("report %s %s failed:\n%s", job.unit_code, job.language, traceback.format_exc())
+            else:
+                result.worker_peak_mib = max(result.worker_peak_mib, outcome.worker_peak_mib or 0.0)
+                if outcome.status == "built":
+                    result.built += 1
+                else:
+                    result.skipped += 1
+            if on_progress is not None:
+                on_progress(result, outcome)
+    return result

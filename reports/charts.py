@@ -1,0 +1,172 @@
+"""Charts: Altair specifications rendered to SVG on the server by vl-convert, embedded as
+``data:`` images with alt text. Each chart function takes plain data, so the scoring side can
+feed the profile chart as soon as it has figures.
+
+The one shipped font (Inter, ``maturity/static/fonts``) is registered with vl-convert and named
+in every chart, as the print stylesheet names it for WeasyPrint: text looks the same everywhere.
+"""
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+import altair as alt
+import vl_convert as vlc
+
+from maturity import i18n
+from maturity.web import STATIC_DIR
+
+FONT_DIR = STATIC_DIR / "fonts"
+FONT = "Inter"
+VL_VERSION = "6.4"  # Altair 6.3 writes Vega-Lite 6.4
+# d3 has no nb-NO number locale; this one matches Babel's: no-break space groups, decimal comma.
+NUMBER_LOCALES: dict[str, dict[str, Any]] = {
+    "nb": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0kr"], "minus": "-"},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["£", ""], "minus": "-"},
+}
+TIME_LOCALES: dict[str, Any] = {"nb": "nb-NO", "en": "en-GB"}
+INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0b5fa5"
+SERIES_COLOURS = ["#0b5fa5", "#7b8794", "#c05621", "#2f855a"]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    src: str  # data:image/svg+xml;base64,…
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileValue:
+    """One bar of the profile chart: a dimension's score for one series (unit, parent …)."""
+
+    dimension: str
+    series: str
+    score: float
+
+
+@cache
+def register_fonts() -> None:
+    vlc.register_font_directory(str(FONT_DIR))
+
+
+def warm_up() -> None:
+    """The first conversion of a process costs about half a second; pay it once."""
+    register_fonts()
+    _svg(json.dumps(trend_spec([("2020", 1.0), ("2021", 2.0)], None, "nb"), sort_keys=True), "nb")
+
+
+@lru_cache(maxsize=512)
+def _svg(spec_json: str, locale: str) -> str:
+    register_fonts()
+    return str(
+        vlc.vegalite_to_svg(
+            json.loads(spec_json),
+            vl_version=VL_VERSION,
+            format_locale=NUMBER_LOCALES[locale],
+            time_format_locale=TIME_LOCALES[locale],
+            allowed_base_urls=[],  # inline data only: vl-convert fetches nothing
+        )
+    )
+
+
+def _chart(spec: dict[str, Any], alt_text: str, locale: str) -> Chart:
+    svg = _svg(json.dumps(spec, sort_keys=True), locale)
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    width, height = _size(svg)
+    return Chart(src=f"data:image/svg+xml;base64,{encoded}", alt=alt_text, width=width, height=height)
+
+
+def _size(svg: str) -> tuple[int, int]:
+    head = svg[: svg.find(">")]
+    values = {}
+    for name in ("width", "height"):
+        marker = f' {name}="'
+        start = head.find(marker)
+        if start >= 0:
+            end = head.find('"', start + len(marker))
+            values[name] = int(float(head[start + len(marker) : end]))
+    return values.get("width", 0), values.get("height", 0)
+
+
+def _configured(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    configured = chart.configure(font=FONT, background="white").configure_view(stroke=None)
+    configured = configured.configure_axis(labelColor=INK, titleColor=INK, gridColor="#e4e7eb", labelFontSize=10)
+    return dict(configured.to_dict())
+
+
+def trend_spec(points: Sequence[tuple[str, float]], target: float | None, locale: str) -> dict[str, Any]:
+    rows = [{"period": period, "value": value} for period, value in points]
+    base = alt.Chart(alt.Data(values=rows))
+    line = base.mark_line(color=ACCENT, point=alt.OverlayMarkDef(color=ACCENT, size=36)).encode(
+        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=4)),
+    )
+    layers: list[Any] = [line]
+    if target is not None:
+        target_rows = [{"target": target, "label": i18n.translate(locale, "Target")}]
+        rule = alt.Chart(alt.Data(values=target_rows)).mark_rule(color="#c05621", strokeDash=[4, 3])
+        layers.append(rule.encode(y="target:Q"))
+    return _configured(alt.layer(*layers).properties(width=360, height=110))
+
+
+def kpi_trend_chart(
+    name: str, points: Sequence[tuple[str, float]], target: float | None, unit_of_measure: str, locale: str
+) -> Chart:
+    """A KPI's values over periods, with its target as a dashed line."""
+    first, last = points[0], points[-1]
+    numbers = {
+        "name": name,
+        "first_period": first[0],
+        "first": i18n.number(first[1], locale),
+        "last_period": last[0],
+        "last": i18n.number(last[1], locale),
+        "unit": unit_of_measure,
+    }
+    alt_text = i18n.translate(
+        locale,
+        "Line chart of %(name)s: %(first)s %(unit)s in %(first_period)s, %(last)s in %(last_period)s.",
+        **numbers,
+    )
+    if target is not None:
+        alt_text += " " + i18n.translate(locale, "Target: %(target)s.", target=i18n.number(target, locale))
+    return _chart(trend_spec(points, target, locale), alt_text, locale)
+
+
+def profile_spec(values: Sequence[ProfileValue], series_order: Sequence[str]) -> dict[str, Any]:
+    rows = [{"dimension": v.dimension, "series": v.series, "score": v.score} for v in values]
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar(height=7)
+        .encode(
+            y=alt.Y("dimension:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
+            yOffset=alt.YOffset("series:N", sort=list(series_order)),
+            x=alt.X("score:Q", title=None, scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "series:N",
+                sort=list(series_order),
+                scale=alt.Scale(domain=list(series_order), range=SERIES_COLOURS[: len(series_order)]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+        )
+        .properties(width=380, height=alt.Step(9))
+    )
+    return _configured(chart)
+
+
+def profile_chart(values: Sequence[ProfileValue], series_order: Sequence[str], unit_name: str, locale: str) -> Chart:
+    """Dimension scores (0–100) of the unit against its parent, the institution and the previous
+    round. Suppressed figures must not be passed in."""
+    dimensions = list(dict.fromkeys(v.dimension for v in values))
+    alt_text = i18n.translate(
+        locale,
+        "Bar chart of the maturity profile of %(unit)s: scores 0–100 for %(count)s dimensions, compared with %(series)s. The table below gives the figures.",
+        unit=unit_name,
+        count=len(dimensions),
+        series=", ".join(series_order[1:]) or "–",
+    )
+    return _chart(profile_spec(values, series_order), alt_text, locale)

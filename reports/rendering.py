@@ -1,0 +1,107 @@
+"""The report object → HTML (the same templates on screen and in print) → PDF.
+
+Outside a request the templates get the web shell's Jinja setup (filters, translations,
+StrictUndefined, autoescape), so a number looks the same on the page and in the PDF.
+"""
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from maturity import i18n
+from maturity.web import TEMPLATE_DIRS, configure_templates
+from reports import charts as chart_module
+from reports.charts import Chart, ProfileValue
+from reports.content import ReportContent
+from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
+
+PRINT_TEMPLATE = "reports/document/print.html"
+MIN_TREND_POINTS = 2  # a trend needs two values; one value is shown in the table only
+
+
+@cache
+def environment() -> Environment:
+    engine = JinjaTemplateEngine(directory=[Path(d) for d in TEMPLATE_DIRS])
+    configure_templates(engine)
+    engine.engine.globals["static_url"] = static_url
+    return engine.engine
+
+
+def report_charts(report: ReportContent) -> dict[str, Chart]:
+    """The charts of a report, by KPI code, and ``profile``: plain data in, SVG images out."""
+    locale = report.language
+    out: dict[str, Chart] = {}
+    for goal in report.goals:
+        for indicator in goal.indicators:
+            for kpi in indicator.kpis:
+                if len(kpi.series) >= MIN_TREND_POINTS:
+                    points = [(p.period, p.value) for p in kpi.series]
+                    out[kpi.code] = chart_module.kpi_trend_chart(
+                        f"{kpi.code} {kpi.name}", points, kpi.target, kpi.unit_of_measure, locale
+                    )
+    if report.has_profile:
+        out["profile"] = profile_chart(report)
+    return out
+
+
+def profile_chart(report: ReportContent) -> Chart:
+    locale = report.language
+    labels = {
+        "unit": report.unit.name,
+        "parent": report.parent.name if report.parent else i18n.translate(locale, "Parent unit"),
+        "institution": report.institution.name if report.institution else i18n.translate(locale, "Institution"),
+        "previous": report.profile_previous_label or i18n.translate(locale, "Previous round"),
+    }
+    values = [
+        ProfileValue(d.name, labels[key], figure.value)
+        for d in report.profile
+        for key, figure in (
+            ("unit", d.unit),
+            ("parent", d.parent),
+            ("institution", d.institution),
+            ("previous", d.previous),
+        )
+        if figure.value is not None and not figure.suppressed
+    ]
+    series = [label for key, label in labels.items() if any(v.series == label for v in values)]
+    return chart_module.profile_chart(values, series, report.unit.name, locale)
+
+
+def document_context(report: ReportContent, charts: Mapping[str, Chart]) -> dict[str, Any]:
+    """What the body template needs, on screen and in print."""
+    return {"report": report, "charts": charts, "locale": report.language}
+
+
+def report_author(report: ReportContent) -> str:
+    """The PDF's author: the institution (the same for every rendering of one snapshot)."""
+    return report.institution.name if report.institution else report.unit.name
+
+
+def render_print_html(report: ReportContent) -> str:
+    author = report_author(report)
+    locale = report.language
+    footer = i18n.translate(locale, "Page %(page)s of %(pages)s", page='" counter(page) "', pages='" counter(pages) "')
+    context = document_context(report, report_charts(report))
+    context.update(author=author, page_footer=footer)
+    return environment().get_template(PRINT_TEMPLATE).render(context)
+
+
+def render_report_pdf(report: ReportContent) -> RenderedPdf:
+    html = render_print_html(report)
+    return render_html_pdf(html, report)
+
+
+def render_html_pdf(html: str, report: ReportContent, fetcher: StaticOnlyFetcher | None = None) -> RenderedPdf:
+    """WeasyPrint alone on a finished HTML (benchmarks and the fetcher's tests)."""
+    return render_pdf(html, PdfMeta(report.title, report.language, report_author(report)), fetcher=fetcher)
+
+
+def warm_up() -> None:
+    chart_module.warm_up()
+    from reports.pdf import warm_up as pdf_warm_up
+
+    pdf_warm_up()

@@ -1,0 +1,153 @@
+"""Building one report (object → snapshot → PDF → file → archive row), the archive within a
+reader's scope, and verifying a stored report."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from maturity.errors import NotFound
+from maturity.units.models import OrgUnit
+from maturity.units.services import UnitScope
+from reports.assembly import build_content
+from reports.content import canonical_json, from_snapshot, sha256_text
+from reports.models import Report
+from reports.rendering import render_report_pdf
+from reports.storage import report_relpath, resolve, sha256_bytes, write_atomically
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOutcome:
+    unit_code: str
+    language: str
+    status: str  # built, skipped
+    report_id: int | None
+    worker_peak_mib: float | None = None  # set by batch workers
+
+
+def latest_report(session: Session, unit: OrgUnit, period: str, language: str) -> Report | None:
+    statement = (
+        select(Report)
+        .where(col(Report.unit_id) == unit.id, col(Report.period) == period, col(Report.language) == language)
+        .order_by(col(Report.generated_at).desc(), col(Report.id).desc())
+    )
+    return session.execute(statement).scalars().first()
+
+
+def build_report(
+    session: Session,
+    storage: Path,
+    unit: OrgUnit,
+    period: str,
+    language: str,
+    *,
+    generated_by: str,
+    batch_id: int | None = None,
+    force: bool = False,
+) -> BuildOutcome:
+    """Build and store the report unless the latest one has the same input snapshot and its file
+    is intact. The file is in place before the row is written; a crash in between leaves a file
+    that the next run overwrites with the same bytes."""
+    content = build_content(session, unit, period, language)
+    snapshot = canonical_json(content)
+    snapshot_sha = sha256_text(snapshot)
+    latest = latest_report(session, unit, period, language)
+    if not force and latest is not None and latest.snapshot_sha256 == snapshot_sha and _file_intact(storage, latest):
+        return BuildOutcome(unit.code, language, "skipped", latest.id)
+    rendered = render_report_pdf(content)
+    pdf = rendered.data
+    relpath = report_relpath(period, unit.code, language, snapshot_sha)
+    write_atomically(resolve(storage, relpath), pdf)
+    assert unit.id is not None
+    report = Report(
+        unit_id=unit.id,
+        period=period,
+        language=language,
+        generated_by=generated_by,
+        pdf_sha256=sha256_bytes(pdf),
+        snapshot_sha256=snapshot_sha,
+        snapshot=snapshot,
+        file_path=relpath,
+        size_bytes=len(pdf),
+        pages=rendered.pages,
+        batch_id=batch_id,
+    )
+    session.add(report)
+    session.flush()
+    return BuildOutcome(unit.code, language, "built", report.id)
+
+
+def _file_intact(storage: Path, report: Report) -> bool:
+    try:
+        path = resolve(storage, report.file_path)
+    except ValueError:
+        return False
+    return path.is_file() and sha256_bytes(path.read_bytes()) == report.pdf_sha256
+
+
+# --- the archive --------------------------------------------------------------------------------
+
+
+def list_reports(session: Session, scope: UnitScope, *, period: str | None = None) -> list[tuple[Report, OrgUnit]]:
+    """Reports of the units in scope, newest first."""
+    statement = select(Report, OrgUnit).join(OrgUnit, col(OrgUnit.id) == col(Report.unit_id))
+    if period:
+        statement = statement.where(col(Report.period) == period)
+    statement = scope.filter(statement, Report.unit_id).order_by(
+        col(Report.period).desc(), col(OrgUnit.code), col(Report.language), col(Report.generated_at).desc()
+    )
+    return [(report, unit) for report, unit in session.execute(statement).tuples()]
+
+
+def get_report(session: Session, scope: UnitScope, report_id: int) -> tuple[Report, OrgUnit]:
+    """One report, if its unit is in scope; NotFound otherwise, exactly as for a missing one."""
+    statement = scope.filter(
+        select(Report, OrgUnit)
+        .join(OrgUnit, col(OrgUnit.id) == col(Report.unit_id))
+        .where(col(Report.id) == report_id),
+        Report.unit_id,
+    )
+    row = session.execute(statement).tuples().first()
+    if row is None:
+        raise NotFound(str(report_id))
+    return row[0], row[1]
+
+
+def report_bytes(storage: Path, report: Report) -> bytes:
+    try:
+        return resolve(storage, report.file_path).read_bytes()
+    except (OSError, ValueError):
+        raise NotFound(report.file_path) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    file_present: bool
+    pdf_matches: bool  # the stored file still has the recorded SHA-256
+    snapshot_matches: bool  # the stored snapshot still has the recorded SHA-256
+    rerender_matches: bool | None  # rendering the snapshot again gives the same PDF (None: not tried)
+
+    @property
+    def ok(self) -> bool:
+        return self.file_present and self.pdf_matches and self.snapshot_matches and self.rerender_matches is not False
+
+
+def verify_report(storage: Path, report: Report, *, rerender: bool = True) -> Verification:
+    """Re-hash the stored PDF and snapshot, and (``rerender``) render the snapshot again and
+    compare the PDF. Rendering belongs in a worker or command-line process, not a web thread."""
+    try:
+        data: bytes | None = resolve(storage, report.file_path).read_bytes()
+    except (OSError, ValueError):
+        data = None
+    snapshot_matches = sha256_text(report.snapshot) == report.snapshot_sha256
+    rerender_matches: bool | None = None
+    if rerender:
+        rerendered = render_report_pdf(from_snapshot(report.snapshot)).data if snapshot_matches else b""
+        rerender_matches = sha256_bytes(rerendered) == report.pdf_sha256
+    return Verification(
+        file_present=data is not None,
+        pdf_matches=data is not None and sha256_bytes(data) == report.pdf_sha256,
+        snapshot_matches=snapshot_matches,
+        rerender_matches=rerender_matches,
+    )

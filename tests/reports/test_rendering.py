@@ -1,0 +1,180 @@
+"""The PDF as a reader and an auditor see it: its text, its tags, its charts, its pages; and a
+renderer that reads nothing outside our static folder."""
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlmodel import Session
+
+from maturity.units.models import OrgUnit
+from maturity.web import STATIC_DIR
+from reports.assembly import build_content
+from reports.content import DimensionProfile, Figure, ReportContent, canonical_json, from_snapshot
+from reports.pdf import StaticOnlyFetcher
+from reports.rendering import render_html_pdf, render_print_html, render_report_pdf
+from tests.factories import Org
+
+
+def unit(session: Session, code: str) -> OrgUnit:
+    return session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalars().one()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def content(session: Session, records: None) -> ReportContent:
+    return build_content(session, unit(session, "DEP-A1"), "2024", "nb")
+
+
+class TestReportObject:
+    def test_it_holds_the_recorded_values_and_leaves_scores_empty(self, content: ReportContent) -> None:
+        kpis = {k.code: k for g in content.goals for i in g.indicators for k in i.kpis}
+        assert kpis["KSUM"].actual == 23
+        assert kpis["KSUM"].baseline == 10
+        assert kpis["KSUM"].target == 30
+        assert [p.period for p in kpis["KSUM"].series] == ["2022", "2023", "2024"]
+        assert kpis["KRATIO"].actual == 82.5  # the latest semester inside 2024
+        assert kpis["KRATIO"].target == 90  # the target valid at the end of 2024
+        assert kpis["KINST"].measured_for == "Universitetet"  # institution-wide: the institution's value
+        assert kpis["KINST"].actual == 1
+        assert all(g.score.value is None and g.status is None for g in content.goals)
+        assert all(k.progress is None for k in kpis.values())
+        assert [d.code for d in content.profile] == ["D1", "D2"]
+
+    def test_the_snapshot_is_canonical_and_round_trips(self, session: Session, content: ReportContent) -> None:
+        again = build_content(session, unit(session, "DEP-A1"), "2024", "nb")
+        assert canonical_json(again) == canonical_json(content)
+        assert from_snapshot(canonical_json(content)) == content
+
+
+class TestPdf:
+    def test_text_tags_metadata_charts_and_pages(self, content: ReportContent) -> None:
+        html = render_print_html(content)
+        data = render_report_pdf(content).data
+        text = pdf_text(data)
+        squeezed = re.sub(r"\s+", " ", text)
+        assert "Institutt A1" in text
+        assert "Mål en" in text  # every goal (the test strategy has one)
+        assert "23,0" in squeezed  # the actual KPI values, in Norwegian
+        assert "82,5" in squeezed
+        assert "1\u00a0234,5" in text or "1 234,5" in squeezed  # thousands with a (no-break) space
+        assert "Side 1 av" in squeezed  # page numbers
+
+        reader = PdfReader(io.BytesIO(data))
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root
+        assert root["/Lang"] == "nb"
+        assert reader.metadata is not None
+        assert reader.metadata.title == content.title
+        assert reader.metadata.author == "Universitetet"
+        assert "/Outlines" in root  # bookmarks per section
+
+        images = re.findall(r"<img\b[^>]*>", html)
+        assert len(images) >= 2  # the trend charts of KSUM and KLOW (two values or more)
+        for image in images:
+            alt = re.search(r'alt="([^"]+)"', image)
+            assert alt, image
+            assert len(alt.group(1)) > 20
+            assert 'src="data:image/svg+xml;base64,' in image
+        assert "Linjediagram" in html  # alt text in the report's language
+
+        document = pypdfium2.PdfDocument(data)
+        try:
+            assert len(document) >= 2
+            for index in range(len(document)):
+                bitmap = document[index].render(scale=0.5).to_pil().convert("L")
+                low, high = bitmap.getextrema()
+                assert low < 128 < high, f"page {index + 1} is blank"
+        finally:
+            document.close()
+
+    def test_the_same_snapshot_renders_the_same_bytes(self, content: ReportContent) -> None:
+        first = render_report_pdf(content).data
+        assert render_report_pdf(from_snapshot(canonical_json(content))).data == first
+
+    def test_english_and_scored_figures_from_the_scoring_side(self, session: Session, records: None) -> None:
+        content = build_content(session, unit(session, "DEP-A1"), "2024", "en")
+        profile = (
+            DimensionProfile(
+                code="D1", name="Dimension one", unit=Figure(value=61.5, n=12), parent=Figure(value=55.0, n=30)
+            ),
+            DimensionProfile(
+                code="D2",
+                name="Dimension two",
+                unit=Figure(value=47.3, n=3, suppressed=True),
+                parent=Figure(value=48.25, n=30),
+            ),
+        )
+        scored = content.model_copy(update={"profile": profile})
+        html = render_print_html(scored)
+        text = re.sub(r"\s+", " ", pdf_text(render_report_pdf(scored).data))
+        assert "Department A1" in text
+        assert "Page 1 of" in text
+        assert "61.5" in text or "62" in text
+        assert "suppressed" in text
+        assert "Bar chart of the maturity profile" in html
+        # A suppressed figure appears nowhere: not in the tables, not in the chart.
+        assert "47.3" not in text
+        charts = [
+            base64.b64decode(src).decode() for src in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+        ]
+        assert all("47.3" not in svg for svg in charts)
+        assert any("48.25" in svg or "Dimension two" in svg for svg in charts)
+
+
+class TestFetcher:
+    def test_only_files_inside_the_static_folder_are_served(self, tmp_path: Path) -> None:
+        fetcher = StaticOnlyFetcher()
+        served = fetcher.fetch((STATIC_DIR / "css" / "report.css").as_uri())
+        assert b"@font-face" in served.read()
+        secret = tmp_path / "secret.txt"
+        secret.write_text("top secret")
+        outside = [
+            secret.as_uri(),
+            "file:///etc/passwd",
+            (STATIC_DIR / ".." / "app.py").resolve().as_uri(),
+            STATIC_DIR.as_uri() + "/../app.py",
+            "http://127.0.0.1:9/internal",
+            "https://example.org/logo.png",
+            "ftp://example.org/x",
+            "file://example.org/etc/passwd",
+        ]
+        for url in outside:
+            with pytest.raises(ValueError, match="refused"):
+                fetcher.fetch(url)
+        assert fetcher.refused == outside
+
+    def test_a_template_that_tries_gets_nothing(self, tmp_path: Path, content: ReportContent) -> None:
+        secret = tmp_path / "secret.css"
+        secret.write_text("body { background: url(data:image/png;base64,AAAA); }")
+        hostile = (
+            '<!doctype html><html lang="nb"><head><title>t</title>'
+            f'<link rel="stylesheet" href="{secret.as_uri()}">'
+            '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"></head><body>'
+            f'<img src="{secret.as_uri()}" alt="a"><img src="https://example.org/x.png" alt="b">'
+            '<img src="file:///etc/hostname" alt="c"><p>Hei</p></body></html>'
+        )
+        fetcher = StaticOnlyFetcher()
+        data = render_html_pdf(hostile, content, fetcher=fetcher).data
+        assert "Hei" in pdf_text(data)
+        assert set(fetcher.refused) == {
+            secret.as_uri(),
+            "http://127.0.0.1:9/x.css",
+            "https://example.org/x.png",
+            "file:///etc/hostname",
+        }
+
+
+def test_without_a_strategy_the_report_has_no_goals_but_still_renders_its_object(session: Session, org: Org) -> None:
+    content = build_content(session, unit(session, "FAC-B"), "2024", "en")
+    assert content.goals == ()
+    assert content.parent is not None
+    assert content.parent.code == "UNI"
