@@ -40,8 +40,10 @@ from maturity.web import (
     error_response,
     write_flash_cookie,
 )
+from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import AnswerController, LinkNotValid, link_not_valid_page, round_closed_page
 from surveys.navigation import SURVEY_NAVIGATION
+from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 from surveys.services import RoundClosed
 
@@ -78,6 +80,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             AuditController,
             AnswerController,
             SurveyRoundController,
+            SurveyBuilderController,
+            SurveyPreviewController,
+            RoundAdminController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -145,8 +150,10 @@ def main() -> None:
     from indicators.demo import load_demo_strategy
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
+    from surveys.cli import survey
     from surveys.demo import load_demo_surveys
 
     command_line.add_command(strategy)
     command_line.add_command(kpi)
+    command_line.add_command(survey)
     command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys]))
