@@ -43,6 +43,7 @@ from maturity.web import (
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import AnswerController, LinkNotValid, link_not_valid_page, round_closed_page
 from surveys.navigation import SURVEY_NAVIGATION
+from surveys.question_controllers import QuestionBuilderController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 from surveys.services import RoundClosed
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             AnswerController,
             SurveyRoundController,
             SurveyBuilderController,
+            QuestionBuilderController,
             SurveyPreviewController,
             RoundAdminController,
             create_static_files_router(

@@ -1,5 +1,6 @@
-"""The survey builder for the strategy office: surveys and versions, texts, sections, questions,
-reordering, and the preview. Rounds are in ``surveys/round_admin_controllers.py``."""
+"""The survey builder for the strategy office: surveys and their versions, texts and sections, and
+the one path every edit takes (``apply_edit``). Questions are in ``surveys/question_controllers.py``,
+the preview and rounds in ``surveys/round_admin_controllers.py``."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,19 +33,7 @@ from surveys.builder import (
     survey_form,
     update_survey,
 )
-from surveys.forms import FormField, FormState, InvalidForm, field_groups
-from surveys.questions import (
-    QUESTION_FIELDS,
-    check_question_form,
-    create_question,
-    delete_question,
-    get_question,
-    move_question,
-    new_question_form,
-    question_choices,
-    question_form,
-    update_question,
-)
+from surveys.forms import FormField, FormState, InvalidForm, field_groups, while_typing
 from surveys.survey_file import export_survey, indicator_codes
 from surveys.versions import Draft, NewerDraftExists, draft_for_edit, is_frozen
 
@@ -55,7 +44,7 @@ def survey_url(request: HTMXRequest, survey_id: int | None, anchor: str = "") ->
     return request.app.route_reverse("builder.show", survey_id=survey_id) + (f"#{anchor}" if anchor else "")
 
 
-def _form_page(
+def form_page(
     request: HTMXRequest,
     *,
     title: str,
@@ -83,6 +72,88 @@ def _form_page(
     return render(request, "surveys/pages/builder_form.html", context, status_code=status_code)
 
 
+def frozen_notice(request: HTMXRequest, db_session: Session, survey_id: int | None) -> str:
+    survey = get_survey(db_session, survey_id or 0)
+    if not is_frozen(db_session, survey):
+        return ""
+    return t(
+        request,
+        "Version %(version)s is in use by a round and stays as it is: saving makes a new version.",
+        version=survey.version,
+    )
+
+
+def show_page(request: HTMXRequest, db_session: Session, survey_id: int | None) -> Template:
+    survey = get_survey(db_session, survey_id or 0)
+    view = builder_view(db_session, survey, indicator_codes(db_session))
+    return render(
+        request,
+        "surveys/pages/builder_survey.html",
+        {"view": view, "survey": survey},
+        partial="surveys/partials/builder_sections.html",
+    )
+
+
+def apply_edit(
+    request: HTMXRequest,
+    db_session: Session,
+    user: User,
+    survey_id: int,
+    change: Callable[[Draft], str],
+    invalid: Callable[[FormState], Template],
+    *,
+    list_swap: bool = False,
+) -> Response[Any] | Template:
+    """Every edit goes through here: ``change`` is applied to the version the edit belongs to (a
+    frozen version is copied first) and returns the anchor to show.
+
+    ``list_swap``: an HTMX request gets the updated list of sections (reordering) when the
+    version did not change; otherwise the builder page with a message.
+    """
+    survey = get_survey(db_session, survey_id)
+    try:
+        draft = draft_for_edit(db_session, survey, Actor.of(user))
+    except NewerDraftExists as exc:
+        flash(
+            request,
+            t(
+                request,
+                "Version %(version)s is being prepared; make your changes there.",
+                version=exc.draft.version,
+            ),
+            "info",
+        )
+        return redirect(request, survey_url(request, exc.draft.id))
+    try:
+        anchor = change(draft)
+    except InvalidForm as exc:
+        return invalid(exc.state)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            flash(request, problem.render(lambda m: t(request, m)), "error")
+        return redirect(request, survey_url(request, survey_id))
+    if draft.copied_from is not None:
+        flash(
+            request,
+            t(
+                request,
+                "Version %(old)s is in use by a round and stays as it is. Your change was made in a new version %(new)s.",
+                old=draft.copied_from.version,
+                new=draft.survey.version,
+            ),
+            "info",
+        )
+    elif list_swap and request.htmx and not request.htmx.boosted:
+        return show_page(request, db_session, draft.survey.id)
+    else:
+        flash(request, t(request, "Saved."), "success")
+    return redirect(request, survey_url(request, draft.survey.id, anchor))
+
+
+def no_form(state: FormState) -> Template:
+    raise AssertionError("no form here")  # changes without a form raise InvalidInput instead
+
+
 class SurveyBuilderController(Controller):
     path = "/surveys/builder"
     guards = [requires_strategy_office]
@@ -104,7 +175,7 @@ class SurveyBuilderController(Controller):
         else:
             action = request.app.route_reverse("builder.update", survey_id=survey_id)
             back = survey_url(request, survey_id)
-        return _form_page(
+        return form_page(
             request,
             title=t(request, "New survey") if new else t(request, "Edit the survey's texts"),
             fields=NEW_SURVEY_FIELDS if new else EDIT_SURVEY_FIELDS,
@@ -113,18 +184,8 @@ class SurveyBuilderController(Controller):
             action=action,
             validate_url=request.app.route_reverse("builder.validate_survey") + ("?new=1" if new else ""),
             back=back,
-            notice="" if new else self._frozen_notice(request, db_session, survey_id),
+            notice="" if new else frozen_notice(request, db_session, survey_id),
             status_code=status,
-        )
-
-    def _frozen_notice(self, request: HTMXRequest, db_session: Session, survey_id: int | None) -> str:
-        survey = get_survey(db_session, survey_id or 0)
-        if not is_frozen(db_session, survey):
-            return ""
-        return t(
-            request,
-            "Version %(version)s is in use by a round and stays as it is: saving makes a new version.",
-            version=survey.version,
         )
 
     @get("/new", name="builder.new", sync_to_thread=True)
@@ -148,26 +209,21 @@ class SurveyBuilderController(Controller):
 
     @post("/validate", name="builder.validate_survey", sync_to_thread=True)
     def validate_survey(
-        self, data: URLEncodedBody[Form], db_session: NamedDependency[Session], new: FromQuery[int] = 0
+        self,
+        request: HTMXRequest,
+        data: URLEncodedBody[Form],
+        db_session: NamedDependency[Session],
+        new: FromQuery[int] = 0,
     ) -> Template:
         """Inline validation while typing: each field's problems, nothing saved."""
         _, state = check_survey_form(db_session, data, new=bool(new))
         fields = NEW_SURVEY_FIELDS if new else EDIT_SURVEY_FIELDS
-        return Template("surveys/partials/builder_field_errors.html", context={"fields": fields, "state": state})
+        context = {"fields": fields, "state": while_typing(state, request.headers.get("hx-trigger-name"))}
+        return Template("surveys/partials/builder_field_errors.html", context=context)
 
     @get("/{survey_id:int}", name="builder.show", sync_to_thread=True)
     def show(self, request: HTMXRequest, survey_id: FromPath[int], db_session: NamedDependency[Session]) -> Template:
-        return self._show(request, db_session, survey_id)
-
-    def _show(self, request: HTMXRequest, db_session: Session, survey_id: int | None) -> Template:
-        survey = get_survey(db_session, survey_id or 0)
-        view = builder_view(db_session, survey, indicator_codes(db_session))
-        return render(
-            request,
-            "surveys/pages/builder_survey.html",
-            {"view": view, "survey": survey},
-            partial="surveys/partials/builder_sections.html",
-        )
+        return show_page(request, db_session, survey_id)
 
     @get("/{survey_id:int}/export", name="builder.export", sync_to_thread=True)
     def export(self, survey_id: FromPath[int], db_session: NamedDependency[Session]) -> Response[str]:
@@ -198,64 +254,7 @@ class SurveyBuilderController(Controller):
         def invalid(state: FormState) -> Template:
             return self._survey_form(request, db_session, state, survey_id, status=422)
 
-        return self._edit(request, db_session, user, survey_id, change, invalid)
-
-    # --- every edit goes through here: a frozen version is copied first ---------------------------
-
-    def _edit(
-        self,
-        request: HTMXRequest,
-        db_session: Session,
-        user: User,
-        survey_id: int,
-        change: Callable[[Draft], str],
-        invalid: Callable[[FormState], Template],
-        *,
-        list_swap: bool = False,
-    ) -> Response[Any] | Template:
-        """Apply ``change`` to the version the edit belongs to; ``change`` returns the anchor to show.
-
-        ``list_swap``: an HTMX request gets the updated list of sections (reordering) when the
-        version did not change; otherwise the builder page with a message.
-        """
-        survey = get_survey(db_session, survey_id)
-        try:
-            draft = draft_for_edit(db_session, survey, Actor.of(user))
-        except NewerDraftExists as exc:
-            flash(
-                request,
-                t(
-                    request,
-                    "Version %(version)s is being prepared; make your changes there.",
-                    version=exc.draft.version,
-                ),
-                "info",
-            )
-            return redirect(request, survey_url(request, exc.draft.id))
-        try:
-            anchor = change(draft)
-        except InvalidForm as exc:
-            return invalid(exc.state)
-        except InvalidInput as exc:
-            for problem in exc.problems:
-                flash(request, problem.render(lambda m: t(request, m)), "error")
-            return redirect(request, survey_url(request, survey_id))
-        if draft.copied_from is not None:
-            flash(
-                request,
-                t(
-                    request,
-                    "Version %(old)s is in use by a round and stays as it is. Your change was made in a new version %(new)s.",
-                    old=draft.copied_from.version,
-                    new=draft.survey.version,
-                ),
-                "info",
-            )
-        elif list_swap and request.htmx and not request.htmx.boosted:
-            return self._show(request, db_session, draft.survey.id)
-        else:
-            flash(request, t(request, "Saved."), "success")
-        return redirect(request, survey_url(request, draft.survey.id, anchor))
+        return apply_edit(request, db_session, user, survey_id, change, invalid)
 
     # --- sections ---------------------------------------------------------------------------------
 
@@ -272,10 +271,7 @@ class SurveyBuilderController(Controller):
             section = add_section(db_session, draft.survey, str(data.get("dimension", "")), Actor.of(user))
             return f"section-{section.id}"
 
-        return self._edit(request, db_session, user, survey_id, change, self._no_form)
-
-    def _no_form(self, state: FormState) -> Template:
-        raise AssertionError("no form here")  # changes without a form raise InvalidInput instead
+        return apply_edit(request, db_session, user, survey_id, change, no_form)
 
     @post("/{survey_id:int}/sections/{section_id:int}/move", name="builder.move_section", sync_to_thread=True)
     def move_section(
@@ -292,7 +288,7 @@ class SurveyBuilderController(Controller):
             move_section(db_session, draft.survey, target, str(data.get("direction", "")), Actor.of(user))
             return f"section-{target}"
 
-        return self._edit(request, db_session, user, survey_id, change, self._no_form, list_swap=True)
+        return apply_edit(request, db_session, user, survey_id, change, no_form, list_swap=True)
 
     @post("/{survey_id:int}/sections/{section_id:int}/delete", name="builder.remove_section", sync_to_thread=True)
     def remove_section(
@@ -307,166 +303,6 @@ class SurveyBuilderController(Controller):
             remove_section(db_session, draft.survey, draft.section_id(section_id), Actor.of(user))
             return "sections"
 
-        return self._edit(request, db_session, user, survey_id, change, self._no_form)
+        return apply_edit(request, db_session, user, survey_id, change, no_form)
 
     # --- questions --------------------------------------------------------------------------------
-
-    def _question_form(
-        self,
-        request: HTMXRequest,
-        db_session: Session,
-        survey_id: int,
-        state: FormState,
-        *,
-        question_id: int | None,
-        status: int = 200,
-    ) -> Template:
-        survey = get_survey(db_session, survey_id)
-        if question_id is None:
-            action = request.app.route_reverse("builder.create_question", survey_id=survey_id)
-            title = t(request, "New question")
-        else:
-            action = request.app.route_reverse("builder.update_question", survey_id=survey_id, question_id=question_id)
-            title = t(request, "Edit question %(code)s", code=get_question(db_session, survey, question_id).code)
-        validate_url = request.app.route_reverse("builder.validate_question", survey_id=survey_id)
-        return _form_page(
-            request,
-            title=title,
-            fields=QUESTION_FIELDS,
-            state=state,
-            choices=question_choices(db_session, survey),
-            action=action,
-            validate_url=validate_url + (f"?question={question_id}" if question_id else ""),
-            back=survey_url(request, survey_id),
-            notice=self._frozen_notice(request, db_session, survey_id),
-            status_code=status,
-        )
-
-    @get("/{survey_id:int}/questions/new", name="builder.new_question", sync_to_thread=True)
-    def new_question(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        db_session: NamedDependency[Session],
-        section: FromQuery[int | None] = None,
-    ) -> Template:
-        return self._question_form(request, db_session, survey_id, new_question_form(section), question_id=None)
-
-    @post("/{survey_id:int}/questions/new", name="builder.create_question", sync_to_thread=True)
-    def create_question(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        data: URLEncodedBody[Form],
-        db_session: NamedDependency[Session],
-        user: NamedDependency[User],
-    ) -> Response[Any] | Template:
-        def change(draft: Draft) -> str:
-            form = dict(data)
-            if draft.copied_from is not None and str(form.get("section", "")).isdigit():
-                form["section"] = str(draft.section_id(int(str(form["section"]))))
-            question = create_question(db_session, draft.survey, form, Actor.of(user))
-            return f"question-{question.id}"
-
-        def invalid(state: FormState) -> Template:
-            return self._question_form(request, db_session, survey_id, state, question_id=None, status=422)
-
-        return self._edit(request, db_session, user, survey_id, change, invalid)
-
-    @post("/{survey_id:int}/questions/validate", name="builder.validate_question", sync_to_thread=True)
-    def validate_question(
-        self,
-        survey_id: FromPath[int],
-        data: URLEncodedBody[Form],
-        db_session: NamedDependency[Session],
-        question: FromQuery[int | None] = None,
-    ) -> Template:
-        """Inline validation while typing: each field's problems, nothing saved."""
-        survey = get_survey(db_session, survey_id)
-        _, state = check_question_form(db_session, survey, data, question_id=question)
-        return Template(
-            "surveys/partials/builder_field_errors.html", context={"fields": QUESTION_FIELDS, "state": state}
-        )
-
-    @get("/{survey_id:int}/questions/{question_id:int}/edit", name="builder.edit_question", sync_to_thread=True)
-    def edit_question(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        question_id: FromPath[int],
-        db_session: NamedDependency[Session],
-    ) -> Template:
-        question = get_question(db_session, get_survey(db_session, survey_id), question_id)
-        state = question_form(db_session, question)
-        return self._question_form(request, db_session, survey_id, state, question_id=question_id)
-
-    @post("/{survey_id:int}/questions/{question_id:int}/edit", name="builder.update_question", sync_to_thread=True)
-    def update_question(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        question_id: FromPath[int],
-        data: URLEncodedBody[Form],
-        db_session: NamedDependency[Session],
-        user: NamedDependency[User],
-    ) -> Response[Any] | Template:
-        get_question(db_session, get_survey(db_session, survey_id), question_id)
-
-        def change(draft: Draft) -> str:
-            form = dict(data)
-            if draft.copied_from is not None and str(form.get("section", "")).isdigit():
-                form["section"] = str(draft.section_id(int(str(form["section"]))))
-            question = update_question(db_session, draft.survey, draft.question_id(question_id), form, Actor.of(user))
-            return f"question-{question.id}"
-
-        def invalid(state: FormState) -> Template:
-            return self._question_form(request, db_session, survey_id, state, question_id=question_id, status=422)
-
-        return self._edit(request, db_session, user, survey_id, change, invalid)
-
-    @get("/{survey_id:int}/questions/{question_id:int}/delete", name="builder.confirm_delete", sync_to_thread=True)
-    def confirm_delete(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        question_id: FromPath[int],
-        db_session: NamedDependency[Session],
-    ) -> Template:
-        survey = get_survey(db_session, survey_id)
-        question = get_question(db_session, survey, question_id)
-        context = {"survey": survey, "question": question, "frozen": is_frozen(db_session, survey)}
-        return render(request, "surveys/pages/builder_delete.html", context)
-
-    @post("/{survey_id:int}/questions/{question_id:int}/delete", name="builder.delete_question", sync_to_thread=True)
-    def delete_question(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        question_id: FromPath[int],
-        db_session: NamedDependency[Session],
-        user: NamedDependency[User],
-    ) -> Response[Any] | Template:
-        get_question(db_session, get_survey(db_session, survey_id), question_id)
-
-        def change(draft: Draft) -> str:
-            delete_question(db_session, draft.survey, draft.question_id(question_id), Actor.of(user))
-            return "sections"
-
-        return self._edit(request, db_session, user, survey_id, change, self._no_form)
-
-    @post("/{survey_id:int}/questions/{question_id:int}/move", name="builder.move_question", sync_to_thread=True)
-    def move_question(
-        self,
-        request: HTMXRequest,
-        survey_id: FromPath[int],
-        question_id: FromPath[int],
-        data: URLEncodedBody[Form],
-        db_session: NamedDependency[Session],
-        user: NamedDependency[User],
-    ) -> Response[Any] | Template:
-        def change(draft: Draft) -> str:
-            target = draft.question_id(question_id)
-            move_question(db_session, draft.survey, target, str(data.get("direction", "")), Actor.of(user))
-            return f"question-{target}"
-
-        return self._edit(request, db_session, user, survey_id, change, self._no_form, list_swap=True)

@@ -15,6 +15,7 @@ from maturity.errors import N_, Problem
 OSLO = ZoneInfo("Europe/Oslo")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 FormData = Mapping[str, str | list[str]]
+REQUIRED = N_("This field is required.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def read_form(
         state.values[f.name] = raw
         if not raw:
             if f.required:
-                problems.append(Problem(N_("This field is required."), path=f.name))
+                problems.append(Problem(REQUIRED, path=f.name))
             values[f.name] = None if f.kind in ("number", "int", "datetime") else ""
             continue
         if len(raw) > f.max_length:
@@ -155,3 +156,12 @@ def read_form(
 def field_groups(fields: Sequence[FormField]) -> list[tuple[str, list[FormField]]]:
     """Consecutive fields of one ``group``, for the form's fieldsets, in their order."""
     return [(group, list(items)) for group, items in itertools.groupby(fields, key=lambda f: f.group)]
+
+
+def while_typing(state: FormState, trigger: str | None) -> FormState:
+    """Inline validation of a form being filled in: empty fields not reached yet are not errors."""
+    errors = {
+        name: [p for p in problems if name == trigger or p.message != REQUIRED]
+        for name, problems in state.errors.items()
+    }
+    return FormState(state.values, {name: problems for name, problems in errors.items() if problems})

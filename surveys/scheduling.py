@@ -43,7 +43,9 @@ ROUND_FIELDS = [
 def round_choices(session: Session) -> dict[str, list[Choice]]:
     units = list(session.execute(select(OrgUnit)).scalars())
     return {
-        "units": [Choice(n.unit.code, n.unit.code, False) for n in as_tree(units)],
+        "units": [
+            Choice(n.unit.code, f"{n.unit.code} {n.unit.name_nb} / {n.unit.name_en}", False) for n in as_tree(units)
+        ],
         "anonymity": ANONYMITY,
     }
 

@@ -164,6 +164,19 @@ class TestBuilderPages:
         assert 'id="f-code-error" class="field-error-slot" hx-swap-oob="true"><p class="field-error">' in response.text  # type: ignore[attr-defined]
         assert count(session, Question, col(Question.survey_id) == survey.id) == 8
 
+    def test_inline_validation_does_not_call_fields_not_reached_yet_missing(
+        self, office: TestClient[Litestar], survey: Survey
+    ) -> None:
+        response = post(
+            office,
+            f"/surveys/builder/{survey.id}/questions/validate",
+            {"code": "two words"},
+            headers={"hx-request": "true", "hx-trigger-name": "code"},
+        )
+        text = response.text  # type: ignore[attr-defined]
+        assert re.search(r'id="f-code-error"[^>]*><p class="field-error">', text)
+        assert re.search(r'id="f-text_nb-error"[^>]*></div>', text)
+
     def test_add_edit_and_delete_a_question(
         self, office: TestClient[Litestar], session: Session, survey: Survey
     ) -> None:
