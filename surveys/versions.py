@@ -43,11 +43,8 @@ def ensure_editable(session: Session, survey: Survey) -> None:
 
 
 def latest_version(session: Session, code: str) -> Survey:
-    return (
-        session.execute(select(Survey).where(col(Survey.code) == code).order_by(col(Survey.version).desc()))
-        .scalars()
-        .one()
-    )
+    statement = select(Survey).where(col(Survey.code) == code).order_by(col(Survey.version).desc()).limit(1)
+    return session.execute(statement).scalars().one()
 
 
 @dataclass

@@ -16,7 +16,7 @@ from surveys.models import Question, QuestionOption, Survey, SurveyRound, Survey
 from surveys.questions import create_question, delete_question, move_question, update_question
 from surveys.scheduling import close_round_now, open_round_now, schedule_round
 from surveys.services import questions_of, sections_of
-from surveys.versions import VersionFrozen, draft_for_edit, is_frozen
+from surveys.versions import NewerDraftExists, VersionFrozen, draft_for_edit, is_frozen
 from tests.surveys.conftest import ACTOR
 
 LIKERT = {f"likert_{n}_{lang}": f"{n} {lang}" for n in range(1, 6) for lang in ("nb", "en")}
@@ -265,6 +265,16 @@ class TestFrozenVersions:
         again = draft_for_edit(session, draft.survey, ACTOR)
         assert again.survey.id == draft.survey.id
         assert again.copied_from is None
+
+
+    def test_an_edit_of_an_old_version_is_sent_to_the_newer_draft(self, session: Session, survey: Survey) -> None:
+        open_a_round(session, survey)
+        draft = draft_for_edit(session, survey, ACTOR)
+        with pytest.raises(NewerDraftExists) as caught:
+            draft_for_edit(session, survey, ACTOR)
+        assert caught.value.draft.id == draft.survey.id
+        draft.survey.frozen_at = utcnow()
+        assert draft_for_edit(session, draft.survey, ACTOR).survey.version == 3
 
 
 class TestRounds:
