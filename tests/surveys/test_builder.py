@@ -266,7 +266,6 @@ class TestFrozenVersions:
         assert again.survey.id == draft.survey.id
         assert again.copied_from is None
 
-
     def test_an_edit_of_an_old_version_is_sent_to_the_newer_draft(self, session: Session, survey: Survey) -> None:
         open_a_round(session, survey)
         draft = draft_for_edit(session, survey, ACTOR)
