@@ -42,6 +42,7 @@ from maturity.web import (
 )
 from reports.controllers import ReportBatchController, ReportController
 from reports.navigation import REPORT_NAVIGATION
+from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
     AnswerController,
     LinkNotValid,
@@ -51,6 +52,8 @@ from surveys.controllers import (
 )
 from surveys.my_controllers import MySurveysController
 from surveys.navigation import SURVEY_NAVIGATION
+from surveys.question_controllers import QuestionBuilderController
+from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 from surveys.services import AlreadySubmitted, RoundClosed
 
@@ -92,6 +95,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             SurveyRoundController,
             ReportController,
             ReportBatchController,
+            SurveyBuilderController,
+            QuestionBuilderController,
+            SurveyPreviewController,
+            RoundAdminController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

@@ -143,12 +143,17 @@ def load_file(data: bytes, model: type[ModelT], *, max_bytes: int, root: str, no
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            message, params = MESSAGES.get(err["type"], (N_("Invalid value: %(detail)s"), None))
-            values: dict[str, object] = params(err.get("ctx") or {}) if params else {"detail": err["msg"]}
-            problems.append(Problem(message, values, path=path_of(err["loc"], root), value=scalar(err.get("input"))))
-        raise InvalidInput(problems) from None
+        raise InvalidInput(validation_problems(exc, root)) from None
+
+
+def validation_problems(exc: ValidationError, root: str = "") -> list[Problem]:
+    """Pydantic's errors as our problems, each located by its path (without ``root``)."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        message, params = MESSAGES.get(err["type"], (N_("Invalid value: %(detail)s"), None))
+        values: dict[str, object] = params(err.get("ctx") or {}) if params else {"detail": err["msg"]}
+        problems.append(Problem(message, values, path=path_of(err["loc"], root), value=scalar(err.get("input"))))
+    return problems
 
 
 def dump_file(data: dict[str, Any]) -> str:

@@ -80,6 +80,7 @@ class AnswerController(Controller):
         context = {
             "token": token,
             "page": page,
+            "survey": respondent.survey,
             "respondent": respondent,
             "errors": errors or {},
             "likert_labels": respondent.survey.likert_labels,

@@ -491,7 +491,12 @@ def sections_of(session: Session, survey: Survey) -> list[SurveySection]:
 
 def load_page(session: Session, respondent: Respondent, number: int) -> PageView:
     """One page of the survey with the respondent's answers so far; NotFound past the last page."""
-    sections = sections_of(session, respondent.survey)
+    return survey_page(session, respondent.survey, number, answers_of(session, respondent.response))
+
+
+def survey_page(session: Session, survey: Survey, number: int, answers: dict[int, Answer]) -> PageView:
+    """One page of a survey version with the given answers (none in the builder's preview)."""
+    sections = sections_of(session, survey)
     if not 1 <= number <= len(sections):
         raise NotFound(f"page {number}")
     section = sections[number - 1]
@@ -507,7 +512,6 @@ def load_page(session: Session, respondent: Respondent, number: int) -> PageView
         .order_by(col(QuestionOption.position))
     ).scalars():
         options.setdefault(option.question_id, []).append(option)
-    answers = answers_of(session, respondent.response)
     dimension = session.get(Dimension, section.dimension_id) if section.dimension_id else None
     levels = (
         list(

@@ -6,6 +6,7 @@ once a round has opened the version is frozen, and importing makes the next vers
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import column, delete, select, table
 from sqlmodel import Session, col
@@ -13,7 +14,7 @@ from sqlmodel import Session, col
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
-from maturity.structured_file import load_file
+from maturity.structured_file import dump_file, load_file
 from surveys.models import (
     SCORED_KINDS,
     Question,
@@ -40,19 +41,17 @@ def parse_survey_file(data: bytes) -> SurveyFile:
 
 
 @dataclass(frozen=True, slots=True)
-class _Refs:
+class Refs:
+    """What a survey's questions may refer to: its maturity model's dimensions and levels, success indicators."""
+
     model: MaturityModel | None
     dimensions: dict[str, int]
     levels: dict[int, set[int]]
     indicators: dict[str, int]
 
 
-def _references(session: Session, spec: SurveyFile) -> _Refs:
-    model = (
-        session.execute(select(MaturityModel).where(col(MaturityModel.code) == spec.survey.maturity_model))
-        .scalars()
-        .first()
-    )
+def references(session: Session, model_code: str) -> Refs:
+    model = session.execute(select(MaturityModel).where(col(MaturityModel.code) == model_code)).scalars().first()
     dimensions: dict[str, int] = {}
     levels: dict[int, set[int]] = {}
     if model is not None:
@@ -70,10 +69,10 @@ def _references(session: Session, spec: SurveyFile) -> _Refs:
         ).tuples():
             levels.setdefault(dimension_id, set()).add(level)
     indicators = dict(session.execute(select(_INDICATOR.c.code, _INDICATOR.c.id)).tuples().all())
-    return _Refs(model, dimensions, levels, indicators)
+    return Refs(model, dimensions, levels, indicators)
 
 
-def _check_question(q: QuestionSpec, where: str, refs: _Refs, scored_section: bool) -> list[Problem]:
+def check_question(q: QuestionSpec, where: str, refs: Refs, scored_section: bool) -> list[Problem]:
     problems: list[Problem] = []
     scored = q.kind in SCORED_KINDS
     if scored and not scored_section:
@@ -112,7 +111,7 @@ def _check_question(q: QuestionSpec, where: str, refs: _Refs, scored_section: bo
 
 def check_survey_file(session: Session, spec: SurveyFile) -> list[Problem]:
     s = spec.survey
-    refs = _references(session, spec)
+    refs = references(session, spec.survey.maturity_model)
     problems: list[Problem] = []
     if refs.model is None:
         problems.append(
@@ -165,9 +164,9 @@ def check_survey_file(session: Session, spec: SurveyFile) -> list[Problem]:
                 )
             )
         for j, q in enumerate(section.questions):
-            problems += _check_question(q, f"{where}.questions[{j}]", refs, scored_section=True)
+            problems += check_question(q, f"{where}.questions[{j}]", refs, scored_section=True)
     for j, q in enumerate(s.background):
-        problems += _check_question(q, f"background[{j}]", refs, scored_section=False)
+        problems += check_question(q, f"background[{j}]", refs, scored_section=False)
     return problems
 
 
@@ -178,7 +177,7 @@ def import_survey(session: Session, data: bytes, actor: Actor) -> Survey:
     if problems:
         raise InvalidInput(problems)
     s = spec.survey
-    refs = _references(session, spec)
+    refs = references(session, spec.survey.maturity_model)
     assert refs.model is not None
     _upsert_groups(session, spec, actor)
     latest = (
@@ -275,3 +274,102 @@ def _upsert_groups(session: Session, spec: SurveyFile, actor: Actor) -> None:
             group.name_nb, group.name_en, group.position = g.name.nb, g.name.en, position
             session.add(group)
             record_event(session, actor, "update", group, label=g.code, before=before, after=snapshot(group))
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def find_version(session: Session, code: str, version: int | None = None) -> Survey | None:
+    """A survey version by code; without ``version`` the latest."""
+    statement = select(Survey).where(col(Survey.code) == code)
+    if version is not None:
+        statement = statement.where(col(Survey.version) == version)
+    return session.execute(statement.order_by(col(Survey.version).desc())).scalars().first()
+
+
+def indicator_codes(session: Session) -> dict[int, str]:
+    """Success indicator id → code."""
+    return dict(session.execute(select(_INDICATOR.c.id, _INDICATOR.c.code)).tuples().all())
+
+
+def _pair(item: object, name: str) -> dict[str, str]:
+    return {"nb": getattr(item, f"{name}_nb"), "en": getattr(item, f"{name}_en")}
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def _question_data(q: Question, options: list[QuestionOption], indicators: dict[int, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": q.code, "kind": q.kind, "text": _pair(q, "text")}
+    if q.help_nb or q.help_en:
+        data["help"] = _pair(q, "help")
+    data.update(required=q.required, allow_na=q.allow_na, reverse=q.reverse)
+    if q.indicator_id is not None and q.indicator_id in indicators:
+        data["indicator"] = indicators[q.indicator_id]
+    if options:
+        data["options"] = [{"code": o.code, "text": _pair(o, "text")} for o in options]
+    if q.min_value is not None:
+        data["min"] = _number(q.min_value)
+    if q.max_value is not None:
+        data["max"] = _number(q.max_value)
+    if q.unit_nb or q.unit_en:
+        data["unit"] = _pair(q, "unit")
+    return data
+
+
+def survey_as_data(session: Session, survey: Survey) -> dict[str, Any]:
+    """The survey version as the file describes it. Sections without questions are left out: the
+    file has no way to say them."""
+    model = session.get(MaturityModel, survey.maturity_model_id) if survey.maturity_model_id else None
+    dimensions = dict(session.execute(select(col(Dimension.id), col(Dimension.code))).tuples().all())
+    indicators = indicator_codes(session)
+    sections = session.execute(
+        select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
+    ).scalars()
+    questions = list(
+        session.execute(
+            select(Question).where(col(Question.survey_id) == survey.id).order_by(col(Question.position))
+        ).scalars()
+    )
+    options: dict[int, list[QuestionOption]] = {}
+    for option in session.execute(
+        select(QuestionOption)
+        .where(col(QuestionOption.question_id).in_([q.id for q in questions]))
+        .order_by(col(QuestionOption.position))
+    ).scalars():
+        options.setdefault(option.question_id, []).append(option)
+    groups = session.execute(select(RespondentGroup).order_by(col(RespondentGroup.position))).scalars()
+    section_data: list[dict[str, Any]] = []
+    background: list[dict[str, Any]] = []
+    for section in sections:
+        items = [
+            _question_data(q, options.get(q.id, []) if q.id is not None else [], indicators)
+            for q in questions
+            if q.section_id == section.id
+        ]
+        if section.dimension_id is None:
+            background += items
+        elif items:
+            section_data.append(
+                {"dimension": dimensions[section.dimension_id], "intro": _pair(section, "intro"), "questions": items}
+            )
+    return {
+        "format": FORMAT,
+        "survey": {
+            "code": survey.code,
+            "title": _pair(survey, "title"),
+            "intro": _pair(survey, "intro"),
+            "thanks": _pair(survey, "thanks"),
+            "maturity_model": model.code if model else "",
+            "likert_labels": [{"nb": label["nb"], "en": label["en"]} for label in survey.likert_labels],
+            "groups": [{"code": g.code, "name": _pair(g, "name")} for g in groups],
+            "sections": section_data,
+            "background": background,
+        },
+    }
+
+
+def export_survey(session: Session, survey: Survey) -> str:
+    """The canonical YAML file of a survey version: importing it and exporting again gives the same text."""
+    return dump_file(survey_as_data(session, survey))

@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "correct": N_("corrected"),
     "issue": N_("issued"),
     "revoke": N_("revoked"),
+    "open": N_("opened"),
+    "close": N_("closed"),
 }
 OBJECT_LABELS = {
     "strategy": N_("Strategy"),
@@ -40,6 +42,11 @@ OBJECT_LABELS = {
     "api_token": N_("API token"),
     "org_unit": N_("Unit"),
     "app_user": N_("User"),
+    "survey": N_("Survey version"),
+    "survey_section": N_("Survey section"),
+    "question": N_("Question"),
+    "survey_round": N_("Survey round"),
+    "respondent_group": N_("Respondent group"),
 }
 
 

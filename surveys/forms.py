@@ -1,0 +1,167 @@
+"""The builder's forms, described once: each field's name, label and kind drive parsing, the
+problems shown next to it, and the one form template (``surveys/partials/builder_form.html``)."""
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from maturity.csvio import parse_number
+from maturity.errors import N_, Problem
+
+OSLO = ZoneInfo("Europe/Oslo")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+FormData = Mapping[str, str | list[str]]
+REQUIRED = N_("This field is required.")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str  # a message id, or a text from the database when ``translate`` is off
+    translate: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str
+    label: str  # message id
+    kind: str = "text"  # text, textarea, code, number, int, select, radio, checkbox, checkboxes, datetime
+    required: bool = True
+    help: str = ""  # message id
+    max_length: int = 300
+    minimum: float | None = None
+    lang: str | None = None  # the language of a text, for the lang attribute
+    group: str = ""  # message id of the fieldset the field belongs to
+
+
+@dataclass
+class FormState:
+    """What a form shows again: the raw values typed, and the problems per field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[Problem]] = field(default_factory=dict)
+
+    @property
+    def general_errors(self) -> list[Problem]:
+        return self.errors.get("", [])
+
+    def add(self, problems: Sequence[Problem]) -> None:
+        for problem in problems:
+            self.errors.setdefault(problem.path or "", []).append(problem)
+
+
+class InvalidForm(Exception):
+    """A form was rejected and nothing changed; carries what to show again."""
+
+    def __init__(self, state: FormState) -> None:
+        super().__init__(", ".join(state.errors))
+        self.state = state
+
+
+def texts(name: str, label_nb: str, label_en: str, kind: str = "text", *, required: bool = True) -> list[FormField]:
+    max_length = 300 if kind == "text" else 5000
+    return [
+        FormField(f"{name}_nb", label_nb, kind, required, lang="nb", max_length=max_length),
+        FormField(f"{name}_en", label_en, kind, required, lang="en", max_length=max_length),
+    ]
+
+
+def _one(form: FormData, name: str) -> str:
+    raw = form.get(name, "")
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else ""
+    return str(raw).strip()
+
+
+def _many(form: FormData, name: str) -> list[str]:
+    raw = form.get(name, [])
+    values = [raw] if isinstance(raw, str) else list(raw)
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def parse_local_time(raw: str) -> datetime:
+    """``2026-03-01T09:00`` as people mean it here (Norwegian time), in UTC."""
+    return datetime.fromisoformat(raw).replace(tzinfo=OSLO).astimezone(UTC)
+
+
+def local_time_value(moment: datetime) -> str:
+    """A moment as a ``datetime-local`` input shows it, in Norwegian time."""
+    return moment.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M")
+
+
+def read_form(
+    fields: Sequence[FormField], form: FormData, choices: Mapping[str, Sequence[Choice]]
+) -> tuple[dict[str, Any], FormState]:
+    """Parse a form: the typed values to show again, the parsed values, and each field's problems."""
+    state = FormState()
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for f in fields:
+        if f.kind == "checkboxes":
+            chosen = _many(form, f.name)
+            state.values[f.name] = chosen
+            allowed = {c.value for c in choices.get(f.name, ())}
+            problems += [
+                Problem(N_("Choose one of the options."), path=f.name, value=v) for v in chosen if v not in allowed
+            ]
+            if f.required and not chosen:
+                problems.append(Problem(N_("Choose at least one."), path=f.name))
+            values[f.name] = chosen
+            continue
+        raw = _one(form, f.name)
+        if f.kind == "checkbox":
+            state.values[f.name] = bool(raw)
+            values[f.name] = bool(raw)
+            continue
+        state.values[f.name] = raw
+        if not raw:
+            if f.required:
+                problems.append(Problem(REQUIRED, path=f.name))
+            values[f.name] = None if f.kind in ("number", "int", "datetime") else ""
+            continue
+        if len(raw) > f.max_length:
+            problems.append(
+                Problem(N_("This text is longer than %(limit)s characters."), {"limit": f.max_length}, path=f.name)
+            )
+        values[f.name] = raw
+        if f.kind == "code" and not CODE_PATTERN.match(raw):
+            problems.append(Problem(N_("A code is letters, digits, '.', '_' or '-'."), path=f.name, value=raw))
+        elif f.kind in ("number", "int"):
+            try:
+                number = float(parse_number(raw))
+            except ValueError:
+                problems.append(Problem(N_("Not a number."), path=f.name, value=raw))
+                continue
+            if f.kind == "int" and not number.is_integer():
+                problems.append(Problem(N_("Not a whole number."), path=f.name, value=raw))
+                continue
+            if f.minimum is not None and number < f.minimum:
+                problems.append(Problem(N_("Must be at least %(limit)s."), {"limit": f.minimum}, path=f.name))
+            values[f.name] = int(number) if f.kind == "int" else number
+        elif f.kind == "datetime":
+            try:
+                values[f.name] = parse_local_time(raw)
+            except ValueError:
+                problems.append(Problem(N_("Not a date and time (YYYY-MM-DD HH:MM)."), path=f.name, value=raw))
+        elif f.kind in ("select", "radio") and raw not in {c.value for c in choices.get(f.name, ())}:
+            problems.append(Problem(N_("Choose one of the options."), path=f.name, value=raw))
+    state.add(problems)
+    return values, state
+
+
+def field_groups(fields: Sequence[FormField]) -> list[tuple[str, list[FormField]]]:
+    """Consecutive fields of one ``group``, for the form's fieldsets, in their order."""
+    return [(group, list(items)) for group, items in itertools.groupby(fields, key=lambda f: f.group)]
+
+
+def while_typing(state: FormState, trigger: str | None) -> FormState:
+    """Inline validation of a form being filled in: empty fields not reached yet are not errors."""
+    errors = {
+        name: [p for p in problems if name == trigger or p.message != REQUIRED]
+        for name, problems in state.errors.items()
+    }
+    return FormState(state.values, {name: problems for name, problems in errors.items() if problems})
