@@ -8,17 +8,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from maturity.db import utcnow
 from maturity.errors import InvalidInput, NotFound, Problem
 from maturity.settings import Settings
 from maturity.web import flash, redirect, render, t
-from surveys.models import Question
 from surveys.services import (
     Respondent,
     RoundClosed,
+    answer_target,
     load_page,
     missing_required,
     open_response,
@@ -158,14 +157,10 @@ class AnswerController(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         """One answer, as the respondent gives it (HTMX). Idempotent: the last save wins."""
-        respondent = self._respondent(db_session, settings, token)
-        question = (
-            db_session.execute(
-                select(Question).where(col(Question.survey_id) == respondent.survey.id, col(Question.code) == code)
-            )
-            .scalars()
-            .first()
-        )
+        try:
+            respondent, question = answer_target(db_session, token, code, secret=settings.secret_key, now=utcnow())
+        except NotFound:
+            raise LinkNotValid(token) from None
         if question is None:
             raise NotFound(code)
         try:
