@@ -165,12 +165,15 @@ class AnswerController(Controller):
             raise NotFound(code)
         try:
             save_answer(db_session, respondent, question, _values(data, code), now=utcnow())
-        except InvalidInput as exc:
+        except InvalidInput as exc:  # nothing was written; the request boundary rolls back the 422
             return Template(
                 template_name="surveys/partials/save_status.html",
                 context={"problems": exc.problems},
                 status_code=422,
             )
+        # Committed here, in this worker thread, rather than by the request boundary in a second
+        # one: the most frequent request of the app saves a thread hop (see the autosave benchmark).
+        db_session.commit()
         return Template(template_name="surveys/partials/save_status.html", context={"problems": []})
 
     @get("/review", name="answer.review", sync_to_thread=True)
