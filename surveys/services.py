@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Select, bindparam, func, select, text
+from sqlalchemy import JSON, bindparam, func, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -228,23 +228,26 @@ class Respondent:
     invitation: Invitation
 
 
-def _lookup(token: str, key: str) -> Select[Any]:
-    """The invitation of a link token with its round, its survey version and (once started) its
-    response: one statement."""
-    return (
-        select(Invitation, SurveyRound, Survey, Response)
-        .join(SurveyRound, col(SurveyRound.id) == col(Invitation.round_id))
-        .join(Survey, col(Survey.id) == col(SurveyRound.survey_id))
-        .outerjoin(Response, col(Response.resume_hash) == key)
-        .where(col(Invitation.token_hash) == token_hash(token))
-    )
+# The invitation of a link token with its round, its survey version and (once started) its
+# response, in one statement; built once, bound per request.
+_LOOKUP = (
+    select(Invitation, SurveyRound, Survey, Response)
+    .join(SurveyRound, col(SurveyRound.id) == col(Invitation.round_id))
+    .join(Survey, col(Survey.id) == col(SurveyRound.survey_id))
+    .outerjoin(Response, col(Response.resume_hash) == bindparam("key"))
+    .where(col(Invitation.token_hash) == bindparam("token_hash"))
+)
+# … and the question a code names in that survey version, for autosave.
+_LOOKUP_WITH_QUESTION = _LOOKUP.add_columns(Question).outerjoin(
+    Question, (col(Question.survey_id) == col(Survey.id)) & (col(Question.code) == bindparam("code"))
+)
 
 
 def open_response(session: Session, token: str, *, secret: str, now: datetime) -> Respondent:
     """The respondent's response (started on first visit). Unknown token → NotFound; a round
     that is not open → RoundClosed. Nothing is written in either case."""
     key = resume_key(secret, token)
-    row = session.execute(_lookup(token, key)).first()
+    row = session.execute(_LOOKUP, {"key": key, "token_hash": token_hash(token)}).first()
     if row is None:
         raise NotFound("invitation")
     invitation, survey_round, survey, response = row
@@ -257,12 +260,7 @@ def answer_target(
     """What one autosave needs, in one statement: the respondent as ``open_response`` finds them
     and the question ``code`` of their survey version, if it has one."""
     key = resume_key(secret, token)
-    statement = (
-        _lookup(token, key)
-        .add_columns(Question)
-        .outerjoin(Question, (col(Question.survey_id) == col(Survey.id)) & (col(Question.code) == code))
-    )
-    row = session.execute(statement).first()
+    row = session.execute(_LOOKUP_WITH_QUESTION, {"key": key, "token_hash": token_hash(token), "code": code}).first()
     if row is None:
         raise NotFound("invitation")
     invitation, survey_round, survey, response, question = row
