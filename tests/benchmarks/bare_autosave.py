@@ -46,7 +46,9 @@ PAGE = """<!doctype html><html><body hx-headers='{"x-csrftoken": "none"}'><p>Pag
 
 
 def create_app() -> Litestar:
-    engine: Engine = make_engine(os.environ["MATURITY_DATABASE_URL"], pool_size=int(os.environ["MATURITY_DB_POOL_SIZE"]))
+    engine: Engine = make_engine(
+        os.environ["MATURITY_DATABASE_URL"], pool_size=int(os.environ["MATURITY_DB_POOL_SIZE"])
+    )
     secret = os.environ["MATURITY_SECRET_KEY"]
 
     @get("/s/{token:str}/p/1", sync_to_thread=True)

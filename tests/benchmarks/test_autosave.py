@@ -43,7 +43,7 @@ from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database, utcnow
 from maturity.migrate import upgrade
-from surveys.models import Answer, Question, Response, Survey, SurveyRound
+from surveys.models import Answer, Question, Response, Survey
 from surveys.services import Invitee, create_round, invite, resume_key
 from surveys.survey_file import import_survey
 from tests.conftest import POSTGRES_URL, _admin_url, _create_database, _drop_databases
@@ -332,9 +332,7 @@ def summary(runs: list[Run], phase: str) -> str:
 
 
 class TestAutosave:
-    def test_200_respondents_autosaving_against_the_bare_upsert(
-        self, setup: Setup, servers: dict[str, Server]
-    ) -> None:
+    def test_200_respondents_autosaving_against_the_bare_upsert(self, setup: Setup, servers: dict[str, Server]) -> None:
         async def main() -> tuple[list[Run], dict[str, Crowd]]:
             crowds = {app: Crowd(servers[app], setup.tokens[app]) for app in PORTS}
             for crowd in crowds.values():
