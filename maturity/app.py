@@ -1,5 +1,6 @@
 """The composition root: the one place that knows every package."""
 
+import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -68,6 +69,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        # What start-up made (modules, templates, the app) lives as long as the process: moved out
+        # of the collector's sight, a full collection no longer walks some 100 000 objects and stalls
+        # requests for tens of milliseconds (measured with the autosave benchmark).
+        if settings.mode != "test":
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -180,6 +180,9 @@ async def finish_request_transaction(message: Any, scope: Any) -> None:
         return
     state = cast(dict[str, Any], scope)
     session = state.pop(_SCOPE_KEY, None)
+    if session is not None and not session.in_transaction():
+        session.close()  # committed by its handler already (autosave): no database work left, no thread needed
+        return
     if session is not None:
         status = int(message["status"])
         commit = 200 <= status < 400 and not state.get(ROLLBACK_KEY)
