@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 BIN = Path(sys.executable).parent
 SECRET_KEY = "load-test-secret-key-of-at-least-thirty-two-characters"
+CUT_OFF = -1  # locustfile.py: the status of a request still under way when Locust stopped
 
 
 @dataclass

@@ -6,7 +6,7 @@ the environment: ``LOAD_PLAN`` (a JSON file: tokens, question codes with valid f
 count) and ``LOAD_LOG`` (where the client's record of every autosave goes when Locust stops).
 
 The record is what the tests compare with the database: per request the token, the question
-(empty for a page view), the values sent, the HTTP status (0: no response at all), when it started and how long it took, and
+(empty for a page view), the values sent, the HTTP status (0: no response at all; -1: still under way when Locust stopped), when it started and how long it took, and
 for each status other than 200 one response body as a sample. Requests of one respondent are
 sequential, so per answer the last acknowledged (2xx) value is the one the database must hold.
 """
@@ -27,7 +27,8 @@ CODES = list(PLAN["questions"])
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 WAIT = [float(s) for s in os.environ.get("LOAD_WAIT", "0.1,0.5").split(",")]
 
-RECORD: list[tuple[str, str, list[str], int, float, float]] = []
+CUT_OFF = -1  # the status of a request still under way when Locust stopped
+RECORD: list[Any] = []  # [token, question code or "", values, status, started, seconds]
 SAMPLES: dict[str, str] = {}  # "503 autosave" → a response body
 
 
@@ -85,6 +86,9 @@ class Respondent(FastHttpUser):
             "x-csrftoken": self.csrf,
         }
         started = time.time()
+        # Recorded before it is sent: a request cut off when Locust stops may still have been saved.
+        entry: list[Any] = [self.token, code, values, CUT_OFF, started, 0.0]
+        RECORD.append(entry)
         with self.client.post(
             f"/s/{self.token}/answer/{code}",
             data=body,
@@ -93,7 +97,7 @@ class Respondent(FastHttpUser):
             catch_response=True,
         ) as response:
             status = int(response.status_code or 0)
-            RECORD.append((self.token, code, values, status, started, time.time() - started))
+            entry[3:] = [status, started, time.time() - started]
             if 200 <= status < 300:
                 response.success()
             else:
