@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, events, task
+from locust.exception import StopUser
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115  # read once at import
 TOKENS = iter(PLAN["tokens"])
@@ -29,6 +30,7 @@ WAIT = [float(s) for s in os.environ.get("LOAD_WAIT", "0.1,0.5").split(",")]
 
 CUT_OFF = -1  # the status of a request still under way when Locust stopped
 RECORD: list[Any] = []  # [token, question code or "", values, status, started, seconds]
+CLOSED = False  # set when the record is written: a respondent still running then sends nothing more
 SAMPLES: dict[str, str] = {}  # "503 autosave" → a response body
 
 
@@ -85,6 +87,8 @@ class Respondent(FastHttpUser):
             "hx-target": f"status-{code}",
             "x-csrftoken": self.csrf,
         }
+        if CLOSED:
+            raise StopUser
         started = time.time()
         # Recorded before it is sent: a request cut off when Locust stops may still have been saved.
         entry: list[Any] = [self.token, code, values, CUT_OFF, started, 0.0]
@@ -112,5 +116,7 @@ class Respondent(FastHttpUser):
 
 @events.quitting.add_listener
 def write_record(**_: Any) -> None:
+    global CLOSED  # one flag for every simulated respondent of this process
+    CLOSED = True
     with open(os.environ["LOAD_LOG"], "w", encoding="utf-8") as out:
         json.dump({"requests": RECORD, "samples": SAMPLES}, out)
