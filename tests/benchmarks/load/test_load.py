@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.benchmarks.load.conftest import REPEAT, SECONDS, USERS, WORKERS, DataSet
-from tests.benchmarks.load.harness import AppServer, Figures, run_locust
+from tests.benchmarks.load.harness import CUT_OFF, AppServer, Figures, run_locust
 from tests.benchmarks.load.ledger import compare
 
 pytestmark = pytest.mark.skipif(os.environ.get("MATURITY_LOAD") != "1", reason="load tests run with `make load`")
@@ -31,12 +31,16 @@ def test_every_acknowledged_answer_is_stored_exactly_once_under_load(
         figures, record = run_locust(server.url, dataset.plan(users), users, SECONDS, dataset.workdir)
         tally = compare(dataset.url, record)
         label = f"[load] {WORKERS} workers, run {n}/{REPEAT}"
-        print(f"\n{figures.line(label)}\n{tally.line(label)}")
+        print(f"\n{figures.line(label)}\n{tally.line(label)}; cut off at the end {record.statuses[CUT_OFF]}")
         runs.append(figures)
 
-        assert set(record.statuses) == {200}, (record.statuses, record.samples)
+        # Only requests still under way when Locust stopped may lack an answer; what they wrote (if
+        # anything) must be theirs, and every acknowledged answer is there with its last value.
+        assert set(record.statuses) <= {200, CUT_OFF}, (record.statuses, record.samples)
         assert figures.failures == 0, record.samples
-        assert tally.exact, tally
+        assert tally.sound, tally  # nothing acknowledged lost or out of date, nothing duplicated or invented
+        if CUT_OFF not in record.statuses:
+            assert tally.exact, tally
     if REPEAT > 1:
         print(f"[load] {users} users over {REPEAT} runs: {spread(runs)}")
 
