@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install demo test test-sqlite test-postgres e2e browser lint format bench messages clean
+.PHONY: help install demo test test-sqlite test-postgres e2e browser lint format bench load messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ format: install ## Fix what ruff can fix
 
 bench: install ## Run the benchmarks in tests/benchmarks (figures on stdout)
 	$(BIN)/python -m pytest tests/benchmarks -s -q
+
+load: install ## Load and fault tests on PostgreSQL: 200 and 500 respondents autosaving, SIGKILL, PostgreSQL restart (figures on stdout)
+	MATURITY_LOAD=1 $(BIN)/python -m pytest tests/benchmarks/load -s -q
 
 messages: install ## Extract translatable strings and update the nb and en catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t:2 -k translate:2 -k translate_plural:2,3 \

@@ -27,13 +27,14 @@ from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
 from maturity.auth.token_controllers import ApiTokenController
 from maturity.controllers import HomeController
-from maturity.db import Database, close_request_session, finish_request_transaction
+from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
 from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
 from maturity.navigation import SHELL_NAVIGATION
 from maturity.settings import Settings
 from maturity.units.controllers import MyUnitController, UnitController
 from maturity.web import (
+    DATABASE_UNAVAILABLE,
     STATIC_DIR,
     TEMPLATE_DIRS,
     add_security_headers,
@@ -127,6 +128,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         plugins=[HTMXPlugin()],
+        after_request=commit_request_transaction,
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
         after_response=after_response,
         exception_handlers={
@@ -155,7 +157,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             ),
         ),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 422, 429, NotFound}
+            log_exceptions="always",
+            # A database outage is one line per request (see web.error_response), not a stack trace each.
+            disable_stack_trace={400, 401, 403, 404, 405, 422, 429, 503, NotFound, *DATABASE_UNAVAILABLE},
         ),
         lifespan=[lifespan],
         state=State({"db": database, "settings": settings, "navigation": navigation}),

@@ -244,7 +244,15 @@ def serve(host: str, port: int, workers: int) -> None:
         import uvicorn
 
         uvicorn.run(
-            "maturity.app:app_from_env", factory=True, host=host, port=port, workers=workers, proxy_headers=True
+            "maturity.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            # uvicorn's supervisor kills a worker that does not answer its ping within this time; the
+            # default of 5 s killed healthy workers while they started on a busy host (seen in the load test).
+            timeout_worker_healthcheck=30,
         )
     else:
         _serve(settings, host, port)

@@ -4,8 +4,10 @@ Sessions are synchronous (see ARCHITECTURE.md): the same services serve web hand
 the thread pool), the command line, report worker processes and tests.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -139,6 +141,19 @@ class Database:
 _SCOPE_KEY = "maturity.db_session"
 ROLLBACK_KEY = "maturity.rollback"  # set when a failure is answered with a redirect (login required)
 
+# The ASGI scope of the request being handled, for ``commit_request_transaction``: Litestar's
+# after-request hook is given the response only. Set by the request middleware, on the request's
+# own task, so concurrent requests never see each other's.
+_REQUEST_SCOPE: ContextVar[dict[str, Any] | None] = ContextVar("maturity.request_scope", default=None)
+
+
+def bind_request_scope(scope: Any) -> Token[dict[str, Any] | None]:
+    return _REQUEST_SCOPE.set(cast(dict[str, Any], scope))
+
+
+def unbind_request_scope(token: Token[dict[str, Any] | None]) -> None:
+    _REQUEST_SCOPE.reset(token)
+
 
 def request_session(scope: Any, db: Database) -> Session:
     """The request's session, opened on first use and kept in the ASGI scope."""
@@ -161,18 +176,49 @@ def without_jit(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+def _succeeded(status: int, scope: dict[str, Any]) -> bool:
+    return 200 <= status < 400 and not scope.get(ROLLBACK_KEY)
+
+
+async def commit_request_transaction(response: Any) -> Any:
+    """``after_request`` hook: commit a success's or a redirect's transaction before anything is sent.
+
+    A failed commit (the database went away) is then an ordinary error, answered with the error
+    page, and the client is never told that something was saved when it was not. Committing in
+    ``before_send`` instead would be too late: once the response has started, Litestar can only
+    abort, and the client gets the server's bare "Internal Server Error".
+    """
+    scope = _REQUEST_SCOPE.get()
+    if scope is None:
+        return response
+    # A Response made without a status gets the handler's default later: 200, 201 or 204.
+    status = getattr(response, "status_code", None) or 200
+    session = scope.get(_SCOPE_KEY)
+    if session is not None and session.in_transaction() and _succeeded(int(status), scope):
+        await anyio.to_thread.run_sync(session.commit)
+    return response
+
+
 def _finish(session: Session, commit: bool) -> None:
     try:
         if commit:
             session.commit()
         else:
             session.rollback()
+    except Exception:
+        # Raising here, with the response already on its way, would replace it with a bare 500.
+        # A rollback that fails has lost its connection, and the server rolls back by itself.
+        if commit:
+            raise
+        logging.getLogger("maturity").warning("rollback failed; the connection is gone", exc_info=True)
     finally:
         session.close()
 
 
 async def finish_request_transaction(message: Any, scope: Any) -> None:
-    """``before_send`` hook: commit when the response is a success or a redirect, else roll back.
+    """``before_send`` hook: end the request's transaction — commit when the response is a success
+    or a redirect (normally already done by ``commit_request_transaction``; what is left is at most
+    a read), else roll back.
 
     Redirects commit too, so a plain-form POST → 302 keeps its write.
     """
@@ -184,9 +230,7 @@ async def finish_request_transaction(message: Any, scope: Any) -> None:
         session.close()  # committed by its handler already (autosave): no database work left, no thread needed
         return
     if session is not None:
-        status = int(message["status"])
-        commit = 200 <= status < 400 and not state.get(ROLLBACK_KEY)
-        await anyio.to_thread.run_sync(_finish, session, commit)
+        await anyio.to_thread.run_sync(_finish, session, _succeeded(int(message["status"]), state))
 
 
 async def close_request_session(scope: Any) -> None:

@@ -19,8 +19,9 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from maturity import i18n
 from maturity.db import ROLLBACK_KEY
@@ -319,8 +320,15 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/")
 
 
+# The database cannot be reached or is restarting, or every pooled connection is busy: the request
+# may be tried again in a moment (503), nothing of it was saved.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = "5"
+
+
 def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Our own error pages in the reader's language; JSON under /api."""
+    headers = dict(getattr(exc, "headers", None) or {})
     if isinstance(exc, NotFound):
         status, detail = 404, "Not Found"
     elif isinstance(exc, HTTPException):
@@ -330,6 +338,11 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         # one — is the request's fault, not a server error.
         log.info("refused as data on %s %s: %s", request.method, request.url.path, exc.orig)
         status, detail = 400, "Bad Request: a value cannot be stored (a NUL character, for example)."
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        status, detail = HTTP_503_SERVICE_UNAVAILABLE, "Service Unavailable"
+        headers["retry-after"] = RETRY_AFTER_SECONDS
     else:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, detail = HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error"
@@ -344,12 +357,18 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         return Redirect(path=target, status_code=303)
     if _wants_json(request):
         extra = getattr(exc, "extra", None) if status < 500 else None
-        body: dict[str, Any] = {"status_code": status, "detail": detail if status < 500 else "Internal Server Error"}
+        public = detail if status < 500 or status == HTTP_503_SERVICE_UNAVAILABLE else "Internal Server Error"
+        body: dict[str, Any] = {"status_code": status, "detail": public}
         if extra:
             body["extra"] = extra
-        return Response(content=body, status_code=status, media_type="application/json")
-    template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(status)
-    if template is None:
-        template = "errors/500.html" if status >= 500 else "errors/400.html"
-    headers = dict(getattr(exc, "headers", None) or {})
+        return Response(content=body, status_code=status, media_type="application/json", headers=headers)
+    pages = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html", 503: "errors/503.html"}
+    template = pages.get(status) or ("errors/500.html" if status >= 500 else "errors/400.html")
+    if status == HTTP_503_SERVICE_UNAVAILABLE and _is_htmx_fragment(request):
+        template = "errors/503_fragment.html"  # an autosave or a polled fragment: the message goes in its place
     return Template(template_name=template, context={"status": status}, status_code=status, headers=headers)
+
+
+def _is_htmx_fragment(request: Request[Any, Any, Any]) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "boosted", False)

@@ -11,7 +11,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from maturity import i18n
 from maturity.auth.models import User
 from maturity.auth.services import user_for_session
-from maturity.db import Database, request_session
+from maturity.db import Database, bind_request_scope, request_session, unbind_request_scope
 from maturity.settings import Settings
 from maturity.web import (
     DEFAULT_LOCALE_KEY,
@@ -63,4 +63,8 @@ class RequestContextMiddleware(ASGIMiddleware):
         )
         state[DEFAULT_LOCALE_KEY] = self.settings.default_locale
         state[FLASH_IN_KEY] = decode_flash(self.settings.secret_key, cookies.get(FLASH_COOKIE))
-        await next_app(scope, receive, send)
+        bound = bind_request_scope(scope)
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            unbind_request_scope(bound)

@@ -1,5 +1,6 @@
 """The database layer: SQLite connection settings, UTC timestamps, and where transactions end."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,15 +12,17 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.testing import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, col
 
+from maturity.app import create_app
 from maturity.auth.models import LoginFailure, User, UserSession
 from maturity.db import Database
 from maturity.errors import NotFound
+from maturity.settings import Settings
 from maturity.units.models import UnitHeadcount
-from tests.conftest import Backend
+from tests.conftest import BACKEND, Backend
 from tests.factories import PASSWORD, csrf_token
 
 
@@ -124,11 +127,38 @@ def write_then(outcome: FromPath[str], db_session: NamedDependency[Session]) -> 
             raise RuntimeError("the handler failed after writing")
 
 
+@get("/boundary-test-lost-connection", sync_to_thread=True)
+def write_then_lose_the_connection(
+    db_session: NamedDependency[Session], db: NamedDependency[Database]
+) -> Response[Any]:
+    """Writes a row, then PostgreSQL ends this session's connection (as in a restart) before the commit."""
+    db_session.add(LoginFailure(key="boundary:lost"))
+    db_session.flush()
+    pid = db_session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with db.engine.connect() as other:
+        assert other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
+    return Response("written")
+
+
 class TestRequestBoundary:
     @pytest.fixture
     def boundary_client(self, app: Litestar) -> TestClient[Litestar]:
         app.register(write_then)
+        app.register(write_then_lose_the_connection)
         return TestClient(app, base_url="http://testserver.local")
+
+    @pytest.mark.skipif(BACKEND != "postgresql", reason="ends a PostgreSQL connection")
+    def test_a_commit_that_fails_is_answered_with_a_clear_503_and_the_next_request_works(
+        self, boundary_client: TestClient[Litestar], db: Database
+    ) -> None:
+        with boundary_client as client:
+            failed = client.get("/boundary-test-lost-connection", headers={"accept-language": "en"})
+            assert failed.status_code == 503
+            assert "Briefly unavailable" in failed.text
+            assert failed.headers["retry-after"] == "5"
+            assert count(db, LoginFailure, key="boundary:lost") == 0
+            assert client.get("/boundary-test/ok").status_code == 200
+        assert count(db, LoginFailure, key="boundary:ok") == 1
 
     @pytest.mark.parametrize(("outcome", "status"), [("ok", 200), ("found", 302), ("see-other", 303)])
     def test_a_success_or_a_redirect_commits(
@@ -171,3 +201,34 @@ class TestRequestBoundary:
         assert count(db, UserSession) == 0
         # written in a transaction of its own, so the rate limit survives the request's rollback
         assert count(db, LoginFailure, key="email:staff@example.org") == 1
+
+
+class TestDatabaseUnavailable:
+    @pytest.fixture
+    def client(self, settings: Settings) -> Iterator[TestClient[Litestar]]:
+        """The app with a database that refuses connections (nothing listens on port 1)."""
+        app = create_app(settings.with_(database_url="postgresql://postgres@127.0.0.1:1/none"))
+        with TestClient(app, base_url="http://testserver.local", raise_server_exceptions=False) as c:
+            yield c
+
+    def test_a_page_says_so_in_the_readers_language(self, client: TestClient[Litestar]) -> None:
+        page = client.get("/s/some-link", headers={"accept-language": "en"})
+        assert page.status_code == 503
+        assert page.headers["retry-after"] == "5"
+        assert "Briefly unavailable" in page.text
+        assert "was not saved" in page.text
+        assert "Traceback" not in page.text
+        norsk = client.get("/s/some-link", headers={"accept-language": "nb"})
+        assert "Midlertidig utilgjengelig" in norsk.text
+
+    def test_an_autosave_gets_a_status_fragment(self, client: TestClient[Litestar]) -> None:
+        saved = client.get("/s/some-link", headers={"hx-request": "true", "accept-language": "en"})
+        assert saved.status_code == 503
+        assert saved.text.strip() == (
+            '<span class="field-error">Not saved: the service is briefly unavailable. Try again in a moment.</span>'
+        )
+
+    def test_the_api_answers_json(self, client: TestClient[Litestar]) -> None:
+        response = client.get("/api/kpi-records", headers={"authorization": "Bearer mty_not-a-token"})
+        assert response.status_code == 503
+        assert response.json() == {"status_code": 503, "detail": "Service Unavailable"}

@@ -254,15 +254,15 @@ class TestErrorPages:
         assert response.status_code == 403
         assert text in response.text
 
-    @pytest.mark.parametrize(("lang", "text"), [("nb", "Noe gikk galt"), ("en", "Something went wrong")])
-    def test_a_server_error_shows_our_page_and_no_details(
+    @pytest.mark.parametrize(("lang", "text"), [("nb", "Midlertidig utilgjengelig"), ("en", "Briefly unavailable")])
+    def test_a_database_failure_shows_our_page_and_no_details(
         self, settings: Settings, lang: str, text: str, tmp_path: object
     ) -> None:
         broken = Database.from_url("sqlite:////nonexistent-dir/db.sqlite")
         with TestClient(create_app(settings, db=broken), raise_server_exceptions=False) as c:
             c.cookies.set("maturity_session", "x")  # forces a database lookup
             response = c.get("/", headers={"accept-language": lang})
-        assert response.status_code == 500
+        assert response.status_code == 503  # the database cannot be reached: try again later
         assert text in response.text
         assert "Traceback" not in response.text
         assert "sqlite" not in response.text
