@@ -9,6 +9,7 @@ figures are disclosed (``surveys.figures``): a hidden one carries no number. Fre
 part of it.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -124,7 +125,8 @@ def unit_scorecard(
         if strategy is None:
             raise NotFound("strategy")
         strategy_id = strategy.id
-    assert strategy_id is not None and unit.id is not None
+    assert strategy_id is not None
+    assert unit.id is not None
     kids = children(session, unit, scope)
     units = {u.id: u for u in session.execute(select(OrgUnit)).scalars() if u.id is not None}
     parent = units.get(unit.parent_id) if unit.parent_id is not None else None
@@ -238,7 +240,10 @@ def records_used(
     """For each KPI, the records its value for the unit was made from: those in the unit's subtree
     with no record on the way up to the unit (``indicators.rollup``); one query."""
     wanted = {
-        (k.kpi.id, k.period): k for k in scores.unit(unit_id).indicators() for k in k.kpis if k.period is not None
+        (k.kpi.id or 0, k.period): k
+        for indicator in scores.unit(unit_id).indicators()
+        for k in indicator.kpis
+        if k.period is not None
     }
     if not wanted:
         return {}
@@ -263,14 +268,21 @@ def records_used(
             counted = [r for r in counted if r.unit_id == unit_id and scores.parents.get(unit_id) is None]
         out[kpi_id] = [
             RecordUsed(
-                units[r.unit_id].code, r.period, r.value, r.numerator, r.denominator, r.source, r.revision, r.recorded_at
+                units[r.unit_id].code,
+                r.period,
+                r.value,
+                r.numerator,
+                r.denominator,
+                r.source,
+                r.revision,
+                r.recorded_at,
             )
             for r in sorted(counted, key=lambda r: units[r.unit_id].code)
         ]
     return out
 
 
-def _counts(record_unit: int, unit_id: int, records: dict[int, KpiRecord], parents: dict[int, int | None]) -> bool:
+def _counts(record_unit: int, unit_id: int, records: dict[int, KpiRecord], parents: Mapping[int, int | None]) -> bool:
     """A record counts for the unit when no unit between it and the unit has a record of its own."""
     current = record_unit
     while current != unit_id:

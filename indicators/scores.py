@@ -32,6 +32,7 @@ from maturity.scoring import (
     Band,
     Change,
     Combined,
+    Direction,
     GoalScore,
     Pace,
     PaceThresholds,
@@ -273,7 +274,7 @@ def _score_survey(
     before = previous.figure(unit_id, measure.dimension_id) if previous is not None else NO_FIGURE
     progress = None
     if figure.shown and figure.mean is not None:
-        progress = progress_towards(figure.mean, measure.baseline, measure.target, "higher")
+        progress = progress_towards(figure.mean, measure.baseline, measure.target, Direction.HIGHER)
     trend = Trend(Change.UNKNOWN)
     if figure.stats is not None and before.stats is not None:
         trend = survey_trend(figure.stats, before.stats)

@@ -18,8 +18,7 @@ from sqlmodel import Session, col
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from maturity.db import Database, utcnow
-from surveys.export import suppress
-from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, export_round
+from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, export_round, suppress
 from surveys.models import Invitation, Question, Response, Survey, SurveyRound
 from surveys.services import Invitee, create_round, invite, open_response, save_answer, submit
 from tests.factories import csrf_token, login
