@@ -26,13 +26,6 @@ from maturity.web import render, t
 LABELS = {"status_labels": STATUS, "status_classes": STATUS_CLASS, "trend_labels": TREND, "formulas": FORMULA}
 
 
-def _strategy(session: Session) -> Strategy:
-    strategy = current_strategy(session)
-    if strategy is None:
-        raise NotFound("strategy")
-    return strategy
-
-
 def _period(request: HTMXRequest, strategy: Strategy, period: str | None) -> tuple[str, list[str]]:
     today = datetime.now(UTC).date()
     choices = period_choices(strategy.period_start, strategy.period_end, today)
@@ -45,7 +38,7 @@ def _period(request: HTMXRequest, strategy: Strategy, period: str | None) -> tup
     return period, choices
 
 
-def _first_unit(units: list[OrgUnit], scope: UnitScope) -> OrgUnit:
+def _first_unit(units: list[OrgUnit]) -> OrgUnit:
     """The reader's top unit: the institution for the office, the first led unit for a leader."""
     ids = {u.id for u in units}
     tops = [u for u in units if u.parent_id not in ids]
@@ -69,9 +62,11 @@ class DashboardController(Controller):
         period: FromQuery[str | None] = None,
     ) -> Template:
         """A unit's goals, indicators and maturity profile for a period; HTMX swaps the part below the form."""
-        strategy = _strategy(db_session)
         units = visible_units(db_session, unit_scope)
-        chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units, unit_scope)
+        chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
+        strategy = current_strategy(db_session)
+        if strategy is None:
+            return render(request, "indicators/pages/no_strategy.html", {})
         label, choices = _period(request, strategy, period)
         card = unit_scorecard(db_session, chosen, label, scope=unit_scope, strategy_id=strategy.id)
         context: dict[str, Any] = {"card": card, "units": units, "periods": choices, "strategy": strategy, **LABELS}
@@ -88,7 +83,9 @@ class OverviewController(Controller):
         self, request: HTMXRequest, db_session: NamedDependency[Session], period: FromQuery[str | None] = None
     ) -> Template:
         """Every unit × goal status, and the KPI values overdue for their frequency."""
-        strategy = _strategy(db_session)
+        strategy = current_strategy(db_session)
+        if strategy is None:
+            return render(request, "indicators/pages/no_strategy.html", {})
         label, choices = _period(request, strategy, period)
         assert strategy.id is not None
         found = overview(db_session, strategy.id, label)

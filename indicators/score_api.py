@@ -25,7 +25,7 @@ from indicators.scorecard import Scorecard, default_period, period_choices, unit
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
 from indicators.services import current_strategy
 from maturity import i18n
-from maturity.errors import N_, NotFound
+from maturity.errors import N_
 from maturity.scoring import Pace, Trend
 from maturity.units.services import get_unit
 from surveys.figures import SurveyFigure
@@ -116,16 +116,16 @@ class ScoresOut(msgspec.Struct):
     """A unit's scores for a period, as the dashboard shows them."""
 
     unit: str
-    period: str
-    strategy: str
-    judged_on: Annotated[date, msgspec.Meta(description="Pace is judged on this day.")]
-    expected_progress: float
-    survey_round: str | None
-    min_group_size: int | None
-    responses: int | None
-    response_rate: float | None
-    goals: list[GoalOut]
-    profile: list[ProfileOut]
+    period: Annotated[str | None, msgspec.Meta(description="None when no strategy has been defined.")]
+    strategy: Annotated[str | None, msgspec.Meta(description="The current strategy's code; None when there is none.")]
+    judged_on: Annotated[date | None, msgspec.Meta(description="Pace is judged on this day.")] = None
+    expected_progress: float | None = None
+    survey_round: str | None = None
+    min_group_size: int | None = None
+    responses: int | None = None
+    response_rate: float | None = None
+    goals: list[GoalOut] = msgspec.field(default_factory=list)
+    profile: list[ProfileOut] = msgspec.field(default_factory=list)
 
 
 def _figure(f: SurveyFigure) -> FigureOut:
@@ -264,7 +264,7 @@ class ScoresApi(Controller):
         chosen = get_unit(db_session, api_client.scope, unit)
         strategy = current_strategy(db_session)
         if strategy is None:
-            raise NotFound("strategy")
+            return ScoresOut(unit=chosen.code, period=None, strategy=None)
         today = datetime.now(UTC).date()
         choices = period_choices(strategy.period_start, strategy.period_end, today)
         if period is None:

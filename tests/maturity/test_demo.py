@@ -16,6 +16,8 @@ NAVIGATION = {
     "strategy office": {
         "en": [
             "Home",
+            "Dashboard",
+            "Overview",
             "Strategy",
             "KPIs",
             "Surveys",
@@ -28,6 +30,8 @@ NAVIGATION = {
         ],
         "nb": [
             "Hjem",
+            "Dashbord",
+            "Helhetsoversikt",
             "Strategi",
             "Nøkkeltall",
             "Undersøkelser",
@@ -40,8 +44,17 @@ NAVIGATION = {
         ],
     },
     "leader": {
-        "en": ["Home", "Strategy", "KPIs", "Surveys", "My surveys", "Units", "My unit"],
-        "nb": ["Hjem", "Strategi", "Nøkkeltall", "Undersøkelser", "Mine undersøkelser", "Enheter", "Min enhet"],
+        "en": ["Home", "Dashboard", "Strategy", "KPIs", "Surveys", "My surveys", "Units", "My unit"],
+        "nb": [
+            "Hjem",
+            "Dashbord",
+            "Strategi",
+            "Nøkkeltall",
+            "Undersøkelser",
+            "Mine undersøkelser",
+            "Enheter",
+            "Min enhet",
+        ],
     },
     "staff": {"en": ["Home", "My surveys", "My unit"], "nb": ["Hjem", "Mine undersøkelser", "Min enhet"]},
 }
