@@ -1,34 +1,47 @@
-"""Building the report object for a unit and period from what the database holds.
+"""Building the report object for a unit and period from the scoring and disclosure services.
 
-Nothing here scores: baselines, targets and recorded KPI values are copied as they are, and the
-scored figures stay empty until the scoring service fills them (see ``reports.content``).
+Nothing here scores: ``indicators.scorecard.unit_scorecard`` gives the goal, indicator and
+measure scores with their status and trend, the KPI values with the records they were made
+from, the disclosed maturity profile and perspectives; this module copies them into the report
+object in the report's language. The KPI trend over periods is the scoring side's roll-up
+(``indicators.rollup.kpi_rollups``) of the earlier periods, read the same way.
 """
 
-from datetime import date
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from indicators.models import Aggregation, KpiRecord, TargetKind
-from indicators.services import GoalNode, KpiNode, StrategyTree, current_strategy, load_strategy_tree
+from indicators.models import Aggregation
+from indicators.rollup import kpi_rollups
+from indicators.scorecard import Scorecard, unit_scorecard
+from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore, kpi_periods
+from indicators.services import current_strategy
 from maturity import i18n
 from maturity.periods import Period
+from maturity.scoring import Change, Trend
 from maturity.units.models import OrgUnit
-from maturity.units.services import ancestors
+from maturity.units.services import UnitScope, ancestors
+from reports.appendix import method
 from reports.content import (
-    DimensionProfile,
     GoalSection,
     IndicatorSection,
     KpiLine,
     NarrativeText,
     ReportContent,
+    Score,
     SeriesPoint,
+    SourceLine,
+    SurveyMeasureLine,
     UnitRef,
 )
 from reports.models import Narrative
 from reports.narratives import find_narrative
+from reports.survey_content import perspectives, profile, response_rate, survey_figure
 
 SERIES_LENGTH = 8  # periods shown in a KPI's trend
+NO_CHILDREN = UnitScope(everything=False, roots=frozenset())  # a report scores its unit, not the units below
+
+Series = dict[int, tuple[SeriesPoint, ...]]  # by KPI id
 
 
 def unit_ref(unit: OrgUnit, locale: str) -> UnitRef:
@@ -41,32 +54,52 @@ def report_title(unit: OrgUnit, period: str, locale: str) -> str:
 
 def build_content(session: Session, unit: OrgUnit, period: str, locale: str) -> ReportContent:
     """The report object for ``unit`` in ``period`` (a checked period string), in ``locale``."""
+    language = "en" if locale == "en" else "nb"
     when = Period.parse(period)
-    chain = ancestors(session, unit)
-    parent = chain[-1] if chain else None
-    institution = chain[0] if chain else unit
-    strategy = current_strategy(session, today=when.end)
-    tree = load_strategy_tree(session, strategy.id) if strategy and strategy.id else None
-    records = _records(session, tree, {unit.id, institution.id}, when) if tree else {}
     narrative = find_narrative(session, unit, period)
-    goals = tuple(_goal(node, unit, institution, records, when, locale) for node in tree.goals) if tree else ()
-    stamps = [k.recorded_at for g in goals for i in g.indicators for k in i.kpis if k.recorded_at]
+    strategy = current_strategy(session, today=when.end)
+    if strategy is None or strategy.id is None:
+        chain = ancestors(session, unit)
+        return ReportContent(
+            unit=unit_ref(unit, language),
+            parent=unit_ref(chain[-1], language) if chain else None,
+            institution=unit_ref(chain[0] if chain else unit, language),
+            period=period,
+            language=language,
+            title=report_title(unit, period, language),
+            data_as_of=_data_as_of(None, narrative),
+            narrative=_narrative(narrative),
+        )
+    card = unit_scorecard(session, unit, period, scope=NO_CHILDREN, strategy_id=strategy.id)
+    series = _series(session, card)
+    return ReportContent(
+        unit=unit_ref(unit, language),
+        parent=unit_ref(card.parent, language) if card.parent else None,
+        institution=unit_ref(card.institution, language),
+        period=period,
+        language=language,
+        title=report_title(unit, period, language),
+        strategy_code=card.scores.strategy.code,
+        strategy_title=card.scores.strategy.tr("title", language),
+        data_as_of=_data_as_of(card, narrative),
+        goals=tuple(_goal(card, g, series, language) for g in card.unit_scores.goals),
+        profile=profile(card, language),
+        profile_previous_label=card.scores.previous_round.tr("name", language) if card.scores.previous_round else "",
+        response_rate=response_rate(card),
+        perspectives=perspectives(card, language),
+        narrative=_narrative(narrative),
+        method=method(session, card, when, language),
+    )
+
+
+def _data_as_of(card: Scorecard | None, narrative: Narrative | None) -> datetime | None:
+    """The newest of what the report rests on: records used, the survey round's close, the narrative."""
+    stamps = [r.recorded_at for used in card.records.values() for r in used] if card is not None else []
+    if card is not None and card.scores.survey_round is not None:
+        stamps.append(card.scores.survey_round.closes_at)
     if narrative is not None and narrative.text:
         stamps.append(narrative.updated_at)
-    return ReportContent(
-        unit=unit_ref(unit, locale),
-        parent=unit_ref(parent, locale) if parent else None,
-        institution=unit_ref(institution, locale),
-        period=period,
-        language="en" if locale == "en" else "nb",
-        title=report_title(unit, period, locale),
-        strategy_code=tree.strategy.code if tree else "",
-        strategy_title=tree.strategy.tr("title", locale) if tree else "",
-        data_as_of=max(stamps) if stamps else None,
-        goals=goals,
-        profile=_profile(tree, locale),
-        narrative=_narrative(narrative),
-    )
+    return max(stamps) if stamps else None
 
 
 def _narrative(narrative: Narrative | None) -> NarrativeText | None:
@@ -80,76 +113,48 @@ def _narrative(narrative: Narrative | None) -> NarrativeText | None:
     )
 
 
-def _profile(tree: StrategyTree | None, locale: str) -> tuple[DimensionProfile, ...]:
-    if tree is None or tree.model is None:
-        return ()
-    return tuple(
-        DimensionProfile(code=d.dimension.code, name=d.dimension.tr("name", locale)) for d in tree.model.dimensions
-    )
+def _trend(trend: Trend) -> str:
+    return str(Change(trend.change))
 
 
-RecordKey = tuple[int, int]  # kpi id, unit id
-
-
-def _records(
-    session: Session, tree: StrategyTree, unit_ids: set[int | None], when: Period
-) -> dict[RecordKey, list[tuple[Period, KpiRecord]]]:
-    """Each KPI's records for the unit and the institution up to the end of the period, oldest first."""
-    kpi_ids = [node.kpi.id for node in tree.kpis()]
-    statement = select(KpiRecord).where(col(KpiRecord.kpi_id).in_(kpi_ids), col(KpiRecord.unit_id).in_(unit_ids))
-    found: dict[RecordKey, list[tuple[Period, KpiRecord]]] = {}
-    for record in session.execute(statement).scalars():
-        period = Period.parse(record.period)
-        if period.end <= when.end:
-            found.setdefault((record.kpi_id, record.unit_id), []).append((period, record))
-    for rows in found.values():
-        rows.sort(key=lambda row: (row[0].end, row[0].start))
-    return found
-
-
-def _goal(
-    node: GoalNode,
-    unit: OrgUnit,
-    institution: OrgUnit,
-    records: dict[RecordKey, list[tuple[Period, KpiRecord]]],
-    when: Period,
-    locale: str,
-) -> GoalSection:
+def _goal(card: Scorecard, result: GoalResult, series: Series, locale: str) -> GoalSection:
+    weakest = result.weakest
     return GoalSection(
-        code=node.goal.code,
-        title=node.goal.tr("title", locale),
-        description=node.goal.tr("description", locale),
-        indicators=tuple(
-            IndicatorSection(
-                code=indicator.indicator.code,
-                title=indicator.indicator.tr("title", locale),
-                kpis=tuple(_kpi(k, unit, institution, records, when, locale) for k in indicator.kpis),
-            )
-            for indicator in node.indicators
+        code=result.goal.code,
+        title=result.goal.tr("title", locale),
+        description=result.goal.tr("description", locale),
+        score=Score(
+            value=result.combined.score,
+            coverage=result.combined.coverage,
+            insufficient=result.combined.insufficient,
+            status=result.pace.status.value,
+            trend=_trend(result.trend),
         ),
+        weakest_code=weakest.indicator.code if weakest else None,
+        weakest_title=weakest.indicator.tr("title", locale) if weakest else None,
+        indicators=tuple(_indicator(card, i, series, locale) for i in result.indicators),
     )
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _indicator(card: Scorecard, result: IndicatorScore, series: Series, locale: str) -> IndicatorSection:
+    return IndicatorSection(
+        code=result.indicator.code,
+        title=result.indicator.tr("title", locale),
+        score=Score(
+            value=result.combined.score,
+            coverage=result.combined.coverage,
+            insufficient=result.combined.insufficient,
+            status=result.pace.status.value,
+            trend=_trend(result.trend),
+        ),
+        kpis=tuple(_kpi(card, k, series, locale) for k in result.kpis),
+        surveys=tuple(_survey_measure(card, s, locale) for s in result.surveys),
+    )
 
 
-def _kpi(
-    node: KpiNode,
-    unit: OrgUnit,
-    institution: OrgUnit,
-    records: dict[RecordKey, list[tuple[Period, KpiRecord]]],
-    when: Period,
-    locale: str,
-) -> KpiLine:
-    kpi = node.kpi
-    measured = institution if kpi.aggregation == Aggregation.INSTITUTION_ONLY else unit
-    assert kpi.id is not None
-    assert measured.id is not None
-    rows = records.get((kpi.id, measured.id), [])
-    current = next((r for p, r in reversed(rows) if p.start >= when.start), None)
-    baseline = node.valid(TargetKind.BASELINE, when.end, unit.id)
-    target = node.valid(TargetKind.TARGET, when.end, unit.id)
+def _kpi(card: Scorecard, score: KpiScore, series: Series, locale: str) -> KpiLine:
+    kpi = score.kpi
+    baseline, target = score.baseline, score.target
     return KpiLine(
         code=kpi.code,
         name=kpi.tr("name", locale),
@@ -157,18 +162,90 @@ def _kpi(
         decimals=kpi.decimals,
         direction=kpi.direction,
         scoring=kpi.scoring,
-        measured_for=measured.name(locale),
+        weight=score.weight,
+        measured_for=card.unit.name(locale),
+        institution_wide=kpi.aggregation == Aggregation.INSTITUTION_ONLY,
         baseline=baseline.value if baseline else None,
-        baseline_from=_iso(baseline.valid_from) if baseline else None,
+        baseline_from=baseline.valid_from.isoformat() if baseline else None,
         target=target.value if target else None,
         target_lower=target.lower if target else None,
         target_upper=target.upper if target else None,
-        target_from=_iso(target.valid_from) if target else None,
-        actual=current.value if current else None,
-        actual_period=current.period if current else None,
-        source=current.source if current else "",
-        note=current.note if current else "",
-        recorded_at=current.recorded_at if current else None,
-        recorded_by=current.recorded_by_label.split(" <")[0] if current else "",
-        series=tuple(SeriesPoint(period=str(p), value=r.value) for p, r in rows[-SERIES_LENGTH:]),
+        target_from=target.valid_from.isoformat() if target else None,
+        actual=score.actual,
+        actual_period=score.period,
+        progress=score.progress.score if score.progress else None,
+        progress_raw=score.progress.raw if score.progress else None,
+        previous=score.previous,
+        previous_period=score.previous_period,
+        trend=_trend(score.trend),
+        improved=score.trend.improved(kpi.direction),
+        sources=tuple(
+            SourceLine(
+                unit_code=r.unit_code,
+                period=r.period,
+                value=r.value,
+                numerator=r.numerator,
+                denominator=r.denominator,
+                source=r.source,
+                revision=r.revision,
+                recorded_at=r.recorded_at,
+            )
+            for r in card.records_of(score)
+        ),
+        series=series.get(kpi.id or 0, ()),
     )
+
+
+def _survey_measure(card: Scorecard, score: SurveyMeasureScore, locale: str) -> SurveyMeasureLine:
+    model = card.scores.tree.model
+    dimension = next(
+        (d.dimension for d in (model.dimensions if model else []) if d.dimension.id == score.measure.dimension_id),
+        None,
+    )
+    return SurveyMeasureLine(
+        dimension_code=dimension.code if dimension else "",
+        dimension_name=dimension.tr("name", locale) if dimension else "",
+        weight=score.measure.weight,
+        figure=survey_figure(score.figure),
+        baseline=score.measure.baseline,
+        target=score.measure.target,
+        progress=score.progress.score if score.progress else None,
+        progress_raw=score.progress.raw if score.progress else None,
+        trend=_trend(score.trend),
+    )
+
+
+def _series(session: Session, card: Scorecard) -> Series:
+    """Each KPI's values for the unit over its last ``SERIES_LENGTH`` periods up to the one read
+    (the roll-up the scores use; one statement for every KPI)."""
+    when = Period.parse(card.period)
+    unit_id = card.unit.id
+    wanted = {
+        score.kpi.id: _series_periods(score, when)
+        for indicator in card.unit_scores.indicators()
+        for score in indicator.kpis
+        if score.kpi.id is not None
+    }
+    wanted = {kpi_id: periods for kpi_id, periods in wanted.items() if periods}
+    if not wanted or unit_id is None:
+        return {}
+    every_period = sorted({label for periods in wanted.values() for label in periods})
+    rollups = kpi_rollups(session, periods=every_period, kpi_ids=list(wanted))
+    out: Series = {}
+    for kpi_id, periods in wanted.items():
+        found = ((label, rollups.get((kpi_id, unit_id, label))) for label in periods)
+        out[kpi_id] = tuple(
+            SeriesPoint(period=p, value=r.value) for p, r in found if r is not None and r.value is not None
+        )
+    return out
+
+
+def _series_periods(score: KpiScore, when: Period) -> list[str]:
+    """The KPI's periods ending with the one read (else the last inside the report's period), oldest first."""
+    inside = kpi_periods(when, score.kpi.frequency)
+    if not inside:
+        return []
+    chain = [Period.parse(score.period or inside[0])]
+    for _ in range(SERIES_LENGTH - 1):
+        chain.append(chain[-1].previous())
+    return [str(p) for p in reversed(chain)]

@@ -3,20 +3,24 @@
 Texts are already in the report's language, so the object alone renders the report; its
 canonical JSON is the input snapshot whose SHA-256 decides whether a report must be built again.
 
-Scored figures (goal and indicator scores, status, trend, the maturity profile, perspectives,
-KPI progress) come from the scoring service. Until it fills them they are ``None`` and the
-templates say "not yet available"; a figure the disclosure rules hide is ``suppressed``.
+Every scored figure (goal and indicator scores, coverage, status, trend, KPI progress, the
+maturity profile, perspectives, response rate) is copied from the scoring service
+(``indicators.scorecard``), and every survey figure from the disclosure service: a figure the
+disclosure rules hide is ``suppressed`` and carries no number at all, so it cannot reach the
+page, the chart, the PDF or the snapshot. ``None`` means there is no figure (no data).
 """
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
-Status = Literal["on_track", "behind", "at_risk", "not_started"]
-Trend = Literal["up", "down", "flat"]
+# The scoring service's words (``maturity.scoring.PaceStatus`` and ``Change``).
+Status = Literal["achieved", "on_track", "behind", "at_risk", "insufficient_data"]
+Trend = Literal["up", "down", "steady", "unknown"]
+HiddenReason = Literal["too_few", "suppressed"]
 
 
 class Part(BaseModel):
@@ -30,16 +34,46 @@ class UnitRef(Part):
 
 
 class Figure(Part):
-    """A score with the number of answers behind it; ``suppressed`` when fewer than k answered."""
+    """A survey figure as disclosure lets it be shown: its value with the number of respondents
+    behind it, or ``suppressed`` (hidden by disclosure control) with neither."""
 
     value: float | None = None
     n: int | None = None
     suppressed: bool = False
 
+    @model_validator(mode="after")
+    def _hidden_has_no_number(self) -> Self:
+        if self.suppressed and (self.value is not None or self.n is not None):
+            raise ValueError("a suppressed figure carries no number")
+        return self
+
+
+class Score(Part):
+    """A goal's or indicator's score with what explains it; ``insufficient`` below half the weight with data."""
+
+    value: float | None = None
+    coverage: float | None = None  # 0–1: weight with data / all weight
+    insufficient: bool = False
+    status: Status | None = None
+    trend: Trend | None = None
+
 
 class SeriesPoint(Part):
     period: str
     value: float
+
+
+class SourceLine(Part):
+    """A KPI record the value was made from (the unit's own, or those of units below it)."""
+
+    unit_code: str
+    period: str
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    source: str = ""
+    revision: int = 1
+    recorded_at: datetime
 
 
 class KpiLine(Part):
@@ -49,7 +83,9 @@ class KpiLine(Part):
     decimals: int = 1
     direction: str = "higher"
     scoring: str = "progress"
-    measured_for: str = ""  # the unit whose values these are (the institution for institution-wide KPIs)
+    weight: float = 1.0
+    measured_for: str = ""  # the unit whose value this is
+    institution_wide: bool = False  # only the institution has a value (``institution_only``)
     baseline: float | None = None
     baseline_from: str | None = None  # ISO date the baseline is valid from
     target: float | None = None
@@ -57,47 +93,68 @@ class KpiLine(Part):
     target_upper: float | None = None
     target_from: str | None = None
     actual: float | None = None
-    actual_period: str | None = None
-    source: str = ""
-    note: str = ""
-    recorded_at: datetime | None = None
-    recorded_by: str = ""
-    progress: float | None = None  # from the scoring service
+    actual_period: str | None = None  # the KPI period read
+    progress: float | None = None  # 0–100
+    progress_raw: float | None = None  # unclamped: above 100 is over-achievement
+    previous: float | None = None
+    previous_period: str | None = None
+    trend: Trend | None = None
+    improved: bool | None = None  # the trend in the good direction (None: no change)
+    sources: tuple[SourceLine, ...] = ()
     series: tuple[SeriesPoint, ...] = ()
+
+
+class SurveyMeasureLine(Part):
+    """A maturity dimension used as a measure of an indicator."""
+
+    dimension_code: str
+    dimension_name: str
+    weight: float = 1.0
+    figure: Figure = Figure()
+    baseline: float
+    target: float
+    progress: float | None = None
+    progress_raw: float | None = None
+    trend: Trend | None = None
 
 
 class IndicatorSection(Part):
     code: str
     title: str
-    score: Figure = Figure()
+    score: Score = Score()
     kpis: tuple[KpiLine, ...] = ()
+    surveys: tuple[SurveyMeasureLine, ...] = ()
 
 
 class GoalSection(Part):
     code: str
     title: str
     description: str = ""
-    score: Figure = Figure()
-    status: Status | None = None
-    trend: Trend | None = None
-    weakest_indicator: str | None = None  # an indicator code
+    score: Score = Score()
+    weakest_code: str | None = None
+    weakest_title: str | None = None
     indicators: tuple[IndicatorSection, ...] = ()
 
 
 class DimensionProfile(Part):
+    """A dimension (``overall``: the whole survey) for the unit, its parent, the institution and
+    the unit in the previous round."""
+
     code: str
     name: str
+    overall: bool = False
     unit: Figure = Figure()
     parent: Figure = Figure()
     institution: Figure = Figure()
     previous: Figure = Figure()
+    trend: Trend | None = None
 
 
 class GroupProfile(Part):
-    """Dimension scores of one respondent group (only groups of at least k respondents)."""
+    """Dimension scores of one respondent group that disclosure shows."""
 
     group: str
-    n: int
+    n: int | None = None
     scores: tuple[Figure, ...] = ()  # in the order of ``ReportContent.profile``
 
 
@@ -114,10 +171,34 @@ class NarrativeText(Part):
     revision: int
 
 
+class HiddenFigure(Part):
+    """Which survey figure disclosure control hides (never what it would have been)."""
+
+    unit_code: str
+    unit_name: str
+    dimension: str  # a dimension's name, or "all dimensions" in the report's language
+    group: str  # a respondent group's name, or "all respondents"
+    reason: HiddenReason
+
+
+class DefinitionChange(Part):
+    """A change to the strategy's or maturity model's definitions, from the audit log."""
+
+    kind: str  # in the report's language
+    action: str  # in the report's language
+    code: str
+    at: datetime
+
+
 class Method(Part):
     k: int | None = None
-    suppressed: tuple[str, ...] = ()  # what was hidden, described in the report's language
-    definitions_changed: tuple[str, ...] = ()
+    survey_round: str = ""
+    previous_round: str = ""
+    pace_on: date | None = None
+    expected: float | None = None  # expected progress on ``pace_on``, 0–100
+    formulas: tuple[str, ...] = ()  # in the report's language
+    suppressed: tuple[HiddenFigure, ...] = ()
+    definitions_changed: tuple[DefinitionChange, ...] = ()
 
 
 class ReportContent(Part):
@@ -134,7 +215,6 @@ class ReportContent(Part):
     profile: tuple[DimensionProfile, ...] = ()
     profile_previous_label: str = ""
     response_rate: ResponseRate = ResponseRate()
-    groups: tuple[str, ...] = ()
     perspectives: tuple[GroupProfile, ...] = ()
     narrative: NarrativeText | None = None
     method: Method = Method()
@@ -145,7 +225,9 @@ class ReportContent(Part):
 
     @property
     def has_profile(self) -> bool:
-        return any(d.unit.value is not None for d in self.profile)
+        return any(
+            f.value is not None for d in self.profile if not d.overall for f in (d.unit, d.parent, d.institution)
+        )
 
 
 def canonical_json(content: ReportContent) -> str:

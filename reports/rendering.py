@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from indicators.score_labels import STATUS, TREND
 from maturity import i18n
 from maturity.web import TEMPLATE_DIRS, configure_templates
 from reports import charts as chart_module
@@ -20,6 +21,12 @@ from reports.content import ReportContent
 from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
 
 PRINT_TEMPLATE = "reports/document/print.html"
+# Status in words and a symbol (never colour alone), with symbols the shipped font has.
+STATUS_SYMBOLS = {**{key: symbol for key, (_, symbol) in STATUS.items()}, "behind": "▽"}
+LABELS = {
+    "status_labels": {key: (label, STATUS_SYMBOLS[key]) for key, (label, _) in STATUS.items()},
+    "trend_labels": TREND,
+}
 MIN_TREND_POINTS = 2  # a trend needs two values; one value is shown in the table only
 
 
@@ -49,6 +56,7 @@ def report_charts(report: ReportContent) -> dict[str, Chart]:
 
 
 def profile_chart(report: ReportContent) -> Chart:
+    """The dimensions' shown figures; the parent is left out where it is the institution."""
     locale = report.language
     labels = {
         "unit": report.unit.name,
@@ -56,16 +64,19 @@ def profile_chart(report: ReportContent) -> Chart:
         "institution": report.institution.name if report.institution else i18n.translate(locale, "Institution"),
         "previous": report.profile_previous_label or i18n.translate(locale, "Previous round"),
     }
+    if report.parent is None or (report.institution is not None and report.parent.code == report.institution.code):
+        del labels["parent"]
     values = [
         ProfileValue(d.name, labels[key], figure.value)
         for d in report.profile
+        if not d.overall
         for key, figure in (
             ("unit", d.unit),
             ("parent", d.parent),
             ("institution", d.institution),
             ("previous", d.previous),
         )
-        if figure.value is not None and not figure.suppressed
+        if key in labels and figure.value is not None and not figure.suppressed
     ]
     series = [label for key, label in labels.items() if any(v.series == label for v in values)]
     return chart_module.profile_chart(values, series, report.unit.name, locale)
@@ -73,7 +84,7 @@ def profile_chart(report: ReportContent) -> Chart:
 
 def document_context(report: ReportContent, charts: Mapping[str, Chart]) -> dict[str, Any]:
     """What the body template needs, on screen and in print."""
-    return {"report": report, "charts": charts, "locale": report.language}
+    return {"report": report, "charts": charts, "locale": report.language, **LABELS}
 
 
 def report_author(report: ReportContent) -> str:
