@@ -17,8 +17,9 @@ period read (``valid_row``). Pace is judged at the period's end, or today if tha
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -183,6 +184,7 @@ class PeriodScores:
         return unit_id
 
 
+@lru_cache(maxsize=1024)
 def kpi_periods(period: Period, frequency: str) -> list[str]:
     """The periods of a KPI's frequency to read for ``period``, latest first."""
     wanted = Frequency(frequency)
@@ -206,16 +208,27 @@ def find_round(session: Session, label: str, model_id: int | None, now: datetime
     return max(rounds, key=lambda r: (r.opens_at, r.id or 0)) if rounds else None
 
 
+@lru_cache(maxsize=1024)
+def _period_end(label: str) -> date:
+    return Period.parse(label).end
+
+
 @dataclass
 class _Inputs:
     rollups: Mapping[tuple[int, int, str], KpiRollup]
     survey: DisclosedRound | None
     thresholds: PaceThresholds
     expected: float
+    references: dict[tuple[int, str, date, int | None], KpiTarget | None] = field(default_factory=dict)
 
-
-def _reference(node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> KpiTarget | None:
-    return node.valid(kind, on, unit_id)
+    def reference(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> KpiTarget | None:
+        """The valid row, looked up once per KPI and date unless the KPI has rows for single units."""
+        rows = node.baselines if kind == TargetKind.BASELINE else node.targets
+        own = unit_id if any(r.unit_id is not None for r in rows) else None
+        key = (node.kpi.id or 0, kind, on, own)
+        if key not in self.references:
+            self.references[key] = node.valid(kind, on, unit_id)
+        return self.references[key]
 
 
 def _kpi_value(
@@ -246,9 +259,9 @@ def _progress(node: KpiNode, actual: float | None, baseline: KpiTarget | None, t
 
 def _score_kpi(node: KpiNode, unit_id: int, period: Period, previous: Period, inputs: _Inputs) -> KpiScore:
     label, rollup = _kpi_value(node, unit_id, period, inputs.rollups)
-    on = Period.parse(label).end if label is not None else period.end
-    baseline = _reference(node, TargetKind.BASELINE, on, unit_id)
-    target = _reference(node, TargetKind.TARGET, on, unit_id)
+    on = _period_end(label) if label is not None else period.end
+    baseline = inputs.reference(node, TargetKind.BASELINE, on, unit_id)
+    target = inputs.reference(node, TargetKind.TARGET, on, unit_id)
     actual = rollup.value if rollup is not None else None
     before_label, before = _kpi_value(node, unit_id, previous, inputs.rollups)
     before_value = before.value if before is not None else None
@@ -364,7 +377,7 @@ def score_period(
     survey = disclosed_round(session, survey_round, parents) if survey_round is not None else None
     previous_survey = disclosed_round(session, previous_round, parents) if previous_round is not None else None
     earlier = _Inputs(rollups, previous_survey, thresholds, expected)
-    inputs = _Inputs(rollups, survey, thresholds, expected)
+    inputs = _Inputs(rollups, survey, thresholds, expected, earlier.references)
     before_previous = previous.previous()
     units: dict[int, UnitScores] = {}
     for unit_id in unit_ids if unit_ids is not None else list(parents):

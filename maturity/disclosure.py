@@ -315,18 +315,22 @@ class CellDisclosure(Generic[N]):
     what one shows can never be subtracted from what the other releases."""
 
     decided: Disclosure[OwnOrSubtree[N]]
-    single_group: bool  # one group (or none) in all: a group's figure is the total's
+    only_group: str | None  # the one group name when there is only one: its figures are the totals
 
-    def _group(self, group: str | None) -> str | None:
-        return None if self.single_group else group
+    def _visibility(self, node: OwnOrSubtree[N], group: str | None) -> Visibility:
+        if self.only_group is None or group is None:
+            return self.decided.visibility(node, group)
+        if group != self.only_group:
+            return Visibility.EMPTY
+        return self.decided.visibility(node, None)
 
     def subtree(self, unit: N, group: str | None = None) -> Visibility:
         """A unit's figure over its whole subtree (``group`` None: all respondents)."""
-        return self.decided.visibility((unit, False), self._group(group))
+        return self._visibility((unit, False), group)
 
     def cell(self, unit: N, group: str | None = None) -> Visibility:
         """The unit's own respondents (of ``group``): released by the export only when shown."""
-        return self.decided.visibility((unit, True), self._group(group))
+        return self._visibility((unit, True), group)
 
 
 def disclose_cells(parents: Mapping[N, N | None], cells: Mapping[tuple[N, str], int], k: int) -> CellDisclosure[N]:
@@ -360,5 +364,6 @@ def disclose_cells(parents: Mapping[N, N | None], cells: Mapping[tuple[N, str], 
         if parent is None:
             subtree_groups(unit)
     counts = {node: sum(groups.values()) for node, groups in own_groups.items()}
-    single = len(names) <= 1
-    return CellDisclosure(disclose(tree, counts, k, None if single else own_groups), single)
+    if len(names) <= 1:
+        return CellDisclosure(disclose(tree, counts, k), names[0] if names else None)
+    return CellDisclosure(disclose(tree, counts, k, own_groups), None)
