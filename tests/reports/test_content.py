@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from indicators.demo import load_demo_strategy
 from indicators.models import Strategy
 from indicators.score_labels import STATUS
 from indicators.scorecard import Scorecard, unit_scorecard
@@ -19,11 +20,14 @@ from maturity import i18n
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor, event_row
 from maturity.auth.models import User
+from maturity.demo import load_demo
 from maturity.units.models import OrgUnit
 from reports.assembly import build_content
 from reports.content import ReportContent, canonical_json
+from reports.demo import DEMO_UNIT
 from reports.rendering import render_print_html, render_report_pdf
 from surveys.aggregates import round_aggregates
+from surveys.demo import load_demo_surveys
 from surveys.models import RespondentGroup, Response, Survey, SurveyRound
 from tests.factories import Org
 from tests.indicators.scored import add_scored_data
@@ -256,3 +260,29 @@ def test_perspectives_show_only_the_groups_disclosure_shows(session: Session, sc
         groups["academic"].tr("name", locale),
         groups["admin"].tr("name", locale),
     ]
+
+
+def test_the_demo_organisations_report_builds(session: Session) -> None:
+    load_demo(session)
+    load_demo_strategy(session, "http://demo")
+    load_demo_surveys(session, "http://demo")
+    session.commit()
+    tkd = unit(session, DEMO_UNIT)
+    card = unit_scorecard(session, tkd, PERIOD)
+    assert card.scores.survey_round is not None
+    shown = {f.mean for row in card.profile for f in (row.unit, row.parent, row.institution, row.previous) if f.shown}
+    shown |= {f.mean for row in card.perspectives for f in row.groups if f.shown}
+    for locale in ("nb", "en"):
+        content = build_content(session, tkd, PERIOD, locale)
+        assert content.has_scores
+        assert content.has_profile
+        assert content.method.suppressed  # the demo has units below k
+        figures = [f for d in content.profile for f in (d.unit, d.parent, d.institution, d.previous)]
+        figures += [f for g in content.perspectives for f in g.scores]
+        assert {f.value for f in figures if f.value is not None} <= shown
+        text = pdf_text(render_report_pdf(content).data)
+        assert squeeze(tkd.name(locale)) in text
+        for goal in card.unit_scores.goals:
+            assert squeeze(goal.goal.tr("title", locale))[:30] in text
+        for figure in expected_figures(card, locale):
+            assert figure in text, figure
