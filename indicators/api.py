@@ -277,7 +277,7 @@ class KpiRecordApi(Controller):
             date | None, QueryParameter(description="Only values recorded on or after this day (from 00:00 UTC).")
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Values per page.")] = 100,
-        offset: Annotated[int, QueryParameter(ge=0, description="Values to skip.")] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Values to skip.")] = 0,
     ) -> RecordPage:
         if period is not None:
             try:

@@ -5,4 +5,6 @@ from maturity.navigation import NavItem
 INDICATOR_NAVIGATION = [
     NavItem(N_("Strategy"), "strategy.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 20),
     NavItem(N_("KPIs"), "kpis.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 30),
+    NavItem(N_("Dashboard"), "dashboard.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 10),
+    NavItem(N_("Overview"), "overview.index", frozenset({Role.STRATEGY_OFFICE}), 15),
 ]

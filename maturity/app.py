@@ -20,8 +20,10 @@ from litestar.template.config import TemplateConfig
 
 from indicators.api import KpiRecordApi
 from indicators.controllers import DefinitionController, StrategyController
+from indicators.dashboard_controllers import DashboardController, OverviewController
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
+from indicators.score_api import ScoresApi
 from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
@@ -94,6 +96,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             UserController,
             ApiTokenController,
             KpiRecordApi,
+            ScoresApi,
+            DashboardController,
+            OverviewController,
             StrategyController,
             DefinitionController,
             KpiController,

@@ -302,3 +302,68 @@ def _determined(rows: list[dict[int, int]]) -> set[int]:
                     del other[c]
         pivots[pivot] = row
     return {p for p, row in pivots.items() if len(row) == 1}
+
+
+OwnOrSubtree = tuple[N, bool]  # (unit, True): the unit's own respondents; (unit, False): its subtree
+
+
+@dataclass(frozen=True)
+class CellDisclosure(Generic[N]):
+    """``disclose`` over a tree in which every unit's own respondents are a figure too: the leaf
+    ``(unit, True)`` under ``(unit, False)``, the unit's whole subtree. One decision serves both
+    the figures pages and reports show (subtrees) and the rows the export releases (own cells), so
+    what one shows can never be subtracted from what the other releases."""
+
+    decided: Disclosure[OwnOrSubtree[N]]
+    only_group: str | None  # the one group name when there is only one: its figures are the totals
+
+    def _visibility(self, node: OwnOrSubtree[N], group: str | None) -> Visibility:
+        if self.only_group is None or group is None:
+            return self.decided.visibility(node, group)
+        if group != self.only_group:
+            return Visibility.EMPTY
+        return self.decided.visibility(node, None)
+
+    def subtree(self, unit: N, group: str | None = None) -> Visibility:
+        """A unit's figure over its whole subtree (``group`` None: all respondents)."""
+        return self._visibility((unit, False), group)
+
+    def cell(self, unit: N, group: str | None = None) -> Visibility:
+        """The unit's own respondents (of ``group``): released by the export only when shown."""
+        return self._visibility((unit, True), group)
+
+
+def disclose_cells(parents: Mapping[N, N | None], cells: Mapping[tuple[N, str], int], k: int) -> CellDisclosure[N]:
+    """Decide every figure of a unit tree from its units' own respondents per group: ``cells``
+    maps (unit, group) → n, where ``group`` names a respondent group (give respondents without one
+    a name of their own: they are released too). Units without a cell have no own respondents."""
+    names = sorted({group for _, group in cells})
+    tree: dict[OwnOrSubtree[N], OwnOrSubtree[N] | None] = {}
+    for unit, parent in parents.items():
+        tree[unit, False] = None if parent is None else (parent, False)
+        tree[unit, True] = (unit, False)
+    below: dict[N, list[N]] = {unit: [] for unit in parents}
+    for unit, parent in parents.items():
+        if parent is not None:
+            below[parent].append(unit)
+    own_groups: dict[OwnOrSubtree[N], dict[str, int]] = {node: {} for node in tree}
+    for (unit, group), n in cells.items():
+        if unit not in parents:
+            raise ValueError(f"cell of an unknown unit {unit!r}")
+        own_groups[unit, True][group] = own_groups[unit, True].get(group, 0) + n
+
+    def subtree_groups(unit: N) -> dict[str, int]:
+        totals = dict(own_groups[unit, True])
+        for child in below[unit]:
+            for group, n in subtree_groups(child).items():
+                totals[group] = totals.get(group, 0) + n
+        own_groups[unit, False] = totals
+        return totals
+
+    for unit, parent in parents.items():
+        if parent is None:
+            subtree_groups(unit)
+    counts = {node: sum(groups.values()) for node, groups in own_groups.items()}
+    if len(names) <= 1:
+        return CellDisclosure(disclose(tree, counts, k), names[0] if names else None)
+    return CellDisclosure(disclose(tree, counts, k, own_groups), None)

@@ -32,7 +32,8 @@ SUGGESTIONS = [
 def load_demo_surveys(session: Session, base_url: str) -> list[str]:
     survey = import_survey(session, DEMO_SURVEY.read_bytes(), ACTOR)
     rng = random.Random(2024)
-    for year, lift in ((2024, 0.0), (2025, 0.35)):
+    # The last two years of the demo strategy (2018–2024), so its latest period has a round and a trend.
+    for year, lift in ((2023, 0.0), (2024, 0.35)):
         closed = create_round(
             session,
             survey,

@@ -5,7 +5,8 @@ No identifier of any kind leaves the database: respondents are numbered at rando
 export (rows are ordered by that number, not by anything stored), and there are no ids, e-mail
 addresses, tokens or times. Only submitted responses are exported, and unit × group cells with
 fewer than k of them are left out, with any further cells that a total shown elsewhere would
-give away (surveys/disclosure.py).
+give away — decided by ``maturity.disclosure.disclose_cells``, the same decision every page,
+report and API answer of the round goes through.
 """
 
 import csv
@@ -18,9 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from maturity.disclosure import Visibility, disclose_cells
 from maturity.maturity_model.models import Dimension, LevelDescriptor
 from maturity.units.models import OrgUnit
-from surveys.disclosure import Cell, Suppression, suppress
 from surveys.models import (
     SCORED_KINDS,
     Answer,
@@ -32,6 +33,30 @@ from surveys.models import (
     SurveyRound,
     SurveySection,
 )
+
+Cell = tuple[int, int | None]  # (unit id, group id or None)
+UNGROUPED = "-"  # the name respondents without a group go by in the disclosure decision
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    below_k: frozenset[Cell]  # fewer than k respondents
+    complementary: frozenset[Cell]  # enough, but a figure shown elsewhere would give a small cell away
+
+    @property
+    def left_out(self) -> frozenset[Cell]:
+        return self.below_k | self.complementary
+
+
+def suppress(counts: dict[Cell, int], parents: dict[int, int | None], k: int) -> Suppression:
+    """The cells the export leaves out: those the round's disclosure decision does not show."""
+    decided = disclose_cells(parents, {(u, UNGROUPED if g is None else str(g)): n for (u, g), n in counts.items()}, k)
+    seen = {cell: decided.cell(cell[0], UNGROUPED if cell[1] is None else str(cell[1])) for cell in counts}
+    return Suppression(
+        frozenset(c for c, v in seen.items() if v == Visibility.TOO_FEW),
+        frozenset(c for c, v in seen.items() if v == Visibility.SUPPRESSED),
+    )
+
 
 RESPONSE_COLUMNS = ["respondent", "unit", "group", "question", "value", "score", "not_applicable"]
 CODEBOOK_COLUMNS = [

@@ -16,6 +16,8 @@ NAVIGATION = {
     "strategy office": {
         "en": [
             "Home",
+            "Dashboard",
+            "Overview",
             "Strategy",
             "KPIs",
             "Surveys",
@@ -29,6 +31,8 @@ NAVIGATION = {
         ],
         "nb": [
             "Hjem",
+            "Dashbord",
+            "Helhetsoversikt",
             "Strategi",
             "Nøkkeltall",
             "Undersøkelser",
@@ -42,9 +46,10 @@ NAVIGATION = {
         ],
     },
     "leader": {
-        "en": ["Home", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
+        "en": ["Home", "Dashboard", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
         "nb": [
             "Hjem",
+            "Dashbord",
             "Strategi",
             "Nøkkeltall",
             "Undersøkelser",

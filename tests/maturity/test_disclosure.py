@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maturity.disclosure import Visibility, disclose
+from maturity.disclosure import Visibility, disclose, disclose_cells
 
 K = 5
 
@@ -218,3 +218,44 @@ class TestProperties:
     @given(trees(with_groups=True))
     def test_unit_trees_with_perspectives(self, tree: Tree) -> None:
         check(tree, with_groups=True)
+
+
+def check_cells(tree: Tree) -> None:
+    """``disclose_cells``: what pages show (subtree figures) and what the export releases (own cells)
+    together never give away a hidden figure or cell, and no released cell is below k."""
+    cells = {(u, "-" if g is None else g): n for u, counts in tree.own.items() for g, n in counts.items() if n > 0}
+    result = disclose_cells(tree.parents, cells, tree.k)
+    columns: tuple[object, ...] = (..., *GROUPS, None)
+    known: list[list[int]] = []
+    hidden: list[tuple[object, list[int]]] = []
+    for u in tree.parents:
+        for c in columns:
+            key = None if c is ... else ("-" if c is None else c)
+            for name, units, visibility in (
+                ("subtree", tree.subtree(u), result.subtree(u, key)),  # type: ignore[arg-type]
+                ("cell", [u], result.cell(u, key)),  # type: ignore[arg-type]
+            ):
+                vector, n = tree.vector(units, c)
+                if visibility == Visibility.SHOWN:
+                    assert n >= tree.k, (name, u, c)
+                    known.append(vector)
+                elif visibility != Visibility.EMPTY:
+                    hidden.append(((name, u, c), vector))
+    shown = Span(known)
+    for figure, vector in hidden:
+        assert vector not in shown, f"{figure} can be derived"
+
+
+class TestCells:
+    def test_a_small_own_cell_is_left_out_with_what_would_give_it_away(self) -> None:
+        # U's own 2 are below k; U (12) less A (10) would give them away, so A goes too.
+        result = disclose_cells({"U": None, "A": "U"}, {("U", "-"): 2, ("A", "-"): 10}, K)
+        assert result.cell("U", "-") == Visibility.TOO_FEW
+        assert result.subtree("A") == Visibility.SUPPRESSED
+        assert result.cell("A", "-") == Visibility.SUPPRESSED
+        assert result.subtree("U") == Visibility.SHOWN
+
+    @settings(deadline=None, max_examples=200)
+    @given(trees(with_groups=True))
+    def test_pages_and_export_together_give_nothing_away(self, tree: Tree) -> None:
+        check_cells(tree)

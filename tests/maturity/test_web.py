@@ -110,9 +110,11 @@ class TestNavigationPerRole:
     def test_each_role_sees_its_own_navigation(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         expected = {
             "staff": ["Home", "My surveys", "My unit"],
-            "leader": ["Home", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
+            "leader": ["Home", "Dashboard", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
             "office": [
                 "Home",
+                "Dashboard",
+                "Overview",
                 "Strategy",
                 "KPIs",
                 "Surveys",

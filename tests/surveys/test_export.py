@@ -18,8 +18,7 @@ from sqlmodel import Session, col
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from maturity.db import Database, utcnow
-from surveys.disclosure import suppress
-from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, export_round
+from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, export_round, suppress
 from surveys.models import Invitation, Question, Response, Survey, SurveyRound
 from surveys.services import Invitee, create_round, invite, open_response, save_answer, submit
 from tests.factories import csrf_token, login
@@ -30,8 +29,16 @@ ANSWERS = {"D1-L": ["3"], "D1-Q1": ["4"], "D1-Q2": ["na"], "D2-L": ["5"], "B-TOO
 ANSWERS_WITH_TEXT = {**ANSWERS, "B-HOURS": ["7,5"], "B-TEXT": ["Færre skjema; mer tid"]}
 
 # (unit, group, submitted responses) with k = 3: SEC-A2X/academic is below k; DEP-A2/admin and
-# DEP-A1/academic must go too, or the totals of DEP-A2 and of FAC-A's academics would give it away.
-CELLS = [("DEP-A1", "academic", 3), ("DEP-A1", "admin", 3), ("DEP-A2", "admin", 3), ("SEC-A2X", "academic", 1)]
+# DEP-A1/academic must go too, or the totals of DEP-A2 and of FAC-A's academics would give it away,
+# and then DEP-A1/admin, or DEP-A1's admins with its ungrouped three would give DEP-A1/academic away
+# (DEP-A1's total less them). Only DEP-A1's respondents without a group (four) are left.
+CELLS = [
+    ("DEP-A1", "academic", 3),
+    ("DEP-A1", "admin", 3),
+    ("DEP-A1", None, 4),
+    ("DEP-A2", "admin", 3),
+    ("SEC-A2X", "academic", 1),
+]
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -63,7 +70,7 @@ def k3_round(session: Session, survey: Survey) -> SurveyRound:
     questions = {q.code: q for q in session.execute(select(Question)).scalars()}
     for invitation, token in issued:
         r = open_response(session, token, secret=SECRET, now=utcnow())
-        answers = ANSWERS_WITH_TEXT if invitation.email.startswith("dep-a1-admin-0") else ANSWERS
+        answers = ANSWERS_WITH_TEXT if invitation.email.startswith("dep-a1-none-0") else ANSWERS
         for code, values in answers.items():
             save_answer(session, r, questions[code], values, now=utcnow())
         if invitation.email != "draft@example.org":
@@ -78,7 +85,10 @@ class TestDisclosure:
         counts = {(3, 10): 3, (3, 11): 3, (4, 11): 3, (5, 10): 1}
         found = suppress(counts, parents, 3)
         assert found.below_k == {(5, 10)}
-        assert found.complementary == {(4, 11), (3, 10)}
+        # SEC-A2X's 1 in group 10 is FAC-A's group 10 less DEP-A1's and DEP-A2's own: DEP-A1's (3, 10)
+        # goes; then DEP-A1's total less its group 11 would give (3, 10) back, so (3, 11) goes too, and
+        # FAC-A's group 11 less (3, 11) would give DEP-A2's (4, 11): that goes as well.
+        assert found.complementary == {(4, 11), (3, 10), (3, 11)}
 
     def test_nothing_is_left_out_when_every_cell_is_large_enough(self) -> None:
         found = suppress({(3, 10): 5, (4, 10): 5}, {3: None, 4: None}, 5)
@@ -98,9 +108,9 @@ class TestExport:
         exported = export_round(session, k3_round, rng=random.Random(7))
         data = rows(exported.responses_csv)
         assert exported.responses_csv.splitlines()[0] == ";".join(RESPONSE_COLUMNS)
-        assert exported.respondents == 3  # only DEP-A1 admin is left, and only the submitted responses
-        assert {(r["unit"], r["group"]) for r in data} == {("DEP-A1", "admin")}
-        assert sorted({int(r["respondent"]) for r in data}) == [1, 2, 3]
+        assert exported.respondents == 4  # only DEP-A1 without a group is left, and only the submitted responses
+        assert {(r["unit"], r["group"]) for r in data} == {("DEP-A1", "")}
+        assert sorted({int(r["respondent"]) for r in data}) == [1, 2, 3, 4]
         numbers = [int(r["respondent"]) for r in data]
         assert numbers == sorted(numbers)
 
@@ -113,7 +123,7 @@ class TestExport:
         assert next(r for r in data if r["question"] == "B-TOOLS")["value"] == "canvas|teams"
         assert next(r for r in data if r["question"] == "B-HOURS")["value"] == "7.5"
         assert next(r for r in data if r["question"] == "B-TEXT")["value"] == "Færre skjema; mer tid"
-        assert len(data) == 3 * len(ANSWERS) + 2
+        assert len(data) == 4 * len(ANSWERS) + 2
 
         # no identifier of any kind: ids, e-mail addresses, link hashes, times
         everything = exported.responses_csv + exported.codebook_csv + exported.codebook_notes
@@ -157,8 +167,8 @@ class TestExport:
         notes = exported.codebook_notes
         assert "Minimum group size k: 3" in notes
         assert "fewer than k submitted responses: 1\n" in notes
-        assert "cannot be worked out from totals shown elsewhere: 2\n" in notes
-        assert "Submitted responses left out in all: 7\n" in notes
+        assert "cannot be worked out from totals shown elsewhere: 3\n" in notes
+        assert "Submitted responses left out in all: 10\n" in notes
         assert "SEC-A2X" not in notes
 
 
@@ -177,7 +187,7 @@ class TestExportDownloads:
         archive = zipfile.ZipFile(io.BytesIO(download.content))
         assert sorted(archive.namelist()) == ["codebook.csv", "codebook.txt", "responses.csv"]
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        assert len({r["respondent"] for r in rows(archive.read("responses.csv").decode("utf-8"))}) == 3
+        assert len({r["respondent"] for r in rows(archive.read("responses.csv").decode("utf-8"))}) == 4
         session.expire_all()
         events = session.execute(select(AuditEvent).where(col(AuditEvent.action) == "export")).scalars().all()
         assert len(events) == 1
@@ -203,6 +213,6 @@ class TestExportDownloads:
         out = tmp_path / "export"
         result = CliRunner().invoke(main, ["survey", "export-responses", str(k3_round.id), "--out", str(out)], env=env)
         assert result.exit_code == 0, result.output
-        assert f"Round {k3_round.id}: 3 respondents written to {out}." in result.output
+        assert f"Round {k3_round.id}: 4 respondents written to {out}." in result.output
         assert sorted(p.name for p in out.iterdir()) == ["codebook.csv", "codebook.txt", "responses.csv"]
         assert rows((out / "responses.csv").read_text("utf-8"))[0]["unit"] == "DEP-A1"
