@@ -57,6 +57,13 @@ SCOPE_IN_BODY: dict[tuple[str, str], str] = {
     ("POST", "/surveys/rounds/{round_id:int}/reminders"): (
         "strategy office only; re-renders the rates of visible units — tests/surveys/test_reminders.py"
     ),
+    ("GET", "/reports"): "lists the visible units' reports — tests/security/test_report_scope.py",
+    ("GET", "/reports/{report_id:int}/pdf"): "a report by id, its unit in scope — tests/security/test_report_scope.py",
+    (
+        "GET",
+        "/reports/{report_id:int}/verify",
+    ): "a report by id, its unit in scope — tests/security/test_report_scope.py",
+    ("POST", "/reports/narrative"): "the unit in the form — tests/security/test_report_scope.py",
 }
 
 # A value for each path parameter, so a request reaches the handler. ``code`` names different
@@ -76,6 +83,8 @@ SAMPLES: dict[str, str] = {
     "file_path": "css/app.css",
     "path": "openapi.yaml",
 }
+# A value for each query parameter a handler requires (it has no default), by name.
+QUERY_SAMPLES: dict[str, str] = {"period": "2024"}
 CODE_SAMPLES: dict[str, str] = {
     "/units/": "DEP-A1",
     "/kpis/": "KSUM",
@@ -117,6 +126,17 @@ class Route:
     @property
     def uses_scope(self) -> bool:
         return bool(self.dependencies & SCOPE_DEPENDENCIES)
+
+    def query(self) -> dict[str, str]:
+        """Sample values for the query parameters the handler requires, except the unit's."""
+        signature = self.handler.parsed_fn_signature.parameters
+        required = [n for n in self.query_params if not signature[n].has_default and n != self.unit_param]
+        missing = [name for name in required if name not in QUERY_SAMPLES]
+        assert not missing, (
+            f"{self}: no sample value for the required query parameters {missing}. Add them to QUERY_SAMPLES "
+            "in tests/security/routes.py, so the generated security tests can reach the handler."
+        )
+        return {name: QUERY_SAMPLES[name] for name in required}
 
     def url(self, **values: str) -> str:
         """The path with sample values filled in (``values`` override them)."""
