@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maturity.auth.models import User
 from maturity.db import Database
@@ -23,7 +23,7 @@ from tests.security.conftest import snapshot
 @pytest.fixture
 def elsewhere(session: Session, records: None, storage: Path) -> int:  # noqa: F811
     """A stored report of DEP-B1, outside the scope of the leader of FAC-A."""
-    unit = session.execute(select(OrgUnit).where(OrgUnit.code == "DEP-B1")).scalars().one()
+    unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == "DEP-B1")).scalars().one()
     outcome = build_report(session, storage, unit, "2024", "nb", generated_by="test")
     session.commit()
     assert outcome.report_id is not None
