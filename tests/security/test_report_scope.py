@@ -16,12 +16,11 @@ from maturity.db import Database
 from maturity.units.models import OrgUnit
 from reports.services import build_report
 from tests.factories import csrf_token, login
-from tests.reports.conftest import records, settings, storage  # noqa: F401  (fixtures: report storage, KPI values)
 from tests.security.conftest import snapshot
 
 
 @pytest.fixture
-def elsewhere(session: Session, records: None, storage: Path) -> int:  # noqa: F811
+def elsewhere(session: Session, records: None, storage: Path) -> int:
     """A stored report of DEP-B1, outside the scope of the leader of FAC-A."""
     unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == "DEP-B1")).scalars().one()
     outcome = build_report(session, storage, unit, "2024", "nb", generated_by="test")
@@ -72,7 +71,7 @@ def test_a_narrative_for_a_unit_outside_the_scope_reads_like_an_unknown_unit_and
     db: Database,
     people: dict[str, User],
     records: None,
-    htmx: bool,  # noqa: F811
+    htmx: bool,
 ) -> None:
     login(client, people["leader"].email)
     token = csrf_token(client, "/reports/narrative?unit=DEP-A1&period=2024")
