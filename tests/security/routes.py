@@ -11,6 +11,10 @@ How a route says it names a unit (checked in this order):
 3. a handler that asks for ``unit_scope`` (or the API's ``api_client``) but names no unit in its
    path or query — it lists or accepts units in its body — is listed in ``SCOPE_IN_BODY`` below,
    with the test that shows its scoping.
+
+Routes guarded with ``requires_strategy_office`` (the survey builder, round administration,
+report batches …) need none of this: only the strategy office, who see every unit, reach them,
+and ``test_routes`` shows that a leader gets 403 there and writes nothing.
 """
 
 from dataclasses import dataclass
@@ -19,6 +23,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
+
+from maturity.guards import requires_strategy_office
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNIT_PARAM_NAMES = frozenset({"unit", "unit_code", "unit_id"})
@@ -122,6 +128,12 @@ class Route:
             return str(marked)
         named = [p for p in (*self.path_params, *self.query_params) if p in UNIT_PARAM_NAMES]
         return named[0] if named else None
+
+    @property
+    def office_only(self) -> bool:
+        """Guarded for the strategy office, who see every unit: no unit scope to keep."""
+        guards = [guard for layer in self.handler.ownership_layers for guard in (layer.guards or [])]
+        return requires_strategy_office in guards
 
     @property
     def uses_scope(self) -> bool:
