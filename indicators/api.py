@@ -37,6 +37,7 @@ from maturity.web import error_response
 
 MAX_RECORDS = 10_000
 MAX_PAGE = 1000
+MAX_OFFSET = 2**63 - 1  # the databases' largest integer: beyond it SQLite cannot bind the value
 _CLIENT_KEY = "maturity.api_client"
 WWW_AUTHENTICATE = 'Bearer realm="Maturity API"'
 _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
@@ -277,7 +278,7 @@ class KpiRecordApi(Controller):
             date | None, QueryParameter(description="Only values recorded on or after this day (from 00:00 UTC).")
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Values per page.")] = 100,
-        offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Values to skip.")] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Values to skip.")] = 0,
     ) -> RecordPage:
         if period is not None:
             try:

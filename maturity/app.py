@@ -32,6 +32,7 @@ from maturity.controllers import HomeController
 from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
 from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
+from maturity.int_params import refuse_ids_beyond_the_database
 from maturity.navigation import SHELL_NAVIGATION
 from maturity.settings import Settings
 from maturity.units.controllers import MyUnitController, UnitController
@@ -133,6 +134,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         plugins=[HTMXPlugin()],
+        before_request=refuse_ids_beyond_the_database,
         after_request=commit_request_transaction,
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
         after_response=after_response,

@@ -188,6 +188,8 @@ def list_events(session: Session, flt: AuditFilter, *, page: int = 1, per_page: 
         statement = statement.where(col(AuditEvent.at) < datetime.combine(flt.until, datetime.max.time()).astimezone())
     total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
     page = max(1, page)
+    if (page - 1) * per_page >= total:  # past the last page (whose offset the database may not even hold)
+        return AuditPage([], total, page, per_page)
     events = session.execute(
         statement.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .offset((page - 1) * per_page)

@@ -18,15 +18,25 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from indicators.records import check_records, record_values
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.tokens import issue_token
 from maturity.db import Database, utcnow
+from maturity.units.models import OrgUnit
+from maturity.units.services import UnitScope
+from reports.batch_jobs import create_batch, run_stored_batch
+from reports.models import Report
+from reports.narratives import save_narrative
+from surveys.models import Question, SurveySection
 from surveys.services import Invitee, create_round, invite
 from surveys.survey_file import import_survey
 from tests.conftest import Backend
 from tests.factories import PASSWORD, STRATEGY_YAML, make_org, make_user
+from tests.reports.conftest import VALUES
 from tests.surveys.conftest import SURVEY_YAML
 
 CHROMIUM = Path(os.environ.get("MATURITY_E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -43,6 +53,7 @@ CHROMIUM_ARGS = [
 ]
 SECRET = "e2e-" + "k" * 44
 INVITATIONS = 40
+JOURNEY_SURVEYS = ("journey-js", "journey-no-js")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,17 +66,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass
 class World:
-    """What the seed made: the server's address and the survey links not used yet."""
+    """What the seed made: the server's address, the survey links not used yet, and the ids of
+    what the pages show (``ids``: draft survey, its background section and first question, a
+    stored report, a finished report batch)."""
 
     base_url: str
     links: list[str] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
 
     def link(self) -> str:
         """A personal survey link nobody has used yet."""
         return f"{self.base_url}/s/{self.links.pop()}"
 
 
-def _seed(url: str) -> list[str]:
+def _seed(url: str, storage: Path) -> tuple[list[str], dict[str, int]]:
     db = Database.from_url(url)
     actor = Actor.system("e2e")
     with db.transaction() as session:
@@ -74,6 +88,8 @@ def _seed(url: str) -> list[str]:
         make_user(session, "leader@example.org", home="FAC-A", leader_of=("FAC-A",))
         make_user(session, "staff@example.org", home="DEP-A1")
         import_strategy(session, STRATEGY_YAML.encode(), actor)
+        everything = UnitScope(everything=True, roots=frozenset())
+        record_values(session, check_records(session, VALUES, everything), actor, via="cli")
         survey = import_survey(session, SURVEY_YAML.encode(), actor)
         now = utcnow()
         survey_round = create_round(
@@ -90,8 +106,40 @@ def _seed(url: str) -> list[str]:
         invitees = [Invitee(f"person{n}@example.org", "DEP-A1", "academic") for n in range(INVITATIONS)]
         links = [token for _, token in invite(session, survey_round, invitees, actor=actor)]
         issue_token(session, name="HR system", unit_codes=["FAC-A"], expires_at=None, actor=actor)
+        ids = _seed_builder_and_reports(session, actor)
+    ids["batch"] = _seed_batch(db, storage, actor)
+    with db.transaction() as session:
+        ids["report"] = session.execute(select(col(Report.id))).scalars().first() or 0
     db.dispose()
-    return links
+    return links, ids
+
+
+def _seed_builder_and_reports(session: Session, actor: Actor) -> dict[str, int]:
+    """A draft survey in the builder (not frozen, unlike the one with the open round) and a
+    leader's narrative for DEP-A1 in 2024."""
+    draft = import_survey(session, SURVEY_YAML.replace("code: test-survey", "code: draft-survey").encode(), actor)
+    for code in JOURNEY_SURVEYS:  # one draft per run of the builder journey (with and without JavaScript)
+        import_survey(session, SURVEY_YAML.replace("code: test-survey", f"code: {code}").encode(), actor)
+    sections = select(col(SurveySection.id)).where(col(SurveySection.survey_id) == draft.id)
+    section = session.execute(sections.order_by(col(SurveySection.position).desc())).scalars().first()
+    questions = select(col(Question.id)).where(col(Question.survey_id) == draft.id)
+    question = session.execute(questions.order_by(col(Question.position))).scalars().first()
+    dep_a1 = session.execute(select(OrgUnit).where(col(OrgUnit.code) == "DEP-A1")).scalars().one()
+    save_narrative(session, dep_a1, "2024", "Et år med fremgang i digital undervisning.", actor)
+    assert draft.id is not None
+    assert section is not None
+    assert question is not None
+    return {"draft": draft.id, "section": section, "question": question}
+
+
+def _seed_batch(db: Database, storage: Path, actor: Actor) -> int:
+    """A finished report batch for DEP-A1 (its report is what the archive and verify pages show)."""
+    with db.transaction() as session:
+        batch = create_batch(session, "2024", ["DEP-A1"], "nb", actor)
+        batch_id = batch.id
+    assert batch_id is not None
+    run_stored_batch(db, storage, batch_id, workers=1)
+    return batch_id
 
 
 def _free_port() -> int:
@@ -124,12 +172,14 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -
 def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The app on its own database, served by uvicorn like in production (one worker)."""
     url = backend.fresh_url()
-    links = _seed(url)
+    storage = tmp_path_factory.mktemp("reports")
+    links, ids = _seed(url, storage)
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
     env = {
         **os.environ,
         "MATURITY_DATABASE_URL": url,
+        "MATURITY_REPORT_STORAGE": str(storage),
         "MATURITY_MODE": "test",
         "MATURITY_SECRET_KEY": SECRET,
         "MATURITY_BASE_URL": f"http://127.0.0.1:{port}",
@@ -140,7 +190,7 @@ def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process, log)
-        yield World(f"http://127.0.0.1:{port}", links)
+        yield World(f"http://127.0.0.1:{port}", links, ids)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -20,7 +20,8 @@ AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 
 # route template → [(who, address)]; who is an e-mail address or "" for an anonymous visitor;
-# "{link}" is replaced by a fresh personal survey link.
+# "{link}" is replaced by a fresh personal survey link, "{draft}", "{section}", "{question}",
+# "{report}" and "{batch}" by the ids of what the seed made (World.ids).
 PAGES: dict[str, list[tuple[str, str]]] = {
     "/": [("", "/"), ("staff@example.org", "/")],
     "/login": [("", "/login")],
@@ -39,12 +40,48 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/kpis/import": [("leader@example.org", "/kpis/import")],
     "/kpis/{code:str}": [("leader@example.org", "/kpis/KSUM"), ("leader@example.org", "/kpis/KRATIO")],
     "/audit": [("office@example.org", "/audit")],
+    "/dashboard": [("leader@example.org", "/dashboard?unit=FAC-A&period=2025"), ("office@example.org", "/dashboard")],
+    "/overview": [("office@example.org", "/overview?period=2025")],
     "/surveys": [("office@example.org", "/surveys")],
     "/surveys/rounds/{round_id:int}": [("office@example.org", "/surveys/rounds/1")],
     "/my-surveys": [("staff@example.org", "/my-surveys")],
     "/s/{token:str}": [("", "{link}"), ("", "/s/no-such-link")],
     "/s/{token:str}/p/{number:int}": [("", "{link}/p/1"), ("", "{link}/p/3")],
     "/s/{token:str}/review": [("", "{link}/review")],
+    "/surveys/builder": [("office@example.org", "/surveys/builder")],
+    "/surveys/builder/new": [("office@example.org", "/surveys/builder/new")],
+    "/surveys/builder/{survey_id:int}": [
+        ("office@example.org", "/surveys/builder/{draft}"),
+        ("office@example.org", "/surveys/builder/1"),  # frozen: its round is open
+    ],
+    "/surveys/builder/{survey_id:int}/edit": [("office@example.org", "/surveys/builder/{draft}/edit")],
+    "/surveys/builder/{survey_id:int}/questions/new": [
+        ("office@example.org", "/surveys/builder/{draft}/questions/new?section={section}")
+    ],
+    "/surveys/builder/{survey_id:int}/questions/{question_id:int}/edit": [
+        ("office@example.org", "/surveys/builder/{draft}/questions/{question}/edit")
+    ],
+    "/surveys/builder/{survey_id:int}/questions/{question_id:int}/delete": [
+        ("office@example.org", "/surveys/builder/{draft}/questions/{question}/delete")
+    ],
+    "/surveys/builder/{survey_id:int}/preview": [
+        ("office@example.org", "/surveys/builder/{draft}/preview?lang=en"),
+        ("office@example.org", "/surveys/builder/{draft}/preview?lang=nb&done=1"),
+    ],
+    "/surveys/builder/{survey_id:int}/preview/{number:int}": [
+        ("office@example.org", "/surveys/builder/{draft}/preview/1?lang=en"),
+        ("office@example.org", "/surveys/builder/{draft}/preview/3?lang=nb"),
+    ],
+    "/surveys/builder/{survey_id:int}/rounds/new": [("office@example.org", "/surveys/builder/{draft}/rounds/new")],
+    "/reports": [("leader@example.org", "/reports"), ("office@example.org", "/reports?period=2024")],
+    "/reports/view": [
+        ("leader@example.org", "/reports/view?unit=DEP-A1&period=2024"),
+        ("leader@example.org", "/reports/view?unit=DEP-A1&period=last+year"),  # refused: the archive with a problem
+    ],
+    "/reports/narrative": [("leader@example.org", "/reports/narrative?unit=DEP-A1&period=2024")],
+    "/reports/{report_id:int}/verify": [("leader@example.org", "/reports/{report}/verify")],
+    "/reports/batches": [("office@example.org", "/reports/batches")],
+    "/reports/batches/{batch_id:int}": [("office@example.org", "/reports/batches/{batch}")],
 }
 NOT_PAGES: dict[str, str] = {
     "/healthz": "JSON for the load balancer",
@@ -53,7 +90,10 @@ NOT_PAGES: dict[str, str] = {
     "/my-surveys/{round_id:int}/continue": "a redirect to the personal link",
     "/strategy/{code:str}/export": "a YAML download",
     "/kpis/export.csv": "a CSV download",
+    "/surveys/builder/{survey_id:int}/export": "a YAML download",
+    "/reports/{report_id:int}/pdf": "a PDF download (its tags and language: tests/reports/test_rendering.py)",
     "/api/kpi-records": "JSON",
+    "/api/scores": "JSON",
     "/api/schema": "JSON",
     "/api/schema/openapi.json": "JSON",
     "/api/schema/{path:str}": "JSON",
@@ -90,13 +130,17 @@ class Auditor:
                 log_in(self.pages[who], who)
         return self.pages[who]
 
-    def audit(self, who: str, address: str) -> dict[str, Any]:
+    def audit(self, who: str, address: str) -> tuple[str, int, dict[str, Any]]:
+        """The address opened (placeholders filled in), its HTTP status and axe's result there."""
         page = self.page_for(who)
         if "{link}" in address:
             address = address.replace("{link}", self.world.link().removeprefix(self.world.base_url))
-        page.goto(address)
+        for name, value in self.world.ids.items():
+            address = address.replace("{" + name + "}", str(value))
+        response = page.goto(address)
+        assert response is not None, address
         page.add_script_tag(path=str(AXE))
-        return dict(page.evaluate(RUN_AXE))
+        return address, response.status, dict(page.evaluate(RUN_AXE))
 
     def close(self) -> None:
         for page in self.pages.values():
@@ -133,15 +177,18 @@ def test_no_page_has_serious_or_critical_violations(auditor: Auditor) -> None:
     blocking, report = [], ["", "axe-core results per page (violations by impact, rules passed):"]
     for template, visits in PAGES.items():
         for who, address in visits:
-            result = auditor.audit(who, address)
+            opened, status, result = auditor.audit(who, address)
+            if status >= 500:
+                blocking.append(f"{template} {opened}: the server answered {status}")
             violations = result["violations"]
             report.append(
-                f"  {address:<32} {who or 'anonymous':<20} {_counts(violations)} ({len(result['passes'])} rules passed)"
+                f"  {opened:<44} {who or 'anonymous':<19} {status} "
+                f"{_counts(violations)} ({len(result['passes'])} rules passed)"
             )
             for v in violations:
                 report.append(f"      {v['impact']:<9} {v['id']}: {v['help']} at {v['nodes'][0]['target']}")
                 if v["impact"] in BLOCKING:
                     where = [n["target"] for n in v["nodes"]]
-                    blocking.append(f"{template} {address}: {v['id']} ({v['impact']}) at {where}")
+                    blocking.append(f"{template} {opened}: {v['id']} ({v['impact']}) at {where}")
     print("\n".join(report))
     assert not blocking, "\n" + "\n".join(blocking)

@@ -100,3 +100,37 @@ def test_staff_answer_by_personal_link_resume_submit_and_see_their_feedback(
     expect(profile).to_contain_text("Dimension one")
     expect(profile).to_contain_text("Dimension two")
     expect(profile.get_by_role("row")).to_have_count(3)
+
+
+def test_the_strategy_office_adds_a_question_and_opens_a_round(page: Page, javascript: bool) -> None:
+    code = "journey-js" if javascript else "journey-no-js"
+    log_in(page, "office@example.org")
+    page.goto("/surveys/builder")
+    page.get_by_role("row", name=re.compile(code)).get_by_role("link", name="Version 1").click()
+    expect(page.locator(".badge--behind").first).to_have_text("draft")
+
+    page.get_by_role("link", name=re.compile(r"^\+ Question in D1 ")).click()
+    page.get_by_label("Code").fill("D1-TOOLS")
+    page.get_by_label("Kind of question").select_option("likert")
+    page.get_by_label("Question (Norwegian)").fill("Jeg bruker digitale verktøy i undervisningen.")
+    page.get_by_label("Question (English)").fill("I use digital tools in my teaching.")
+    page.get_by_label("An answer is required").check()
+    page.get_by_role("button", name="Save").click()
+    question = page.locator("li", has_text="D1-TOOLS")
+    expect(question).to_contain_text("I use digital tools in my teaching.")
+
+    page.get_by_role("link", name="+ Schedule a round").click()
+    page.get_by_label("Name (Norwegian)").fill("Høsten 2025")
+    page.get_by_label("Name (English)").fill("Autumn 2025")
+    page.get_by_role("group", name="Target units").get_by_label(re.compile(r"^FAC-A ")).check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Autumn 2025")
+    expect(page.locator(".flash--success")).to_contain_text("The round Autumn 2025 is scheduled.")
+    expect(page.locator(".badge").first).to_have_text("scheduled")
+
+    page.get_by_role("button", name="Open now").click()
+    expect(page.locator(".flash--success")).to_contain_text("The round is open.")
+    expect(page.locator(".badge").first).to_have_text("open")
+    page.get_by_role("link", name=re.compile(r"The survey in the builder")).click()
+    expect(page.locator(".badge--insufficient").first).to_have_text("frozen")
+    expect(page.locator("li", has_text="D1-TOOLS")).to_be_visible()

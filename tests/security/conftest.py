@@ -15,6 +15,7 @@ from maturity.auth.models import User
 from maturity.auth.tokens import issue_token
 from maturity.db import Database
 from tests.factories import Org, make_user
+from tests.reports.conftest import records, settings, storage  # noqa: F401  (fixtures: report storage, KPI values)
 from tests.surveys.conftest import open_round, survey, tokens  # noqa: F401  (fixtures)
 
 

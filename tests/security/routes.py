@@ -11,6 +11,10 @@ How a route says it names a unit (checked in this order):
 3. a handler that asks for ``unit_scope`` (or the API's ``api_client``) but names no unit in its
    path or query — it lists or accepts units in its body — is listed in ``SCOPE_IN_BODY`` below,
    with the test that shows its scoping.
+
+Routes guarded with ``requires_strategy_office`` (the survey builder, round administration,
+report batches …) need none of this: only the strategy office, who see every unit, reach them,
+and ``test_routes`` shows that a leader gets 403 there and writes nothing.
 """
 
 from dataclasses import dataclass
@@ -19,6 +23,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
+
+from maturity.guards import requires_strategy_office
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNIT_PARAM_NAMES = frozenset({"unit", "unit_code", "unit_id"})
@@ -57,6 +63,13 @@ SCOPE_IN_BODY: dict[tuple[str, str], str] = {
     ("POST", "/surveys/rounds/{round_id:int}/reminders"): (
         "strategy office only; re-renders the rates of visible units — tests/surveys/test_reminders.py"
     ),
+    ("GET", "/reports"): "lists the visible units' reports — tests/security/test_report_scope.py",
+    ("GET", "/reports/{report_id:int}/pdf"): "a report by id, its unit in scope — tests/security/test_report_scope.py",
+    (
+        "GET",
+        "/reports/{report_id:int}/verify",
+    ): "a report by id, its unit in scope — tests/security/test_report_scope.py",
+    ("POST", "/reports/narrative"): "the unit in the form — tests/security/test_report_scope.py",
 }
 
 # A value for each path parameter, so a request reaches the handler. ``code`` names different
@@ -76,6 +89,8 @@ SAMPLES: dict[str, str] = {
     "file_path": "css/app.css",
     "path": "openapi.yaml",
 }
+# A value for each query parameter a handler requires (it has no default), by name.
+QUERY_SAMPLES: dict[str, str] = {"period": "2024"}
 CODE_SAMPLES: dict[str, str] = {
     "/units/": "DEP-A1",
     "/kpis/": "KSUM",
@@ -115,8 +130,25 @@ class Route:
         return named[0] if named else None
 
     @property
+    def office_only(self) -> bool:
+        """Guarded for the strategy office, who see every unit: no unit scope to keep."""
+        guards = [guard for layer in self.handler.ownership_layers for guard in (layer.guards or [])]
+        return requires_strategy_office in guards
+
+    @property
     def uses_scope(self) -> bool:
         return bool(self.dependencies & SCOPE_DEPENDENCIES)
+
+    def query(self) -> dict[str, str]:
+        """Sample values for the query parameters the handler requires, except the unit's."""
+        signature = self.handler.parsed_fn_signature.parameters
+        required = [n for n in self.query_params if not signature[n].has_default and n != self.unit_param]
+        missing = [name for name in required if name not in QUERY_SAMPLES]
+        assert not missing, (
+            f"{self}: no sample value for the required query parameters {missing}. Add them to QUERY_SAMPLES "
+            "in tests/security/routes.py, so the generated security tests can reach the handler."
+        )
+        return {name: QUERY_SAMPLES[name] for name in required}
 
     def url(self, **values: str) -> str:
         """The path with sample values filled in (``values`` override them)."""

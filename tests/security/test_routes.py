@@ -126,3 +126,25 @@ def test_state_changing_requests_without_a_csrf_token_are_refused_and_write_noth
             before = snapshot(db)
     assert checked > 10
     assert not problems, _failures(problems)
+
+
+def test_routes_for_the_strategy_office_refuse_a_leader_and_write_nothing(
+    client: TestClient[Litestar], app: Litestar, db: Database, people: dict[str, User], tokens: list[str]
+) -> None:
+    """The survey builder, round administration, report batches and the like name no unit scope
+    because only the strategy office, who see everything, reach them."""
+    login(client, people["leader"].email)
+    token = csrf_token(client)
+    before = snapshot(db)
+    problems, checked = [], 0
+    for route in routes(app):
+        if not route.office_only:
+            continue
+        checked += 1
+        url = route.url(token=tokens[0], kind="goal")
+        response = _request(client, route, url, {"_csrf_token": token, **BODIES.get((route.method, route.path), {})})
+        if response.status_code != 403:
+            problems.append(f"{route}: a leader got {response.status_code}, not 403.")
+    assert checked > 20
+    assert not problems, _failures(problems)
+    assert snapshot(db) == before

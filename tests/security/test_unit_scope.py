@@ -21,9 +21,9 @@ def _call(client: TestClient[Litestar], route: Route, unit: str, headers: dict[s
     name = route.unit_param
     assert name is not None
     if name in route.path_params:
-        url, params = route.url(**{name: unit}), {}
+        url, params = route.url(**{name: unit}), route.query()
     else:
-        url, params = route.url(), {name: unit}
+        url, params = route.url(), {**route.query(), name: unit}
     data = {"_csrf_token": csrf_token(client, "/")} if route.method in STATE_CHANGING and not route.is_api else None
     return client.request(route.method, url, params=params, data=data, headers=headers, follow_redirects=False)
 
