@@ -218,3 +218,9 @@ def profile_chart(values: Sequence[ProfileValue], series_order: Sequence[str], u
         series=", ".join(series_order[1:]) or "–",
     )
     return _chart(_svg(json.dumps(profile_spec(values, series_order), sort_keys=True), locale), alt_text)
+
+
+def clear_caches() -> None:
+    """Forget every SVG made so far (benchmarks: a report whose charts are all new)."""
+    _trend_svg.cache_clear()
+    _svg.cache_clear()
