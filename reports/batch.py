@@ -5,8 +5,17 @@ render in threads) and warmed up once: imports, fonts, a first chart and a first
 worker opens its own database engine and builds whole reports through ``build_report``, which
 skips a report whose input snapshot did not change. Files are written atomically, so a worker
 killed mid-run leaves at most a temporary file, removed by the next run, which then completes.
+
+WeasyPrint and vl-convert keep some of the memory they grew (about 1 MB a report), so a worker
+is replaced after ``TASKS_PER_WORKER`` reports: the jobs go to the pool in rounds of
+``workers × TASKS_PER_WORKER``, each round in a fresh pool. Not ``max_tasks_per_child``: in
+Python 3.11–3.13 a pool that replaces a worker while jobs are queued stops running them and
+waits forever (CPython gh-115634), which is what stopped 200-unit batches.
 """
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import multiprocessing
 import os
@@ -28,7 +37,7 @@ from reports.services import BuildOutcome, build_report
 from reports.storage import remove_leftovers
 
 log = logging.getLogger("maturity.reports")
-MAX_TASKS_PER_CHILD = 50  # WeasyPrint keeps memory it grew; a fresh process gives it back
+TASKS_PER_WORKER = 25  # reports per worker process before a fresh one; a fresh one costs ~2 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,25 @@ def init_worker(database_url: str, storage: str) -> None:
     _worker["db"] = Database.from_url(database_url, pool_size=1)
     _worker["storage"] = Path(storage)
     warm_up()
+    gc.collect()
+    gc.freeze()  # what start-up made lives as long as the worker: later collections skip it
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None  # glibc only
+    return trim if callable(trim) else None
+
+
+_trim = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Free the last report's boxes and pages (they hold reference cycles) and hand the freed
+    heap back to the system, so the next report does not grow the worker further."""
+    gc.collect()
+    if _trim is not None:
+        _trim(0)
 
 
 def peak_memory_mib() -> float | None:
@@ -106,6 +134,7 @@ def run_job(job: Job, period: str, generated_by: str, batch_id: int | None) -> B
         outcome = build_report(
             session, storage, unit, period, job.language, generated_by=generated_by, batch_id=batch_id
         )
+    release_memory()
     return replace(outcome, worker_peak_mib=peak_memory_mib())
 
 
@@ -130,8 +159,10 @@ def run_batch(
     batch_id: int | None = None,
     on_progress: Callable[[BatchResult, BuildOutcome | None], None] | None = None,
     job_function: JobFunction = run_job,
+    tasks_per_worker: int = TASKS_PER_WORKER,
 ) -> BatchResult:
-    """Build ``jobs`` in a spawn pool; ``on_progress`` hears of every finished job."""
+    """Build ``jobs`` in spawn pools, a fresh one every ``workers × tasks_per_worker`` jobs;
+    ``on_progress`` hears of every finished job."""
     storage.mkdir(parents=True, exist_ok=True)
     removed = remove_leftovers(storage)
     if removed:
@@ -140,16 +171,37 @@ def run_batch(
     if not jobs:
         return result
     count = min(workers or default_workers(), len(jobs))
+    size = count * max(tasks_per_worker, 1)
+    for start in range(0, len(jobs), size):
+        _run_round(
+            jobs[start : start + size],
+            result,
+            count,
+            job_function,
+            (database_url, str(storage)),
+            (period, generated_by, batch_id),
+            on_progress,
+        )
+    return result
+
+
+def _run_round(
+    jobs: Sequence[Job],
+    result: BatchResult,
+    workers: int,
+    job_function: JobFunction,
+    worker_args: tuple[str, str],
+    job_args: tuple[str, str, int | None],
+    on_progress: Callable[[BatchResult, BuildOutcome | None], None] | None,
+) -> None:
+    """One round of jobs in a fresh pool, each outcome added to ``result``."""
     with ProcessPoolExecutor(
-        max_workers=count,
+        max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker,
-        initargs=(database_url, str(storage)),
-        max_tasks_per_child=MAX_TASKS_PER_CHILD,
+        initargs=worker_args,
     ) as pool:
-        futures: dict[Future[BuildOutcome], Job] = {
-            pool.submit(job_function, job, period, generated_by, batch_id): job for job in jobs
-        }
+        futures: dict[Future[BuildOutcome], Job] = {pool.submit(job_function, job, *job_args): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             outcome: BuildOutcome | None = None
@@ -170,4 +222,3 @@ def run_batch(
                     result.skipped += 1
             if on_progress is not None:
                 on_progress(result, outcome)
-    return result

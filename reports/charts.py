@@ -4,10 +4,19 @@ feed the profile chart as soon as it has figures.
 
 The one shipped font (Inter, ``maturity/static/fonts``) is registered with vl-convert and named
 in every chart, as the print stylesheet names it for WeasyPrint: text looks the same everywhere.
+
+A report has a trend chart per KPI, so they must be cheap. The trend chart's Altair
+specification reads named data sets; it is compiled to Vega once per process and language, and
+each chart only puts its values into a copy. Every SVG is kept per process for its data (an
+institution-wide KPI draws the same chart in every unit's report). The charts carry few marks
+and labels, and the SVG loses what neither a reader nor WeasyPrint uses (empty paths, ARIA
+attributes: the ``<img alt>`` is what readers get), because WeasyPrint draws each node anew
+in every PDF.
 """
 
 import base64
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -30,6 +39,7 @@ NUMBER_LOCALES: dict[str, dict[str, Any]] = {
 TIME_LOCALES: dict[str, Any] = {"nb": "nb-NO", "en": "en-GB"}
 INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0b5fa5"
 SERIES_COLOURS = ["#0b5fa5", "#7b8794", "#c05621", "#2f855a"]
+POINTS, TARGET = "points", "target"  # the trend chart's data sets
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +67,42 @@ def register_fonts() -> None:
 def warm_up() -> None:
     """The first conversion of a process costs about half a second; pay it once."""
     register_fonts()
-    _svg(json.dumps(trend_spec([("2020", 1.0), ("2021", 2.0)], None, "nb"), sort_keys=True), "nb")
+    _trend_vega(with_target=True)
+    _trend_vega(with_target=False)
+    _trend_svg((("2020", 1.0), ("2021", 2.0)), None, "nb")
 
 
-@lru_cache(maxsize=512)
-def _svg(spec_json: str, locale: str) -> str:
+def _render_vega(spec: dict[str, Any], locale: str) -> str:
     register_fonts()
-    return str(
-        vlc.vegalite_to_svg(
-            json.loads(spec_json),
-            vl_version=VL_VERSION,
-            format_locale=NUMBER_LOCALES[locale],
-            time_format_locale=TIME_LOCALES[locale],
-            allowed_base_urls=[],  # inline data only: vl-convert fetches nothing
-        )
+    svg = vlc.vega_to_svg(
+        spec,
+        format_locale=NUMBER_LOCALES[locale],
+        time_format_locale=TIME_LOCALES[locale],
+        allowed_base_urls=[],  # inline data only: vl-convert fetches nothing
     )
+    return slim_svg(str(svg))
 
 
-def _chart(spec: dict[str, Any], alt_text: str, locale: str) -> Chart:
-    svg = _svg(json.dumps(spec, sort_keys=True), locale)
+@lru_cache(maxsize=64)
+def _svg(spec_json: str, locale: str) -> str:
+    """A Vega-Lite specification (canonical JSON) as SVG."""
+    register_fonts()
+    vega = vlc.vegalite_to_vega(json.loads(spec_json), vl_version=VL_VERSION)
+    return _render_vega(vega, locale)
+
+
+_UNUSED_SVG = re.compile(
+    r'<path class="(?:background|foreground)" aria-hidden="true" d="(?:M0,0h0v0h0Z)?"[^>]*/>'
+    r'|\s(?:aria-[a-z]+|role|class|pointer-events)="[^"]*"'
+)
+
+
+def slim_svg(svg: str) -> str:
+    """Without the empty paths and attributes Vega writes for browsers."""
+    return _UNUSED_SVG.sub("", svg)
+
+
+def _chart(svg: str, alt_text: str) -> Chart:
     encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     width, height = _size(svg)
     return Chart(src=f"data:image/svg+xml;base64,{encoded}", alt=alt_text, width=width, height=height)
@@ -95,23 +122,44 @@ def _size(svg: str) -> tuple[int, int]:
 
 def _configured(chart: alt.TopLevelMixin) -> dict[str, Any]:
     configured = chart.configure(font=FONT, background="white").configure_view(stroke=None)
-    configured = configured.configure_axis(labelColor=INK, titleColor=INK, gridColor="#e4e7eb", labelFontSize=10)
+    configured = configured.configure_axis(
+        labelColor=INK, titleColor=INK, gridColor="#e4e7eb", labelFontSize=10, labelPadding=6, ticks=False
+    )
     return dict(configured.to_dict())
 
 
-def trend_spec(points: Sequence[tuple[str, float]], target: float | None, locale: str) -> dict[str, Any]:
-    rows = [{"period": period, "value": value} for period, value in points]
-    base = alt.Chart(alt.Data(values=rows))
-    line = base.mark_line(color=ACCENT, point=alt.OverlayMarkDef(color=ACCENT, size=36)).encode(
+def trend_spec(with_target: bool) -> dict[str, Any]:
+    """A KPI's values over periods (data set ``points``: period, value) and, if given, its
+    target (data set ``target``: target) as a dashed line."""
+    base = alt.Chart(alt.NamedData(name=POINTS))
+    line = base.mark_line(color=ACCENT, point=alt.OverlayMarkDef(color=ACCENT, size=30)).encode(
         x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=4)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=3, domain=False)),
     )
     layers: list[Any] = [line]
-    if target is not None:
-        target_rows = [{"target": target, "label": i18n.translate(locale, "Target")}]
-        rule = alt.Chart(alt.Data(values=target_rows)).mark_rule(color="#c05621", strokeDash=[4, 3])
+    if with_target:
+        rule = alt.Chart(alt.NamedData(name=TARGET)).mark_rule(color="#c05621", strokeDash=[4, 3])
         layers.append(rule.encode(y="target:Q"))
-    return _configured(alt.layer(*layers).properties(width=360, height=110))
+    return _configured(alt.layer(*layers).properties(width=360, height=100))
+
+
+@cache
+def _trend_vega(with_target: bool) -> str:
+    """The trend chart compiled to Vega, without data (JSON, so every chart gets a fresh copy)."""
+    return json.dumps(vlc.vegalite_to_vega(trend_spec(with_target), vl_version=VL_VERSION))
+
+
+@lru_cache(maxsize=1024)
+def _trend_svg(points: tuple[tuple[str, float], ...], target: float | None, locale: str) -> str:
+    spec = json.loads(_trend_vega(target is not None))
+    values = {
+        POINTS: [{"period": period, "value": value} for period, value in points],
+        TARGET: [{"target": target}],
+    }
+    for data in spec["data"]:
+        if data["name"] in values:
+            data["values"] = values[data["name"]]
+    return _render_vega(spec, locale)
 
 
 def kpi_trend_chart(
@@ -134,7 +182,7 @@ def kpi_trend_chart(
     )
     if target is not None:
         alt_text += " " + i18n.translate(locale, "Target: %(target)s.", target=i18n.number(target, locale))
-    return _chart(trend_spec(points, target, locale), alt_text, locale)
+    return _chart(_trend_svg(tuple(points), target, locale), alt_text)
 
 
 def profile_spec(values: Sequence[ProfileValue], series_order: Sequence[str]) -> dict[str, Any]:
@@ -169,4 +217,10 @@ def profile_chart(values: Sequence[ProfileValue], series_order: Sequence[str], u
         count=len(dimensions),
         series=", ".join(series_order[1:]) or "–",
     )
-    return _chart(profile_spec(values, series_order), alt_text, locale)
+    return _chart(_svg(json.dumps(profile_spec(values, series_order), sort_keys=True), locale), alt_text)
+
+
+def clear_caches() -> None:
+    """Forget every SVG made so far (benchmarks: a report whose charts are all new)."""
+    _trend_svg.cache_clear()
+    _svg.cache_clear()

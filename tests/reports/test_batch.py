@@ -109,3 +109,25 @@ def test_the_strategy_office_starts_a_batch_and_follows_it(
 def test_leaders_cannot_start_batches(client: TestClient[Litestar], people: dict[str, User]) -> None:
     login(client, "leader@example.org")
     assert client.get("/reports/batches/").status_code == 403
+
+
+def test_a_batch_longer_than_a_round_runs_every_round_in_a_fresh_pool(
+    db: Database, session: Session, records: None, storage: Path
+) -> None:
+    """Two rounds of one job each: the second needs a new worker process, which a pool with
+    ``max_tasks_per_child`` never started while jobs were queued (CPython gh-115634)."""
+    jobs = jobs_for(session, "DEP-A1", "DEP-A2")
+    seen: list[int] = []
+    result = run_batch(
+        url_of(db),
+        storage,
+        "2024",
+        jobs,
+        generated_by="test",
+        workers=1,
+        tasks_per_worker=1,
+        on_progress=lambda progress, _outcome: seen.append(progress.done),
+    )
+    assert (result.built, result.failed) == (2, 0)
+    assert seen == [1, 2]
+    assert set(stored(session)) == {"DEP-A1", "DEP-A2"}
