@@ -1,4 +1,4 @@
-"""The journeys that exist today, in a real browser, each with and without JavaScript."""
+"""The users' journeys in a real browser, each with and without JavaScript."""
 
 import re
 
@@ -55,6 +55,19 @@ def test_a_leader_enters_a_kpi_value(page: Page, javascript: bool) -> None:
         expect(page.locator(".flash--success")).to_contain_text("Saved: 1 new values")
     page.reload()
     expect(page.get_by_label(f"Value for {unit}, {period}")).to_have_value(re.compile(r"^17([.,]0)?$"))
+
+    # … then reads the dashboard of their faculty and downloads a stored report of their units.
+    page.goto("/dashboard?unit=FAC-A&period=2025")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(page.locator("main")).to_contain_text("FAC-A")
+    page.goto("/reports")
+    link = page.get_by_role("link", name=re.compile(r"^Download DEP-A1")).first
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("DEP-A1-")
+    path = download.value.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
 
 
 def _answer_first_page(page: Page) -> None:
