@@ -157,7 +157,9 @@ def test_one_report_warm_against_weasyprint_alone(demo_db: Database) -> None:
     assert data.startswith(b"%PDF")
 
 
-def _batch(database: Database, storage: Path, label: str, *, rerun: bool) -> None:
+def _batch(database: Database, storage: Path, label: str, *, rerun: bool) -> int:
+    """Build every unit's report (checks each was built and, with ``rerun``, skipped the second
+    time); the number of reports."""
     with database.transaction() as session:
         jobs = plan(session, [], ["nb"])
     url = database.engine.url.render_as_string(hide_password=False)
@@ -181,10 +183,13 @@ def _batch(database: Database, storage: Path, label: str, *, rerun: bool) -> Non
             f" skipped {again.skipped}"
         )
         assert again.skipped == len(jobs)
+    return result.built
 
 
 def test_the_demo_organisation_in_parallel(demo_db: Database, tmp_path: Path) -> None:
-    _batch(demo_db, tmp_path / "reports", "demo organisation", rerun=True)
+    built = _batch(demo_db, tmp_path / "reports", "demo organisation", rerun=True)
+    assert built >= 38  # one report per demo unit at least
+    assert len(list((tmp_path / "reports").rglob("*.pdf"))) == built
 
 
 def test_a_200_unit_organisation_in_parallel(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
