@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install demo test test-sqlite test-postgres e2e browser lint format bench load messages clean
+.PHONY: help system install demo test test-sqlite test-postgres e2e browser lint format bench load messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,11 +19,25 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# WeasyPrint's system libraries (Pango, HarfBuzz subsetting), from Debian's packages.
+SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+system: ## Install WeasyPrint's system libraries with apt when any is missing (needs root)
+	@missing=""; for lib in $(SYSTEM_LIBS); do \
+		/sbin/ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "missing:$$missing — installing $(SYSTEM_PACKAGES) with apt"; \
+		if [ "$$(id -u)" != 0 ]; then echo "run 'sudo make system' or install $(SYSTEM_PACKAGES)"; exit 1; fi; \
+		apt-get install -y $(SYSTEM_PACKAGES) || { apt-get update && apt-get install -y $(SYSTEM_PACKAGES); }; \
+	fi
+
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.installed ## Create .venv with the locked dependencies
+install: system $(VENV)/.installed ## Create .venv with the locked dependencies (and WeasyPrint's system libraries)
 
 demo: install ## Run the app with demo data on SQLite at http://127.0.0.1:8000
 	$(BIN)/maturity demo
