@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
+from indicators.milestones import check_form_milestone
 from indicators.models import (
     Action,
     Goal,
@@ -21,6 +22,7 @@ from indicators.models import (
     KpiRecord,
     KpiTarget,
     Strategy,
+    StrategyMilestone,
     SuccessIndicator,
     SurveyMeasure,
 )
@@ -99,6 +101,8 @@ class KindSpec:
     extra_check: Callable[[Session, "KindSpec", dict[str, Any], int | None, int | None], list[Problem]] | None = None
 
     def label_of(self, item: Any, locale: str) -> str:
+        if isinstance(item, StrategyMilestone):
+            return f"{item.due} {item.expected:g}"
         code = getattr(item, "code", None)
         for name in ("title", "name"):
             if hasattr(item, f"{name}_nb"):
@@ -162,6 +166,12 @@ def _check_kpi_code(
     return []
 
 
+def _check_milestone(
+    session: Session, spec: "KindSpec", values: dict[str, Any], strategy_id: int | None, item_id: int | None
+) -> list[Problem]:
+    return check_form_milestone(session, values, strategy_id, item_id)
+
+
 def _check_strategy(
     session: Session, spec: "KindSpec", values: dict[str, Any], _: int | None, item_id: int | None
 ) -> list[Problem]:
@@ -207,6 +217,29 @@ KINDS: dict[str, KindSpec] = {
             ),
             ordered=False,
             extra_check=_check_strategy,
+        ),
+        KindSpec(
+            "milestone",
+            N_("Milestone"),
+            StrategyMilestone,
+            "strategy",
+            "strategy_id",
+            (
+                FieldSpec(
+                    "due", N_("Date"), "date", help=N_("Within the strategy period; one milestone per date.")
+                ),
+                FieldSpec(
+                    "expected",
+                    N_("Expected progress (0–100)"),
+                    "number",
+                    minimum=0,
+                    maximum=100,
+                    help=N_("Progress expected from this date until the next milestone; higher than the one before."),
+                ),
+            ),
+            ordered=False,
+            siblings_unique=("due",),
+            extra_check=_check_milestone,
         ),
         KindSpec(
             "goal",

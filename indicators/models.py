@@ -55,6 +55,24 @@ class Strategy(Bilingual, SQLModel, table=True):
     maturity_model_id: int | None = Field(default=None, foreign_key="maturity_model.id", ondelete="SET NULL")
 
 
+class StrategyMilestone(SQLModel, table=True):
+    """A dated expectation: by ``due`` the strategy expects ``expected`` progress (0–100).
+
+    With milestones, expected progress is a step function (the last milestone reached, 0 before
+    the first) instead of the elapsed share of the period. Dates and values increase strictly."""
+
+    __tablename__ = "strategy_milestone"
+    __table_args__ = (
+        UniqueConstraint("strategy_id", "due"),
+        CheckConstraint("expected BETWEEN 0 AND 100", name="expected_0_to_100"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    strategy_id: int = Field(foreign_key="strategy.id", index=True, ondelete="CASCADE")
+    due: date
+    expected: float
+
+
 class Goal(Bilingual, SQLModel, table=True):
     __tablename__ = "goal"
     __table_args__ = (UniqueConstraint("strategy_id", "code"), CheckConstraint("weight > 0", name="weight_positive"))

@@ -95,12 +95,18 @@ class PaceSpec(StrictModel):
     behind: float = Field(default=0.85, gt=0, le=1.5)
 
 
+class MilestoneSpec(StrictModel):
+    due: date
+    expected: Score  # expected progress by ``due``, 0–100
+
+
 class StrategySpec(StrictModel):
     code: Code
     title: Name
     description: OptionalTexts = OptionalTexts()
     period: PeriodSpec
     pace: PaceSpec = PaceSpec()
+    milestones: list[MilestoneSpec] = []  # dates and values strictly increasing
     goals: list[GoalSpec] = []
 
 

@@ -34,13 +34,14 @@ from maturity.scoring import (
     Change,
     Combined,
     Direction,
+    Expected,
     GoalScore,
     Pace,
     PaceThresholds,
     Progress,
     Trend,
     Weighted,
-    expected_progress,
+    expected_at,
     goal_score,
     indicator_score,
     kpi_progress,
@@ -164,6 +165,7 @@ class PeriodScores:
     previous_period: str
     on: date  # pace is judged on this day
     expected: float  # expected progress on that day, 0–100
+    expected_basis: Expected  # ... and the rule that gave it (elapsed share, or the milestone reached)
     survey_round: SurveyRound | None
     previous_round: SurveyRound | None
     survey: DisclosedRound | None
@@ -364,7 +366,8 @@ def score_period(
     now = now or datetime.now(UTC)
     on = min(current.end, today or now.date())
     strategy = tree.strategy
-    expected = expected_progress(on, strategy.period_start, strategy.period_end)
+    basis = expected_at(on, strategy.period_start, strategy.period_end, tree.pace_milestones())
+    expected = basis.value
     thresholds = PaceThresholds(strategy.on_track_threshold, strategy.behind_threshold)
     frequencies = {node.kpi.frequency for node in tree.kpis()}
     labels = {label for f in frequencies for p in (current, previous) for label in kpi_periods(p, f)}
@@ -389,6 +392,7 @@ def score_period(
         previous_period=str(previous),
         on=on,
         expected=expected,
+        expected_basis=basis,
         survey_round=survey_round,
         previous_round=previous_round,
         survey=survey,

@@ -12,13 +12,14 @@ from indicators.models import (
     Kpi,
     KpiTarget,
     Strategy,
+    StrategyMilestone,
     SuccessIndicator,
     SurveyMeasure,
     TargetKind,
 )
 from maturity.errors import NotFound
 from maturity.maturity_model.services import ModelTree, load_model_tree
-from maturity.scoring import valid_row
+from maturity.scoring import Milestone, valid_row
 
 
 @dataclass
@@ -51,9 +52,24 @@ class StrategyTree:
     strategy: Strategy
     goals: list[GoalNode]
     model: ModelTree | None
+    milestones: list[StrategyMilestone] = field(default_factory=list)  # by date
 
     def kpis(self) -> list[KpiNode]:
         return [k for g in self.goals for i in g.indicators for k in i.kpis]
+
+    def pace_milestones(self) -> list[Milestone]:
+        """The milestones as the pace arithmetic takes them (empty: the elapsed fraction rules)."""
+        return [Milestone(m.due, m.expected) for m in self.milestones]
+
+
+def load_milestones(session: Session, strategy_id: int) -> list[StrategyMilestone]:
+    return list(
+        session.execute(
+            select(StrategyMilestone)
+            .where(col(StrategyMilestone.strategy_id) == strategy_id)
+            .order_by(col(StrategyMilestone.due))
+        ).scalars()
+    )
 
 
 def load_kpi_node(session: Session, kpi: Kpi) -> KpiNode:
@@ -134,4 +150,4 @@ def load_strategy_tree(session: Session, strategy_id: int) -> StrategyTree:
     ).scalars():
         indicator_nodes[measure.indicator_id].measures.append(measure)
     model = load_model_tree(session, strategy.maturity_model_id) if strategy.maturity_model_id else None
-    return StrategyTree(strategy, list(goal_nodes.values()), model)
+    return StrategyTree(strategy, list(goal_nodes.values()), model, load_milestones(session, strategy_id))

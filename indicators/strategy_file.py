@@ -24,12 +24,14 @@ from indicators.models import (
     SurveyMeasure,
     TargetKind,
 )
+from indicators.milestones import check_file_milestones, milestones_as_data, replace_milestones
 from indicators.schemas import FORMAT, DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
 from indicators.services import StrategyTree, load_strategy_tree
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
 from maturity.maturity_model.services import ModelTree, find_model, load_model_tree
+from maturity.scoring import Milestone
 from maturity.structured_file import dump_file, load_file
 from maturity.units.models import OrgUnit
 
@@ -103,6 +105,7 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
         problems.append(Problem(N_("The period must end after it starts."), path="period.end", value=str(s.period.end)))
     if s.pace.behind >= s.pace.on_track:
         problems.append(Problem(N_("The 'behind' threshold must be below 'on track'."), path="pace.behind"))
+    problems += check_file_milestones(_milestones(spec), s.period.start, s.period.end)
     units = set(session.execute(select(col(OrgUnit.code))).scalars())
 
     for field_name, codes_with_paths in (
@@ -190,6 +193,10 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
         problems += _check_model(spec.maturity_model)
     problems += _check_kpis_with_records_kept(session, spec)
     return problems
+
+
+def _milestones(spec: StrategyFile) -> list[Milestone]:
+    return [Milestone(m.due, m.expected) for m in spec.strategy.milestones]
 
 
 def _dimension_codes(session: Session, spec: StrategyFile) -> set[str]:
@@ -333,6 +340,7 @@ def import_strategy(session: Session, data: bytes, actor: Actor) -> ImportSummar
     assert strategy is not None
     assert strategy.id is not None
     summary.strategy_id = strategy.id
+    summary.updated += replace_milestones(session, actor, strategy, _milestones(spec))
     old = load_strategy_tree(session, strategy.id)
     _apply_goals(session, sync, spec, old, strategy.id)
     session.flush()
@@ -555,6 +563,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
             "description": _pair(s, "description"),
             "period": {"start": s.period_start, "end": s.period_end},
             "pace": {"on_track": _number(s.on_track_threshold), "behind": _number(s.behind_threshold)},
+            **({"milestones": milestones_as_data(tree.milestones)} if tree.milestones else {}),
             "goals": [
                 {
                     "code": g.goal.code,

@@ -23,6 +23,7 @@ from reports.survey_content import dimension_name
 # What the strategy office defines: the objects whose changes the appendix lists.
 DEFINITIONS = (
     "strategy",
+    "strategy_milestone",
     "goal",
     "action",
     "success_indicator",

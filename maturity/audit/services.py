@@ -29,6 +29,7 @@ ACTION_LABELS = {
 }
 OBJECT_LABELS = {
     "strategy": N_("Strategy"),
+    "strategy_milestone": N_("Milestone"),
     "goal": N_("Goal"),
     "action": N_("Course of action"),
     "success_indicator": N_("Success indicator"),

@@ -7,7 +7,7 @@ scores, indicator and goal scores, and expected progress. Coverage and health ar
 - ``kpi``: KPI progress (``progress``, ``maintain``, ``binary``), the baseline/target row valid on
   a date, roll-up across units (``sum``, ``ratio``, ``mean``, ``institution_only``);
 - ``combine``: indicator and goal scores as weighted means over what has data, with coverage;
-- ``pace``: expected progress at a date and the status (achieved, on track, behind, at risk);
+- ``pace``: expected progress at a date (elapsed fraction or milestone steps) and the status (achieved, on track, behind, at risk);
 - ``statistics``: n, mean, sd, 95 % confidence interval of a group of respondent scores;
 - ``trend``: change against the previous round (outside the noise) or period (beyond the shown precision).
 
@@ -38,7 +38,19 @@ from maturity.scoring.kpi import (
     roll_up,
     valid_row,
 )
-from maturity.scoring.pace import DEFAULT_THRESHOLDS, Pace, PaceStatus, PaceThresholds, expected_progress, pace
+from maturity.scoring.pace import (
+    DEFAULT_THRESHOLDS,
+    Expected,
+    Milestone,
+    Pace,
+    PaceStatus,
+    PaceThresholds,
+    expected_at,
+    expected_progress,
+    milestone_problems,
+    pace,
+    stepped_progress,
+)
 from maturity.scoring.questions import LEVELS, LIKERT_POINTS, question_score
 from maturity.scoring.statistics import GroupStats, group_stats, group_stats_from_sums, t_critical
 from maturity.scoring.trend import Change, Trend, survey_trend, value_trend
@@ -54,8 +66,10 @@ __all__ = [
     "Combined",
     "DatedRow",
     "Direction",
+    "Expected",
     "GoalScore",
     "GroupStats",
+    "Milestone",
     "Pace",
     "PaceStatus",
     "PaceThresholds",
@@ -65,6 +79,7 @@ __all__ = [
     "UnitValue",
     "Weighted",
     "binary_score",
+    "expected_at",
     "expected_progress",
     "goal_score",
     "group_stats",
@@ -72,10 +87,12 @@ __all__ = [
     "indicator_score",
     "kpi_progress",
     "maintain_score",
+    "milestone_problems",
     "pace",
     "progress_towards",
     "question_score",
     "roll_up",
+    "stepped_progress",
     "survey_trend",
     "t_critical",
     "valid_row",

@@ -1,5 +1,6 @@
-"""Pace: is a score where it should be by now, given the strategy period?"""
+"""Pace: is a score where it should be by now, given the strategy period or its milestones?"""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -46,6 +47,59 @@ def expected_progress(on: date, start: date, end: date) -> float:
     if end <= start:
         raise ValueError(f"period end {end} not after start {start}")
     return clamp(100 * (on - start).days / (end - start).days)
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A date by which a strategy expects ``expected`` progress (0–100)."""
+
+    on: date
+    expected: float
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """Expected progress on a date and the rule that gave it: ``stepped`` when the strategy has
+    milestones; ``milestone`` is then the last one reached (None before the first)."""
+
+    value: float
+    stepped: bool = False
+    milestone: Milestone | None = None
+
+
+def milestone_problems(milestones: Sequence[Milestone]) -> list[tuple[int, str]]:
+    """Why milestones (in the order given) are not a valid step function: (position, reason) with
+    reason ``date`` (not after the one before), ``order`` (expected not above the one before) or
+    ``range`` (expected outside 0–100). Empty when valid."""
+    problems = []
+    for i, milestone in enumerate(milestones):
+        if not 0 <= milestone.expected <= 100:
+            problems.append((i, "range"))
+        if i and milestone.on <= milestones[i - 1].on:
+            problems.append((i, "date"))
+        if i and milestone.expected <= milestones[i - 1].expected:
+            problems.append((i, "order"))
+    return problems
+
+
+def stepped_progress(on: date, milestones: Sequence[Milestone]) -> Milestone | None:
+    """The last milestone reached by ``on`` (its date on or before ``on``), None before the first.
+    Expected progress is its value: a step function, never interpolated."""
+    reached = None
+    for milestone in sorted(milestones, key=lambda m: m.on):
+        if milestone.on > on:
+            break
+        reached = milestone
+    return reached
+
+
+def expected_at(on: date, start: date, end: date, milestones: Sequence[Milestone] = ()) -> Expected:
+    """Expected progress at a date: with milestones, the expected value of the last milestone
+    reached (0 before the first); without, the elapsed fraction of the period (``expected_progress``)."""
+    if not milestones:
+        return Expected(expected_progress(on, start, end))
+    reached = stepped_progress(on, milestones)
+    return Expected(clamp(reached.expected) if reached is not None else 0.0, True, reached)
 
 
 def pace(
