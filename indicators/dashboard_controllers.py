@@ -2,40 +2,49 @@
 ``indicators.scorecard`` and ``indicators.overview``."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
+from indicators.dashboard_periods import PeriodChoice, period_choice
 from indicators.models import Strategy
 from indicators.overview import overview
-from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND
-from indicators.scorecard import default_period, period_choices, unit_scorecard
+from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
+from indicators.scorecard import unit_scorecard
 from indicators.services import current_strategy
-from maturity.errors import N_, NotFound
+from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope, get_unit, visible_units
-from maturity.web import render, t
+from maturity.web import render
 
-LABELS = {"status_labels": STATUS, "status_classes": STATUS_CLASS, "trend_labels": TREND, "formulas": FORMULA}
+LABELS = {
+    "status_labels": STATUS,
+    "status_classes": STATUS_CLASS,
+    "trend_labels": TREND,
+    "formulas": FORMULA,
+    "expected_rule": expected_rule,
+}
 
 
-def _period(request: HTMXRequest, strategy: Strategy, period: str | None) -> tuple[str, list[str]]:
-    today = datetime.now(UTC).date()
-    choices = period_choices(strategy.period_start, strategy.period_end, today)
-    if period is None or period == "":
-        return default_period(strategy.period_start, strategy.period_end, today), choices
-    if period not in choices:
-        raise ValidationException(
-            detail=t(request, N_("Choose one of the periods offered: %(periods)s."), periods=", ".join(choices))
-        )
-    return period, choices
+def _choice(
+    request: HTMXRequest,
+    session: Session,
+    strategy: Strategy,
+    scope: UnitScope,
+    period: str | None,
+    round_id: int | None = None,
+) -> PeriodChoice:
+    """The period (and round) asked for, or 400 naming the parameter that is wrong."""
+    choice = period_choice(session, strategy, scope, period, round_id, datetime.now(UTC))
+    if choice.problems:
+        raise BadParameter(choice.problems)
+    return choice
 
 
 def _first_unit(units: list[OrgUnit]) -> OrgUnit:
@@ -60,16 +69,30 @@ class DashboardController(Controller):
         unit_scope: NamedDependency[UnitScope],
         unit: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
+        round_id: Annotated[int | None, QueryParameter(name="round")] = None,
     ) -> Template:
-        """A unit's goals, indicators and maturity profile for a period; HTMX swaps the part below the form."""
+        """A unit's goals, indicators and maturity profile for a period (and survey round); HTMX
+        swaps the part below the form. A period without data gets a page that says so."""
         units = visible_units(db_session, unit_scope)
         chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
         strategy = current_strategy(db_session)
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
-        label, choices = _period(request, strategy, period)
-        card = unit_scorecard(db_session, chosen, label, scope=unit_scope, strategy_id=strategy.id)
-        context: dict[str, Any] = {"card": card, "units": units, "periods": choices, "strategy": strategy, **LABELS}
+        choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
+        card = None
+        if choice.chosen.has_data:
+            round_chosen = choice.survey_round.id if choice.survey_round is not None else None
+            card = unit_scorecard(
+                db_session, chosen, choice.period, scope=unit_scope, strategy_id=strategy.id, round_id=round_chosen
+            )
+        context: dict[str, Any] = {
+            "card": card,
+            "unit": chosen,
+            "units": units,
+            "choice": choice,
+            "strategy": strategy,
+            **LABELS,
+        }
         return render(request, "indicators/pages/dashboard.html", context, partial="indicators/partials/dashboard.html")
 
 
@@ -80,14 +103,18 @@ class OverviewController(Controller):
 
     @get("/", name="overview.index", sync_to_thread=True)
     def index(
-        self, request: HTMXRequest, db_session: NamedDependency[Session], period: FromQuery[str | None] = None
+        self,
+        request: HTMXRequest,
+        db_session: NamedDependency[Session],
+        unit_scope: NamedDependency[UnitScope],
+        period: FromQuery[str | None] = None,
     ) -> Template:
         """Every unit × goal status, and the KPI values overdue for their frequency."""
         strategy = current_strategy(db_session)
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
-        label, choices = _period(request, strategy, period)
+        choice = _choice(request, db_session, strategy, unit_scope, period)
         assert strategy.id is not None
-        found = overview(db_session, strategy.id, label)
-        context: dict[str, Any] = {"view": found, "periods": choices, "strategy": strategy, **LABELS}
+        found = overview(db_session, strategy.id, choice.period)
+        context: dict[str, Any] = {"view": found, "choice": choice, "strategy": strategy, **LABELS}
         return render(request, "indicators/pages/overview.html", context, partial="indicators/partials/overview.html")

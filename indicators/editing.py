@@ -225,9 +225,7 @@ KINDS: dict[str, KindSpec] = {
             "strategy",
             "strategy_id",
             (
-                FieldSpec(
-                    "due", N_("Date"), "date", help=N_("Within the strategy period; one milestone per date.")
-                ),
+                FieldSpec("due", N_("Date"), "date", help=N_("Within the strategy period; one milestone per date.")),
                 FieldSpec(
                     "expected",
                     N_("Expected progress (0–100)"),

@@ -26,7 +26,9 @@ def check_file_milestones(milestones: Sequence[Milestone], start: date, end: dat
     for i, milestone in enumerate(milestones):
         if not start <= milestone.on <= end:
             where = f"milestones[{i}].due"
-            problems.append(Problem(OUTSIDE, {"start": str(start), "end": str(end)}, path=where, value=str(milestone.on)))
+            problems.append(
+                Problem(OUTSIDE, {"start": str(start), "end": str(end)}, path=where, value=str(milestone.on))
+            )
     for i, reason in milestone_problems(milestones):
         milestone, before = milestones[i], milestones[i - 1] if i else None
         if reason == "date" and before is not None:
@@ -41,7 +43,9 @@ def check_file_milestones(milestones: Sequence[Milestone], start: date, end: dat
         elif reason == "order" and before is not None:
             problems.append(
                 Problem(
-                    N_("Expected progress must increase from one milestone to the next: this one is not above %(value)s."),
+                    N_(
+                        "Expected progress must increase from one milestone to the next: this one is not above %(value)s."
+                    ),
                     {"value": _number(before.expected)},
                     path=f"milestones[{i}].expected",
                     value=_number(milestone.expected),
@@ -103,9 +107,7 @@ def milestones_of(session: Session, strategy_id: int | None) -> list[StrategyMil
     )
 
 
-def replace_milestones(
-    session: Session, actor: Actor, strategy: Strategy, wanted: Sequence[Milestone]
-) -> bool:
+def replace_milestones(session: Session, actor: Actor, strategy: Strategy, wanted: Sequence[Milestone]) -> bool:
     """The file's milestones replace the strategy's, logged once as one change; False when equal."""
     old = milestones_of(session, strategy.id)
     if [(m.due, m.expected) for m in old] == [(m.on, m.expected) for m in wanted]:
@@ -120,7 +122,14 @@ def replace_milestones(
     session.flush()
     after = {"milestones": [snapshot(m, exclude=("id", "strategy_id")) for m in rows]}
     record_event(
-        session, actor, "update", strategy, label=f"{strategy.code} milestones", before=before, after=after, note="import"
+        session,
+        actor,
+        "update",
+        strategy,
+        label=f"{strategy.code} milestones",
+        before=before,
+        after=after,
+        note="import",
     )
     return True
 

@@ -8,7 +8,9 @@ from indicators.scores import (
     FORMULA_PACE,
     FORMULA_PROGRESS,
     FORMULA_SURVEY,
+    PeriodScores,
 )
+from maturity import i18n
 from maturity.errors import N_
 
 # Status: text and a symbol, never colour alone.
@@ -52,7 +54,43 @@ FORMULA = {
         "Weighted mean of the indicators with sufficient data; the weakest indicator is the lowest of them."
     ),
     FORMULA_PACE: N_(
-        "Expected progress = the share of the strategy period elapsed. Health = score / expected: "
+        "Expected progress = the share of the strategy period elapsed, or, when the strategy has milestones, "
+        "the value of the last milestone reached (0 before the first). Health = score / expected: "
         "on track from %(on_track)s, behind from %(behind)s, below that at risk; achieved at 100."
     ),
 }
+
+
+# Which rule gave the expected progress of a period (``PeriodScores.expected_basis``).
+EXPECTED_ELAPSED = N_("Expected progress is the share of the strategy period (%(start)s – %(end)s) elapsed by %(day)s.")
+EXPECTED_MILESTONE = N_(
+    "Expected progress is that of the milestone of %(milestone)s (%(expected)s of 100), the last one reached by %(day)s."
+)
+EXPECTED_BEFORE_MILESTONES = N_(
+    "No milestone is reached by %(day)s (the first is on %(milestone)s), so no progress is expected yet."
+)
+
+
+def expected_rule(scores: PeriodScores, locale: str) -> str:
+    """The sentence that says which rule gave the period's expected progress, in ``locale``."""
+    basis, strategy, milestones = scores.expected_basis, scores.strategy, scores.tree.milestones
+    day = i18n.day(scores.on, locale)
+    if basis.milestone is not None:
+        return i18n.translate(
+            locale,
+            EXPECTED_MILESTONE,
+            milestone=i18n.day(basis.milestone.on, locale),
+            expected=i18n.number(basis.milestone.expected, locale),
+            day=day,
+        )
+    if basis.stepped and milestones:
+        return i18n.translate(
+            locale, EXPECTED_BEFORE_MILESTONES, day=day, milestone=i18n.day(milestones[0].due, locale)
+        )
+    return i18n.translate(
+        locale,
+        EXPECTED_ELAPSED,
+        start=i18n.day(strategy.period_start, locale),
+        end=i18n.day(strategy.period_end, locale),
+        day=day,
+    )

@@ -116,9 +116,11 @@ def unit_scorecard(
     scope: UnitScope = EVERYTHING,
     strategy_id: int | None = None,
     today: date | None = None,
+    round_id: int | None = None,
 ) -> Scorecard:
     """The unit's scorecard for ``period`` ("2024", "2024-S1") under the current strategy (or
-    ``strategy_id``); children are those ``scope`` covers. NotFound without a strategy;
+    ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
+    closed survey rounds (the newest by default). NotFound without a strategy;
     ValueError for a period label that is not a period."""
     if strategy_id is None:
         strategy = current_strategy(session, today)
@@ -134,7 +136,7 @@ def unit_scorecard(
     while units[root_id].parent_id is not None:
         root_id = units[root_id].parent_id or root_id
     wanted = [unit.id, *(u.id for u in kids if u.id is not None)]
-    scores = score_period(session, strategy_id, period, today=today, unit_ids=wanted)
+    scores = score_period(session, strategy_id, period, today=today, unit_ids=wanted, round_id=round_id)
     card = Scorecard(
         unit=unit,
         parent=parent,

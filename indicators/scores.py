@@ -199,9 +199,14 @@ def kpi_periods(period: Period, frequency: str) -> list[str]:
     return [str(p) for p in reversed(found) if period.start <= p.start and p.end <= period.end]
 
 
-def find_round(session: Session, label: str, model_id: int | None, now: datetime) -> SurveyRound | None:
-    """The newest closed round labelled ``label``, of the strategy's maturity model if it has one."""
+def find_round(
+    session: Session, label: str, model_id: int | None, now: datetime, round_id: int | None = None
+) -> SurveyRound | None:
+    """The newest closed round labelled ``label`` (or the one with ``round_id``, if it is such a
+    round), of the strategy's maturity model if it has one."""
     statement = select(SurveyRound).where(col(SurveyRound.period_label) == label)
+    if round_id is not None:
+        statement = statement.where(col(SurveyRound.id) == round_id)
     if model_id is not None:
         statement = statement.join(Survey, col(Survey.id) == col(SurveyRound.survey_id)).where(
             col(Survey.maturity_model_id) == model_id
@@ -356,10 +361,12 @@ def score_period(
     today: date | None = None,
     now: datetime | None = None,
     unit_ids: list[int] | None = None,
+    round_id: int | None = None,
 ) -> PeriodScores:
     """Every unit's scores (or those of ``unit_ids``) for the strategy and period: the strategy
     tree, the KPI roll-ups of the period and the one before (one statement), the survey round of
-    each (two statements and one disclosure decision each), then arithmetic only.
+    each (two statements and one disclosure decision each; ``round_id`` picks one of the period's
+    closed rounds instead of the newest), then arithmetic only.
     Raises ValueError for a period label that is not a period."""
     current, previous = Period.parse(period), Period.parse(period).previous()
     tree = load_strategy_tree(session, strategy_id)
@@ -375,7 +382,7 @@ def score_period(
     rollups = kpi_rollups(session, periods=sorted(labels), kpi_ids=kpi_ids) if kpi_ids else {}
     parents = unit_parents(session)
     model_id = strategy.maturity_model_id
-    survey_round = find_round(session, str(current), model_id, now)
+    survey_round = find_round(session, str(current), model_id, now, round_id)
     previous_round = find_round(session, str(previous), model_id, now)
     survey = disclosed_round(session, survey_round, parents) if survey_round is not None else None
     previous_survey = disclosed_round(session, previous_round, parents) if previous_round is not None else None

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
+from indicators.milestones import check_file_milestones, milestones_as_data, replace_milestones
 from indicators.models import (
     Action,
     Goal,
@@ -24,7 +25,6 @@ from indicators.models import (
     SurveyMeasure,
     TargetKind,
 )
-from indicators.milestones import check_file_milestones, milestones_as_data, replace_milestones
 from indicators.schemas import FORMAT, DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
 from indicators.services import StrategyTree, load_strategy_tree
 from maturity.audit.services import Actor, record_event, snapshot

@@ -37,3 +37,12 @@ class InvalidInput(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message % p.params for p in problems))
         self.problems = problems
+
+
+class BadParameter(Exception):
+    """A query parameter that names nothing sensible: 400, with each problem (naming the parameter
+    in its path) shown in the reader's language."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message % p.params for p in problems))
+        self.problems = problems

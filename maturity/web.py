@@ -25,7 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from maturity import i18n
 from maturity.db import ROLLBACK_KEY
-from maturity.errors import NotFound, Problem
+from maturity.errors import BadParameter, NotFound, Problem
 from maturity.units.models import KIND_LABELS
 
 log = logging.getLogger("maturity")
@@ -329,8 +329,12 @@ RETRY_AFTER_SECONDS = "5"
 def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Our own error pages in the reader's language; JSON under /api."""
     headers = dict(getattr(exc, "headers", None) or {})
+    explained = ""  # a message the error page may show: only our own, already translated
     if isinstance(exc, NotFound):
         status, detail = 404, "Not Found"
+    elif isinstance(exc, BadParameter):
+        status, detail = 400, " ".join(t(request, p.message, **p.params) for p in exc.problems)
+        explained = detail
     elif isinstance(exc, HTTPException):
         status, detail = exc.status_code, exc.detail
     elif isinstance(exc, DataError):
@@ -366,7 +370,8 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
     template = pages.get(status) or ("errors/500.html" if status >= 500 else "errors/400.html")
     if status == HTTP_503_SERVICE_UNAVAILABLE and _is_htmx_fragment(request):
         template = "errors/503_fragment.html"  # an autosave or a polled fragment: the message goes in its place
-    return Template(template_name=template, context={"status": status}, status_code=status, headers=headers)
+    context = {"status": status, "explained": explained}
+    return Template(template_name=template, context=context, status_code=status, headers=headers)
 
 
 def _is_htmx_fragment(request: Request[Any, Any, Any]) -> bool:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.score_labels import FORMULA
+from indicators.score_labels import FORMULA, expected_rule
 from indicators.scorecard import HiddenFigure as HiddenInCard
 from indicators.scorecard import Scorecard
 from indicators.scores import FORMULA_PACE, FORMULAS
@@ -46,6 +46,7 @@ def method(session: Session, card: Scorecard, when: Period, locale: str) -> Meth
         previous_round=previous_round.tr("name", locale) if previous_round is not None else "",
         pace_on=scores.on,
         expected=scores.expected,
+        expected_rule=expected_rule(scores, locale),
         formulas=formulas(card, locale),
         suppressed=hidden_figures(session, card.hidden, locale),
         definitions_changed=definition_changes(session, when, locale),

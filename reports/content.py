@@ -196,6 +196,7 @@ class Method(Part):
     previous_round: str = ""
     pace_on: date | None = None
     expected: float | None = None  # expected progress on ``pace_on``, 0–100
+    expected_rule: str = ""  # which rule gave it (elapsed share or a milestone), in the report's language
     formulas: tuple[str, ...] = ()  # in the report's language
     suppressed: tuple[HiddenFigure, ...] = ()
     definitions_changed: tuple[DefinitionChange, ...] = ()

@@ -102,8 +102,10 @@ class TestDashboard:
         assert "Institutt A1" in fragment.text
         assert fragment.headers["vary"] == "HX-Request"
 
-    def test_a_period_not_offered_is_refused(self, leader: TestClient[Litestar]) -> None:
-        assert leader.get("/dashboard", params={"period": "1999"}).status_code == 400
+    def test_a_malformed_period_is_refused_naming_the_parameter(self, leader: TestClient[Litestar]) -> None:
+        answer = leader.get("/dashboard", params={"period": "20x4"}, headers={"accept-language": "en"})
+        assert answer.status_code == 400
+        assert "The parameter &#39;period&#39; must be a reporting period" in answer.text
 
     def test_staff_cannot_open_it(self, client: TestClient[Litestar], scored: SurveyRound) -> None:
         login(client, "staff@example.org")

@@ -47,7 +47,11 @@ class TestTheStrategyFile:
         assert milestones(session) == [(date(2021, 12, 31), 20), (date(2023, 12, 31), 55.5)]
         assert summary.updated == 1
         [event] = events_since(session, last)
-        assert (event.action, event.object_type, event.object_label) == ("update", "strategy", "test-strategy milestones")
+        assert (event.action, event.object_type, event.object_label) == (
+            "update",
+            "strategy",
+            "test-strategy milestones",
+        )
         assert event.before == {"milestones": []}
         exported = export_strategy(session, summary.strategy_id)
         assert as_data(session, strategy)["strategy"]["milestones"] == MILESTONES
@@ -107,7 +111,8 @@ class TestExpectedProgress:
         on_second = score_period(session, with_milestones.id, "2023", unit_ids=[])
         later = score_period(session, with_milestones.id, "2024", today=date(2030, 1, 1), unit_ids=[])
         assert (before_first.expected, on_second.expected, later.expected) == (0, 55.5, 55.5)
-        assert before_first.expected_basis.milestone is None and before_first.expected_basis.stepped
+        assert before_first.expected_basis.milestone is None
+        assert before_first.expected_basis.stepped
         assert later.expected_basis.milestone is not None
         assert later.expected_basis.milestone.on == date(2023, 12, 31)
 
@@ -137,12 +142,15 @@ class TestTheEditForm:
         assert response.status_code == 303  # type: ignore[attr-defined]
         assert response.headers["location"].startswith("/strategy/test-strategy#milestone-")  # type: ignore[attr-defined]
         assert milestones(session) == [(date(2022, 6, 30), 25)]
-        event = session.execute(
-            select(AuditEvent).where(col(AuditEvent.object_type) == "strategy_milestone")
-        ).scalars().one()
+        event = (
+            session.execute(select(AuditEvent).where(col(AuditEvent.object_type) == "strategy_milestone"))
+            .scalars()
+            .one()
+        )
         assert (event.action, event.object_label) == ("create", "2022-06-30 25")
         page = office.get("/strategy/test-strategy", headers={"accept-language": "en"})
-        assert "Milestones" in page.text and "25 of 100" in page.text
+        assert "Milestones" in page.text
+        assert "25 of 100" in page.text
 
     def test_the_form_says_what_is_wrong_and_where(
         self, office: TestClient[Litestar], session: Session, with_milestones: Strategy

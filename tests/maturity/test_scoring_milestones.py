@@ -42,7 +42,8 @@ class TestSteppedProgress:
 
     def test_without_milestones_the_elapsed_fraction(self) -> None:
         found = expected_at(date(2027, 7, 2), START, END)
-        assert found.stepped is False and found.milestone is None
+        assert found.stepped is False
+        assert found.milestone is None
         assert found.value == pytest.approx(100 * (date(2027, 7, 2) - START).days / (END - START).days)
 
     def test_order_given_does_not_matter(self) -> None:
@@ -86,5 +87,7 @@ class TestMilestoneProblems:
             pytest.param([Milestone(START, -1)], [(0, "range")], id="below 0"),
         ],
     )
-    def test_each_problem_names_its_position(self, milestones: list[Milestone], problems: list[tuple[int, str]]) -> None:
+    def test_each_problem_names_its_position(
+        self, milestones: list[Milestone], problems: list[tuple[int, str]]
+    ) -> None:
         assert milestone_problems(milestones) == problems
