@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.models import Strategy, StrategyMilestone
+from indicators.score_labels import expected_rule
 from indicators.scores import score_period
 from indicators.strategy_file import export_strategy, import_strategy
 from maturity.audit.models import AuditEvent
@@ -116,10 +117,35 @@ class TestExpectedProgress:
         assert later.expected_basis.milestone is not None
         assert later.expected_basis.milestone.on == date(2023, 12, 31)
 
+    @pytest.mark.parametrize(
+        ("period", "locale", "words"),
+        [
+            pytest.param(
+                "2021-S1", "en", "No milestone is reached by 30 Jun 2021 (the first is on 31 Dec 2021)", id="before"
+            ),
+            pytest.param(
+                "2024",
+                "en",
+                "that of the milestone of 31 Dec 2023 (55.5 of 100), the last one reached by 31 Dec 2024",
+                id="reached",
+            ),
+            pytest.param("2024", "nb", "milepælen 31. des. 2023 (55,5 av 100)", id="reached, in Norwegian"),
+        ],
+    )
+    def test_the_explanation_names_the_rule(
+        self, session: Session, with_milestones: Strategy, period: str, locale: str, words: str
+    ) -> None:
+        assert with_milestones.id is not None
+        scores = score_period(session, with_milestones.id, period, today=date(2030, 1, 1), unit_ids=[])
+        assert words in expected_rule(scores, locale)
+
     def test_without_milestones_the_elapsed_share(self, session: Session, strategy: Strategy) -> None:
         assert strategy.id is not None
         found = score_period(session, strategy.id, "2022", unit_ids=[])
         assert found.expected_basis.stepped is False
+        assert "share of the strategy period (1 Jan 2020 – 31 Dec 2025) elapsed by 31 Dec 2022" in expected_rule(
+            found, "en"
+        )
         assert found.expected == pytest.approx(100 * (date(2022, 12, 31) - date(2020, 1, 1)).days / 2191)
 
 

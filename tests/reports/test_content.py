@@ -163,6 +163,7 @@ def test_the_report_object_is_a_copy_of_the_scorecard(session: Session, scored: 
     assert content.response_rate.rate == card.response_rate
     assert content.method.k == 3
     assert content.method.expected == card.scores.expected
+    assert content.method.expected_rule.startswith("Expected progress is the share of the strategy period")
 
 
 def test_the_same_inputs_give_the_same_snapshot(session: Session, scored: SurveyRound) -> None:
