@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
-from indicators.milestones import check_form_milestone
+from indicators.milestones import check_form_milestone, milestones_outside
 from indicators.models import (
     Action,
     Goal,
@@ -180,6 +180,8 @@ def _check_strategy(
         problems.append(Problem(N_("The period must end after it starts."), path="period_end"))
     if (values.get("behind_threshold") or 0) >= (values.get("on_track_threshold") or 0):
         problems.append(Problem(N_("The 'behind' threshold must be below 'on track'."), path="behind_threshold"))
+    if item_id is not None and values.get("period_start") and values.get("period_end"):
+        problems += milestones_outside(session, item_id, values["period_start"], values["period_end"])
     return problems
 
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from indicators.models import Strategy, StrategyMilestone
+from indicators.services import load_milestones
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, Problem
 from maturity.scoring import Milestone, milestone_problems
@@ -75,7 +75,7 @@ def check_form_milestone(
         problems.append(
             Problem(OUTSIDE, {"start": str(strategy.period_start), "end": str(strategy.period_end)}, path="due")
         )
-    others = [m for m in milestones_of(session, strategy_id) if m.id != item_id and m.due != due]
+    others = [m for m in load_milestones(session, strategy_id) if m.id != item_id and m.due != due]
     before = [m for m in others if m.due < due]
     after = [m for m in others if m.due > due]
     if before and expected <= before[-1].expected:
@@ -97,19 +97,22 @@ def check_form_milestone(
     return problems
 
 
-def milestones_of(session: Session, strategy_id: int | None) -> list[StrategyMilestone]:
-    return list(
-        session.execute(
-            select(StrategyMilestone)
-            .where(col(StrategyMilestone.strategy_id) == strategy_id)
-            .order_by(col(StrategyMilestone.due))
-        ).scalars()
-    )
+def milestones_outside(session: Session, strategy_id: int, start: date, end: date) -> list[Problem]:
+    """A new period for a strategy must keep its milestones inside it."""
+    return [
+        Problem(
+            N_("The milestone of %(date)s would lie outside the period; move or delete it first."),
+            {"date": str(m.due)},
+            path="period_start" if m.due < start else "period_end",
+        )
+        for m in load_milestones(session, strategy_id)
+        if not start <= m.due <= end
+    ]
 
 
 def replace_milestones(session: Session, actor: Actor, strategy: Strategy, wanted: Sequence[Milestone]) -> bool:
     """The file's milestones replace the strategy's, logged once as one change; False when equal."""
-    old = milestones_of(session, strategy.id)
+    old = load_milestones(session, strategy.id)
     if [(m.due, m.expected) for m in old] == [(m.on, m.expected) for m in wanted]:
         return False
     before = {"milestones": [snapshot(m, exclude=("id", "strategy_id")) for m in old]}

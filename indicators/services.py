@@ -62,7 +62,8 @@ class StrategyTree:
         return [Milestone(m.due, m.expected) for m in self.milestones]
 
 
-def load_milestones(session: Session, strategy_id: int) -> list[StrategyMilestone]:
+def load_milestones(session: Session, strategy_id: int | None) -> list[StrategyMilestone]:
+    """A strategy's milestones by date."""
     return list(
         session.execute(
             select(StrategyMilestone)

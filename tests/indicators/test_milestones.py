@@ -201,3 +201,26 @@ class TestTheEditForm:
         response = self.post(office, f"/definitions/milestone/{first.id}/edit", "2021-12-31", "50")
         assert response.status_code == 303  # type: ignore[attr-defined]
         assert milestones(session)[0] == (date(2021, 12, 31), 50)
+
+    def test_the_strategy_period_cannot_leave_a_milestone_outside(
+        self, office: TestClient[Litestar], session: Session, with_milestones: Strategy
+    ) -> None:
+        page = office.get(f"/definitions/strategy/{with_milestones.id}/edit")
+        form = {
+            "code": "test-strategy",
+            "title_nb": "Teststrategi",
+            "title_en": "Test strategy",
+            "period_start": "2022-01-01",
+            "period_end": "2025-12-31",
+            "on_track_threshold": "0.95",
+            "behind_threshold": "0.85",
+            "_csrf_token": csrf_token(office),
+        }
+        assert page.status_code == 200
+        response = office.post(
+            f"/definitions/strategy/{with_milestones.id}/edit", data=form, headers={"accept-language": "en"}
+        )
+        assert response.status_code == 422
+        assert "The milestone of 2021-12-31 would lie outside the period; move or delete it first." in response.text
+        session.refresh(with_milestones)
+        assert with_milestones.period_start == date(2020, 1, 1)
