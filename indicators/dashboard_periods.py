@@ -121,11 +121,7 @@ def period_choice(
     labels |= {str(q.year) for p in records if (q := parse_period(p)) is not None}
     labels |= set(rounds)
     labels = labels or {str(strategy.period_start.year)}
-    options = sorted(
-        (_option(label, records, rounds) for label in labels),
-        key=lambda o: (Period.parse(o.label).start, Period.parse(o.label).end),
-        reverse=True,
-    )
+    options = _latest_first([_option(label, records, rounds) for label in labels])
     problems: list[Problem] = []
     if period:
         parsed = parse_period(period)
@@ -145,10 +141,8 @@ def period_choice(
             chosen = next((o for o in options if o.label == str(parsed)), None) or _option(str(parsed), records, rounds)
     else:
         chosen = _default(options, today)
-    if chosen not in options:
-        options = sorted([*options, chosen], key=lambda o: (Period.parse(o.label).start, Period.parse(o.label).end))[
-            ::-1
-        ]
+    if chosen.label not in labels:  # a period asked for by address, without data: offered too
+        options = _latest_first([*options, chosen])
     survey_round = chosen.rounds[0] if chosen.rounds else None
     if round_id is not None and not problems:
         survey_round = next((r for r in chosen.rounds if r.id == round_id), None)
@@ -161,6 +155,11 @@ def period_choice(
                 )
             )
     return PeriodChoice(options, chosen, survey_round, problems)
+
+
+def _latest_first(options: list[PeriodOption]) -> list[PeriodOption]:
+    """Latest first; a year before its parts (2024, then 2024-S2, then 2024-S1)."""
+    return sorted(options, key=lambda o: (Period.parse(o.label).end, -Period.parse(o.label).start.toordinal()))[::-1]
 
 
 def _default(options: list[PeriodOption], today: date) -> PeriodOption:

@@ -33,14 +33,21 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/strategy": [("office@example.org", "/strategy")],
     "/strategy/{code:str}": [("office@example.org", "/strategy/test-strategy")],
     "/strategy/import": [("office@example.org", "/strategy/import")],
-    "/definitions/{kind:str}/new": [("office@example.org", "/definitions/kpi/new?parent=1")],
+    "/definitions/{kind:str}/new": [
+        ("office@example.org", "/definitions/kpi/new?parent=1"),
+        ("office@example.org", "/definitions/milestone/new?parent=1"),
+    ],
     "/definitions/{kind:str}/{item_id:int}/edit": [("office@example.org", "/definitions/kpi/1/edit")],
     "/definitions/{kind:str}/{item_id:int}/delete": [("office@example.org", "/definitions/goal/1/delete")],
     "/kpis": [("leader@example.org", "/kpis")],
     "/kpis/import": [("leader@example.org", "/kpis/import")],
     "/kpis/{code:str}": [("leader@example.org", "/kpis/KSUM"), ("leader@example.org", "/kpis/KRATIO")],
     "/audit": [("office@example.org", "/audit")],
-    "/dashboard": [("leader@example.org", "/dashboard?unit=FAC-A&period=2025"), ("office@example.org", "/dashboard")],
+    "/dashboard": [
+        ("leader@example.org", "/dashboard?unit=FAC-A&period=2025"),
+        ("leader@example.org", "/dashboard?unit=FAC-A&period=2019"),  # a period without data
+        ("office@example.org", "/dashboard"),
+    ],
     "/overview": [("office@example.org", "/overview?period=2025")],
     "/surveys": [("office@example.org", "/surveys")],
     "/surveys/rounds/{round_id:int}": [("office@example.org", "/surveys/rounds/1")],
