@@ -15,7 +15,7 @@ from indicators.dashboard_periods import PeriodChoice, period_choice
 from indicators.models import Strategy
 from indicators.overview import overview
 from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
-from indicators.scorecard import unit_scorecard
+from indicators.scorecard import EVERYTHING, unit_scorecard
 from indicators.services import current_strategy
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
@@ -103,17 +103,13 @@ class OverviewController(Controller):
 
     @get("/", name="overview.index", sync_to_thread=True)
     def index(
-        self,
-        request: HTMXRequest,
-        db_session: NamedDependency[Session],
-        unit_scope: NamedDependency[UnitScope],
-        period: FromQuery[str | None] = None,
+        self, request: HTMXRequest, db_session: NamedDependency[Session], period: FromQuery[str | None] = None
     ) -> Template:
         """Every unit × goal status, and the KPI values overdue for their frequency."""
         strategy = current_strategy(db_session)
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
-        choice = _choice(request, db_session, strategy, unit_scope, period)
+        choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
         assert strategy.id is not None
         found = overview(db_session, strategy.id, choice.period)
         context: dict[str, Any] = {"view": found, "choice": choice, "strategy": strategy, **LABELS}
