@@ -40,6 +40,9 @@ TIME_LOCALES: dict[str, Any] = {"nb": "nb-NO", "en": "en-GB"}
 INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0b5fa5"
 SERIES_COLOURS = ["#0b5fa5", "#7b8794", "#c05621", "#2f855a"]
 POINTS, TARGET = "points", "target"  # the trend chart's data sets
+# A long trend labels its first and last period only (the table under the chart has them all):
+# each label costs vl-convert about 1 ms to measure and WeasyPrint a text layout.
+PERIOD_LABELS = "length(domain('x')) > 4 ? [domain('x')[0], peek(domain('x'))] : domain('x')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +98,44 @@ _UNUSED_SVG = re.compile(
     r'<path class="(?:background|foreground)" aria-hidden="true" d="(?:M0,0h0v0h0Z)?"[^>]*/>'
     r'|\s(?:aria-[a-z]+|role|class|pointer-events)="[^"]*"'
 )
+# After the above: a group's background path without paint (the root group says fill="none"),
+# and opacity 1, which is what nothing says.
+_UNPAINTED_SVG = re.compile(r'<path d="[^"]*"/>|\sopacity="1"')
+_GROUP_TAG = re.compile(r"<g(?:\s[^>]*)?>|</g>")
+_EMPTY_GROUPS = frozenset(("<g>", '<g transform="translate(0,0)">'))
+_COORDINATES = re.compile(r'\s(?:transform|d|x|y|x1|x2|y1|y2|width|height)="[^"]*"')
+_LONG_DECIMAL = re.compile(r"\d+\.\d{3,}")
 
 
 def slim_svg(svg: str) -> str:
-    """Without the empty paths and attributes Vega writes for browsers."""
-    return _UNUSED_SVG.sub("", svg)
+    """Without what Vega writes for browsers and WeasyPrint would walk for nothing: empty
+    paths, ARIA attributes, groups that set nothing (half the nodes), coordinates to 1e-14."""
+    svg = _UNPAINTED_SVG.sub("", _UNUSED_SVG.sub("", svg))
+    return _COORDINATES.sub(_rounded, _without_empty_groups(svg))
+
+
+def _without_empty_groups(svg: str) -> str:
+    """``<g>…</g>`` without attributes (or with an identity transform) → its children."""
+    out: list[str] = []
+    kept: list[bool] = []  # per open <g>: written or dropped
+    position = 0
+    for match in _GROUP_TAG.finditer(svg):
+        out.append(svg[position : match.start()])
+        tag = match.group()
+        if tag == "</g>":
+            keep = kept.pop()
+        else:
+            keep = tag not in _EMPTY_GROUPS
+            kept.append(keep)
+        if keep:
+            out.append(tag)
+        position = match.end()
+    out.append(svg[position:])
+    return "".join(out)
+
+
+def _rounded(attribute: re.Match[str]) -> str:
+    return _LONG_DECIMAL.sub(lambda number: f"{float(number.group()):.2f}", attribute.group())
 
 
 def _chart(svg: str, alt_text: str) -> Chart:
@@ -133,7 +169,7 @@ def trend_spec(with_target: bool) -> dict[str, Any]:
     target (data set ``target``: target) as a dashed line."""
     base = alt.Chart(alt.NamedData(name=POINTS))
     line = base.mark_line(color=ACCENT, point=alt.OverlayMarkDef(color=ACCENT, size=30)).encode(
-        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0, values=alt.ExprRef(expr=PERIOD_LABELS))),
         y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=3, domain=False)),
     )
     layers: list[Any] = [line]
