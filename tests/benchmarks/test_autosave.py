@@ -161,7 +161,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-def start(name: str, factory: str, url: str) -> Server:
+def start(name: str, factory: str, url: str, *, workers: int = WORKERS, port: int | None = None) -> Server:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -172,10 +172,11 @@ def start(name: str, factory: str, url: str) -> Server:
         "MATURITY_DB_POOL_SIZE": str(POOL_SIZE),
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"]
-    command += ["--port", str(PORTS[name]), "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning"]
+    port = port or PORTS[name]
+    command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     command += ["--timeout-keep-alive", "120"]  # idle respondents keep their connection, as behind a proxy
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603  # our own interpreter and arguments
-    server = Server(name, PORTS[name], process)
+    server = Server(name, port, process)
     deadline = time.monotonic() + 120  # a busy shared machine starts slowly
     while time.monotonic() < deadline:
         try:
