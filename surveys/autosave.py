@@ -58,7 +58,9 @@ def autosave(session: Session, token: str, code: str, raw: Sequence[str], *, sec
     that is not open → ``RoundClosed``; no question ``code`` in the survey → ``NotFound``; a
     value that does not fit → ``InvalidInput``. Nothing is written in those cases."""
     key = resume_key(secret, token)
-    row = session.execute(_AUTOSAVE_LOOKUP, {"key": key, "token_hash": token_hash(token), "code": code}).first()
+    # Plain columns need nothing of the ORM: executed on the session's connection.
+    params = {"key": key, "token_hash": token_hash(token), "code": code}
+    row = session.connection().execute(_AUTOSAVE_LOOKUP, params).first()
     if row is None:
         raise UnknownLink(token)
     opens_at, closes_at, closed_at, response_id, question_id = row[:5]
