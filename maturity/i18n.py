@@ -4,6 +4,7 @@ Catalogs are read from the ``.po`` files at start-up and compiled in memory, so 
 needs no compile step. Message ids are English; ``nb`` is the default language.
 """
 
+import functools
 import io
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -56,6 +57,7 @@ def _normalise(tag: str) -> str | None:
     return primary if primary in LOCALES else None
 
 
+@functools.lru_cache(maxsize=512)  # browsers send a handful of distinct headers; every request asks
 def negotiate(accept_language: str | None, default: str) -> str:
     """The best of our locales for an Accept-Language header, by quality value."""
     if not accept_language:

@@ -302,15 +302,25 @@ SECURITY_HEADERS = {
 }
 
 
+_ENCODED_SECURITY_HEADERS = [
+    (name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()
+]
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 async def add_security_headers(message: Any, scope: Any) -> None:
+    """``before_send``: the security headers a response does not set itself (every response
+    passes here, so the raw header list is extended directly), and HSTS with secure cookies."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        if name not in headers:
-            headers[name] = value
+    headers = message.get("headers")
+    headers = message["headers"] = list(headers) if headers is not None else []
+    present = {name.lower() for name, _ in headers}
+    headers.extend(pair for pair in _ENCODED_SECURITY_HEADERS if pair[0] not in present)
     if scope.get(SECURE_KEY):
-        headers["strict-transport-security"] = "max-age=31536000"
+        if _HSTS[0] in present:
+            headers[:] = [pair for pair in headers if pair[0].lower() != _HSTS[0]]
+        headers.append(_HSTS)
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -124,6 +124,11 @@ class QuestionOption(Bilingual, SQLModel, table=True):
     position: int = 0
 
 
+def round_is_open(opens_at: datetime, closes_at: datetime, closed_at: datetime | None, now: datetime) -> bool:
+    """A round takes answers from its opening until it closes, or until it is closed by hand."""
+    return opens_at <= now < closes_at and closed_at is None
+
+
 class SurveyRound(Bilingual, SQLModel, table=True):
     """A wave of a survey, open between two moments, for some units."""
 
@@ -147,7 +152,7 @@ class SurveyRound(Bilingual, SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def is_open(self, now: datetime) -> bool:
-        return self.opens_at <= now < self.closes_at and self.closed_at is None
+        return round_is_open(self.opens_at, self.closes_at, self.closed_at, now)
 
     def status(self, now: datetime) -> str:
         if self.closed_at is not None or now >= self.closes_at:

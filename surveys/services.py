@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, bindparam, func, or_, select, text
@@ -292,7 +292,7 @@ _LOOKUP = (
     )
 )
 # … and the question a code names in that survey version, for autosave.
-_LOOKUP_WITH_QUESTION = _LOOKUP.add_columns(Question).outerjoin(
+ANSWER_LOOKUP = _LOOKUP.add_columns(Question).outerjoin(
     Question, (col(Question.survey_id) == col(Survey.id)) & (col(Question.code) == bindparam("code"))
 )
 
@@ -315,7 +315,7 @@ def answer_target(
     """What one autosave needs, in one statement: the respondent as ``open_response`` finds them
     and the question ``code`` of their survey version, if it has one."""
     key = resume_key(secret, token)
-    row = session.execute(_LOOKUP_WITH_QUESTION, {"key": key, "token_hash": token_hash(token), "code": code}).first()
+    row = session.execute(ANSWER_LOOKUP, {"key": key, "token_hash": token_hash(token), "code": code}).first()
     if row is None:
         raise NotFound("invitation")
     invitation, survey_round, survey, response, question = row
@@ -358,7 +358,27 @@ def _started(
     return Respondent(response, survey_round, survey, invitation)
 
 
-def _options(session: Session, question: Question) -> set[str]:
+class AnswerRule(Protocol):
+    """What checking and scoring an answer needs of its question: a ``Question``, or the few
+    columns autosave reads (``surveys.autosave.QuestionRule``)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def allow_na(self) -> bool: ...
+    @property
+    def reverse(self) -> bool: ...
+    @property
+    def min_value(self) -> float | None: ...
+    @property
+    def max_value(self) -> float | None: ...
+
+
+def _options(session: Session, question: AnswerRule) -> set[str]:
     return set(
         session.execute(
             select(col(QuestionOption.code)).where(col(QuestionOption.question_id) == question.id)
@@ -366,7 +386,7 @@ def _options(session: Session, question: Question) -> set[str]:
     )
 
 
-def answer_values(session: Session, question: Question, raw: Sequence[str]) -> dict[str, Any]:
+def answer_values(session: Session, question: AnswerRule, raw: Sequence[str]) -> dict[str, Any]:
     """The columns of an answer from what the form sent; InvalidInput says what is wrong."""
     values = [v.strip() for v in raw if v is not None and v.strip() != ""]
     empty: dict[str, Any] = {
@@ -445,14 +465,27 @@ def save_answer(
         raise RoundClosed
     if question.survey_id != respondent.survey.id:
         raise NotFound(question.code)
-    values = answer_values(session, question, raw)
-    row = {"response_id": respondent.response.id, "question_id": question.id, "updated_at": now, **values}
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(SAVE_ANSWER_AND_TOUCH, row)
-    else:
-        session.execute(SAVE_ANSWER, row)
-        session.execute(TOUCH_RESPONSE, row)
+    assert respondent.response.id is not None
+    values = write_answer(session, respondent.response.id, question, raw, now=now)
     set_committed_value(respondent.response, "updated_at", now)
+    return values
+
+
+def write_answer(
+    session: Session, response_id: int, question: AnswerRule, raw: Sequence[str], *, now: datetime
+) -> dict[str, Any]:
+    """Check ``raw`` against the question and upsert the answer, touching the response: one
+    statement on PostgreSQL. The caller has checked that the response may take it."""
+    values = answer_values(session, question, raw)
+    row = {"response_id": response_id, "question_id": question.id, "updated_at": now, **values}
+    # On the session's connection: a text statement needs nothing of the ORM (no autoflush either
+    # way), and going round it saves a tenth of an autosave's CPU.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(SAVE_ANSWER_AND_TOUCH, row)
+    else:
+        connection.execute(SAVE_ANSWER, row)
+        connection.execute(TOUCH_RESPONSE, row)
     return values
 
 

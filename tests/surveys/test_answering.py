@@ -131,6 +131,36 @@ class TestWithHtmx:
         assert "Choose one of the options." in bad.text
         assert answers(session) == {"D1-Q1": 5}
 
+    def test_an_autosave_writes_only_its_own_links_response_even_as_its_first_request(
+        self, client: TestClient[Litestar], session: Session, tokens: list[str]
+    ) -> None:
+        mine, theirs = tokens
+        headers = {"hx-request": "true", "x-csrftoken": csrf_token(client, f"/s/{mine}/p/1"), "accept-language": "en"}
+        client.post(f"/s/{mine}/answer/D1-L", data={"q-D1-L": "2"}, headers=headers)
+        # The other link was never opened: its first autosave starts its response.
+        saved = client.post(f"/s/{theirs}/answer/D1-L", data={"q-D1-L": "4"}, headers=headers)
+        assert saved.status_code == 200
+        assert saved.text == "Saved"
+        assert "nosniff" in saved.headers["x-content-type-options"]
+        assert count(session, Response) == 2
+        session.expire_all()
+        scores = session.execute(select(Answer.response_id, Answer.number).order_by(col(Answer.number))).all()
+        assert [number for _, number in scores] == [2, 4]
+        assert scores[0][0] != scores[1][0]
+
+    def test_an_autosave_is_refused_without_csrf_token_link_or_question_and_writes_nothing(
+        self, client: TestClient[Litestar], session: Session, tokens: list[str]
+    ) -> None:
+        token = tokens[0]
+        headers = {"hx-request": "true", "x-csrftoken": csrf_token(client, f"/s/{token}/p/1"), "accept-language": "en"}
+        forged = client.post(f"/s/{token}/answer/D1-L", data={"q-D1-L": "3"}, headers={"hx-request": "true"})
+        assert forged.status_code == 403
+        unknown = client.post("/s/not-a-real-token/answer/D1-L", data={"q-D1-L": "3"}, headers=headers)
+        assert unknown.status_code == 404
+        assert "This link does not work" in unknown.text
+        assert client.post(f"/s/{token}/answer/NO-SUCH", data={"q-NO-SUCH": "3"}, headers=headers).status_code == 404
+        assert count(session, Answer) == 0
+
     def test_pages_answer_htmx_and_plain_requests(self, client: TestClient[Litestar], tokens: list[str]) -> None:
         token = tokens[0]
         plain = client.get(f"/s/{token}/p/1")
