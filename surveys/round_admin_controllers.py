@@ -1,6 +1,8 @@
 """For the strategy office: the preview of a survey version exactly as respondents see it (writing
 nothing), and scheduling, opening and closing rounds."""
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -13,7 +15,7 @@ from sqlmodel import Session
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import utcnow
-from maturity.errors import InvalidInput, NotFound, Problem
+from maturity.errors import InvalidInput, Problem
 from maturity.guards import requires_strategy_office
 from maturity.settings import LOCALES
 from maturity.web import flash, locale_of, redirect, render, t
@@ -24,6 +26,7 @@ from surveys.models import Survey, SurveyRound
 from surveys.scheduling import (
     ROUND_FIELDS,
     close_round_now,
+    get_round,
     new_round_form,
     open_round_now,
     round_choices,
@@ -182,12 +185,6 @@ class RoundAdminController(Controller):
         )
         return redirect(request, request.app.route_reverse("surveys.round", round_id=survey_round.id))
 
-    def _round(self, db_session: Session, round_id: int) -> SurveyRound:
-        survey_round = db_session.get(SurveyRound, round_id)
-        if survey_round is None:
-            raise NotFound(f"round {round_id}")
-        return survey_round
-
     @post("/rounds/{round_id:int}/open", name="surveys.open_round", sync_to_thread=True)
     def open_now(
         self,
@@ -196,13 +193,7 @@ class RoundAdminController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        survey_round = self._round(db_session, round_id)
-        try:
-            open_round_now(db_session, survey_round, Actor.of(user), utcnow())
-            flash(request, t(request, "The round is open."), "success")
-        except InvalidInput as exc:
-            flash(request, t(request, exc.problems[0].message), "error")
-        return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
+        return _change_round(request, db_session, user, round_id, open_round_now, t(request, "The round is open."))
 
     @post("/rounds/{round_id:int}/close", name="surveys.close_round", sync_to_thread=True)
     def close_now(
@@ -212,10 +203,22 @@ class RoundAdminController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        survey_round = self._round(db_session, round_id)
-        try:
-            close_round_now(db_session, survey_round, Actor.of(user), utcnow())
-            flash(request, t(request, "The round is closed."), "success")
-        except InvalidInput as exc:
-            flash(request, t(request, exc.problems[0].message), "error")
-        return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
+        return _change_round(request, db_session, user, round_id, close_round_now, t(request, "The round is closed."))
+
+
+def _change_round(
+    request: HTMXRequest,
+    db_session: Session,
+    user: User,
+    round_id: int,
+    change: Callable[[Session, SurveyRound, Actor, datetime], None],
+    done: str,
+) -> Response[Any]:
+    """Open or close a round now, and back to its page with what happened."""
+    survey_round = get_round(db_session, round_id)
+    try:
+        change(db_session, survey_round, Actor.of(user), utcnow())
+        flash(request, done, "success")
+    except InvalidInput as exc:
+        flash(request, t(request, exc.problems[0].message), "error")
+    return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
