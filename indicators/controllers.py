@@ -14,8 +14,6 @@ from indicators.editing import (
     AGGREGATIONS,
     FREQUENCIES,
     SCORING,
-    FormState,
-    InvalidForm,
     create_item,
     delete_item,
     field_choices,
@@ -36,6 +34,7 @@ from indicators.strategy_file import MAX_BYTES, export_strategy, import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound
+from maturity.forms import FormState, InvalidForm
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.services import unit_codes
 from maturity.web import flash, redirect, render, t

@@ -5,9 +5,8 @@ One description per kind (its fields and parent) drives validation, the generic 
 update, delete and reorder; every change leaves an audit event with the item before and after.
 """
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,12 +24,10 @@ from indicators.models import (
     SurveyMeasure,
 )
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import parse_number
 from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.forms import REQUIRED, FormState, InvalidForm, check_text, read_number
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
 from maturity.units.models import OrgUnit
-
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,18 +382,6 @@ def get_parent(session: Session, spec: KindSpec, parent_id: int | None) -> Any:
     return parent
 
 
-@dataclass
-class FormState:
-    """What a form shows: the raw values typed, and the problems per field."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, list[Problem]] = field(default_factory=dict)
-
-    @property
-    def general_errors(self) -> list[Problem]:
-        return self.errors.get("", [])
-
-
 def form_from_item(session: Session, spec: KindSpec, item: Any) -> FormState:
     values: dict[str, str] = {}
     for f in spec.fields:
@@ -437,36 +422,15 @@ def validate(
         raw = state.values[f.name]
         if not raw:
             if f.required:
-                problems.append(Problem(N_("This field is required."), path=f.name))
+                problems.append(Problem(REQUIRED, path=f.name))
             values[f.name] = None if f.kind in ("number", "int", "date") or f.name in ("unit",) else ""
             continue
-        if len(raw) > f.max_length:
-            problems.append(
-                Problem(
-                    N_("This text is longer than %(limit)s characters."),
-                    {"limit": f.max_length},
-                    path=f.name,
-                    value=raw,
-                )
-            )
-        if f.kind == "code" and not _CODE.match(raw):
-            problems.append(Problem(N_("A code is letters, digits, '.', '_' or '-'."), path=f.name, value=raw))
+        problems += check_text(f.name, raw, max_length=f.max_length, code=f.kind == "code")
         if f.kind in ("number", "int"):
-            try:
-                number = float(parse_number(raw))
-            except ValueError:
-                problems.append(Problem(N_("Not a number."), path=f.name, value=raw))
-                continue
-            if f.kind == "int" and not number.is_integer():
-                problems.append(Problem(N_("Not a whole number."), path=f.name, value=raw))
-                continue
-            if f.minimum is not None and number < f.minimum:
-                problems.append(
-                    Problem(N_("Must be at least %(limit)s."), {"limit": f.minimum}, path=f.name, value=raw)
-                )
-            if f.maximum is not None and number > f.maximum:
-                problems.append(Problem(N_("Must be at most %(limit)s."), {"limit": f.maximum}, path=f.name, value=raw))
-            values[f.name] = int(number) if f.kind == "int" else number
+            number, found = read_number(f.name, raw, whole=f.kind == "int", minimum=f.minimum, maximum=f.maximum)
+            problems += found
+            if number is not None:
+                values[f.name] = number
         elif f.kind == "date":
             try:
                 values[f.name] = date.fromisoformat(raw)
@@ -486,8 +450,7 @@ def validate(
         problems += _check_siblings(session, spec, values, parent_id, item_id)
         if spec.extra_check:
             problems += spec.extra_check(session, spec, values, parent_id, item_id)
-    for problem in problems:
-        state.errors.setdefault(problem.path or "", []).append(problem)
+    state.add(problems)
     return values, state
 
 
@@ -634,14 +597,6 @@ def _next_position(session: Session, spec: KindSpec, parent_id: int | None) -> i
         statement = statement.where(getattr(spec.model, spec.parent_field) == parent_id)
     current = session.execute(statement).scalar()
     return 0 if current is None else int(current) + 1
-
-
-class InvalidForm(Exception):
-    """A form was rejected; carries what to show again."""
-
-    def __init__(self, state: FormState) -> None:
-        super().__init__(", ".join(state.errors))
-        self.state = state
 
 
 def owning_strategy(session: Session, spec: KindSpec, item: Any) -> Strategy | None:
