@@ -16,12 +16,12 @@ from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import utcnow
 from maturity.errors import InvalidInput, Problem
+from maturity.forms import FormState, InvalidForm
 from maturity.guards import requires_strategy_office
 from maturity.settings import LOCALES
 from maturity.web import flash, locale_of, redirect, render, t
 from surveys.builder import get_survey
-from surveys.builder_controllers import survey_url
-from surveys.forms import FormState, InvalidForm, field_groups
+from surveys.builder_controllers import form_page, survey_url
 from surveys.models import Survey, SurveyRound
 from surveys.scheduling import (
     ROUND_FIELDS,
@@ -143,20 +143,18 @@ class RoundAdminController(Controller):
     def _form(
         self, request: HTMXRequest, db_session: Session, survey: Survey, state: FormState, status: int = 200
     ) -> Template:
-        tree = unit_tree(db_session)
-        context = {
-            "title": t(request, "New round of %(code)s version %(version)s", code=survey.code, version=survey.version),
-            "fields": ROUND_FIELDS,
-            "state": state,
-            "choices": round_choices(db_session),
-            "action": request.app.route_reverse("builder.create_round", survey_id=survey.id),
-            "validate_url": "",
-            "back": survey_url(request, survey.id, "rounds"),
-            "notice": "",
-            "depths": {unit.code: depth for unit, depth in tree},
-            "field_groups": field_groups,
-        }
-        return render(request, "surveys/pages/builder_form.html", context, status_code=status)
+        return form_page(
+            request,
+            title=t(request, "New round of %(code)s version %(version)s", code=survey.code, version=survey.version),
+            fields=ROUND_FIELDS,
+            state=state,
+            choices=round_choices(db_session),
+            action=request.app.route_reverse("builder.create_round", survey_id=survey.id),
+            validate_url="",
+            back=survey_url(request, survey.id, "rounds"),
+            depths={unit.code: depth for unit, depth in unit_tree(db_session)},
+            status_code=status,
+        )
 
     @get("/builder/{survey_id:int}/rounds/new", name="builder.new_round", sync_to_thread=True)
     def new_round(
