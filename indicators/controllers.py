@@ -14,6 +14,9 @@ from indicators.editing import (
     AGGREGATIONS,
     FREQUENCIES,
     SCORING,
+    spec_for,
+)
+from indicators.editing_services import (
     create_item,
     delete_item,
     field_choices,
@@ -23,7 +26,6 @@ from indicators.editing import (
     move_item,
     owning_strategy,
     records_of,
-    spec_for,
     strategy_of_parent,
     update_item,
     validate,
