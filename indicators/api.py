@@ -7,15 +7,12 @@ written all or nothing, like a CSV import.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, ValidationException
-from litestar.handlers.base import BaseRouteHandler
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
@@ -23,23 +20,19 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
+from indicators.api_auth import ERRORS, ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
 from indicators.models import Kpi, KpiRecord
 from indicators.records import RecordInput, check_records, record_values
 from maturity import i18n
-from maturity.auth.models import ApiToken
-from maturity.auth.tokens import actor_for, authenticate_token
-from maturity.db import Database
+from maturity.auth.tokens import actor_for
 from maturity.errors import N_, InvalidInput
 from maturity.periods import Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope, get_unit
-from maturity.web import error_response
 
 MAX_RECORDS = 10_000
 MAX_PAGE = 1000
 MAX_OFFSET = 2**63 - 1  # the databases' largest integer: beyond it SQLite cannot bind the value
-_CLIENT_KEY = "maturity.api_client"
-WWW_AUTHENTICATE = 'Bearer realm="Maturity API"'
 _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 
 
@@ -119,60 +112,9 @@ class InvalidRecords(msgspec.Struct):
     problems: list[ProblemOut]
 
 
-class ApiError(msgspec.Struct):
-    status_code: int
-    detail: str
-
-
-# --- authentication -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ApiClient:
-    """The caller: its token and the part of the organisation the token reaches."""
-
-    token: ApiToken
-    scope: UnitScope
-
-
-def _authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> ApiClient:
-    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        raise NotAuthorizedException(detail="Send an API token: Authorization: Bearer <token>.")
-    db = cast(Database, connection.app.state.db)
-    # A transaction of its own, so that "last used" is kept when the request itself fails.
-    with db.transaction() as session:
-        found = authenticate_token(session, credentials.strip())
-    if found is None:
-        raise NotAuthorizedException(detail="The API token is unknown, revoked or expired.")
-    return ApiClient(*found)
-
-
-async def requires_api_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """401 for anything but a valid ``Authorization: Bearer <token>``, before the body is even read."""
-    client = await anyio.to_thread.run_sync(_authenticate, connection)
-    cast(dict[str, Any], connection.scope)[_CLIENT_KEY] = client
-
-
-def provide_api_client(request: Request[Any, Any, Any]) -> ApiClient:
-    """The caller, as ``requires_api_token`` found it."""
-    return cast(ApiClient, cast(dict[str, Any], request.scope)[_CLIENT_KEY])
-
-
-def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
-    response = error_response(request, exc)
-    response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
-    return response
-
-
-def _api_locale(request: Request[Any, Any, Any]) -> str:
-    """English unless the caller asks for Norwegian; systems read these messages, and logs are shared."""
-    return i18n.negotiate(request.headers.get("accept-language"), "en")
-
-
 def _invalid_records(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
     """422 with every problem, located. Returned, not raised: refused input is no server error to log."""
-    locale = _api_locale(request)
+    locale = api_locale(request)
     gettext = i18n.translations(locale).ugettext
     count = len(exc.problems)
     detail = i18n.translate_plural(
@@ -225,13 +167,6 @@ def current_records(
 
 # --- the controller -------------------------------------------------------------------------
 
-_ERRORS = {
-    401: ResponseSpec(
-        data_container=ApiError,
-        description="No token, or a token that is unknown, revoked or expired.",
-        generate_examples=False,
-    ),
-}
 _INVALID_EXAMPLE = Example(
     summary="An unknown unit",
     value={
@@ -242,12 +177,9 @@ _INVALID_EXAMPLE = Example(
 )
 
 
-class KpiRecordApi(Controller):
+class KpiRecordApi(TokenApi):
     path = "/api/kpi-records"
     tags = ["KPI records"]
-    guards = [requires_api_token]
-    dependencies = {"api_client": Provide(provide_api_client, sync_to_thread=False)}
-    exception_handlers = {NotAuthorizedException: _unauthorized}
 
     @get(
         "/",
@@ -259,10 +191,7 @@ class KpiRecordApi(Controller):
             "The current revision of every KPI value in the token's units and the units below them, "
             "ordered by KPI, unit and period. A unit outside the token's reach is answered like an unknown one: 404."
         ),
-        responses={
-            **_ERRORS,
-            404: ResponseSpec(data_container=ApiError, description="The unit is not known.", generate_examples=False),
-        },
+        responses=ERRORS_AND_UNKNOWN_UNIT,
     )
     def list_records(
         self,
@@ -285,7 +214,7 @@ class KpiRecordApi(Controller):
                 period = str(Period.parse(period))
             except ValueError:
                 message = N_("Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03.")
-                raise ValidationException(detail=f"period: {i18n.translate(_api_locale(request), message)}") from None
+                raise ValidationException(detail=f"period: {i18n.translate(api_locale(request), message)}") from None
         flt = RecordFilter(
             kpi=kpi,
             unit_id=get_unit(db_session, api_client.scope, unit).id if unit is not None else None,
@@ -325,7 +254,7 @@ class KpiRecordApi(Controller):
             "is reported like an unknown unit. Messages are in English, or in Norwegian with Accept-Language: nb."
         ),
         responses={
-            **_ERRORS,
+            **ERRORS,
             422: ResponseSpec(
                 data_container=InvalidRecords,
                 description="Problems with the values; nothing was written.",

@@ -14,8 +14,9 @@ from indicators.editing import (
     AGGREGATIONS,
     FREQUENCIES,
     SCORING,
-    FormState,
-    InvalidForm,
+    spec_for,
+)
+from indicators.editing_services import (
     create_item,
     delete_item,
     field_choices,
@@ -25,7 +26,6 @@ from indicators.editing import (
     move_item,
     owning_strategy,
     records_of,
-    spec_for,
     strategy_of_parent,
     update_item,
     validate,
@@ -36,6 +36,7 @@ from indicators.strategy_file import MAX_BYTES, export_strategy, import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound
+from maturity.forms import FormState, InvalidForm
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.services import unit_codes
 from maturity.web import flash, redirect, render, t

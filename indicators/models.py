@@ -10,23 +10,12 @@ from sqlmodel import Field, SQLModel
 from maturity.bilingual import Bilingual
 from maturity.db import UTCDateTime, utcnow
 
-
-class Direction(StrEnum):
-    HIGHER = "higher"
-    LOWER = "lower"
-
-
-class ScoringMode(StrEnum):
-    PROGRESS = "progress"  # from baseline towards target
-    MAINTAIN = "maintain"  # stay inside a band
-    BINARY = "binary"  # done or not
-
-
-class Aggregation(StrEnum):
-    SUM = "sum"  # counts add up the tree
-    RATIO = "ratio"  # Σ numerators / Σ denominators, never the mean of the rates
-    MEAN = "mean"  # headcount-weighted mean, for indices
-    INSTITUTION_ONLY = "institution_only"  # measured for the whole institution only
+# A KPI's direction, scoring mode and aggregation are the scoring's own words; the tables store
+# their values (and the check constraints below name them). Imported here for the packages that
+# read KPIs.
+from maturity.scoring import Aggregation as Aggregation
+from maturity.scoring import Direction as Direction
+from maturity.scoring import ScoringMode as ScoringMode
 
 
 class TargetKind(StrEnum):

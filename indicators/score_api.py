@@ -5,22 +5,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, ValidationException
-from litestar.openapi.datastructures import ResponseSpec
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from sqlmodel import Session
 
-from indicators.api import (
-    _ERRORS,
-    ApiClient,
-    ApiError,
-    _api_locale,
-    _unauthorized,
-    provide_api_client,
-    requires_api_token,
-)
+from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
 from indicators.scorecard import Scorecard, default_period, period_choices, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
 from indicators.services import current_strategy
@@ -227,12 +218,9 @@ def scores_out(card: Scorecard) -> ScoresOut:
     )
 
 
-class ScoresApi(Controller):
+class ScoresApi(TokenApi):
     path = "/api/scores"
     tags = ["Scores"]
-    guards = [requires_api_token]
-    dependencies = {"api_client": Provide(provide_api_client, sync_to_thread=False)}
-    exception_handlers = {NotAuthorizedException: _unauthorized}
 
     @get(
         "/",
@@ -245,10 +233,7 @@ class ScoresApi(Controller):
             "Survey figures from fewer than k respondents, or that would reveal such a figure, carry no number. "
             "A unit outside the token's reach is answered like an unknown one: 404."
         ),
-        responses={
-            **_ERRORS,
-            404: ResponseSpec(data_container=ApiError, description="The unit is not known.", generate_examples=False),
-        },
+        responses=ERRORS_AND_UNKNOWN_UNIT,
     )
     def show(
         self,
@@ -271,7 +256,7 @@ class ScoresApi(Controller):
             period = default_period(strategy.period_start, strategy.period_end, today)
         elif period not in choices:
             message = i18n.translate(
-                _api_locale(request), N_("Choose one of the periods offered: %(periods)s."), periods=", ".join(choices)
+                api_locale(request), N_("Choose one of the periods offered: %(periods)s."), periods=", ".join(choices)
             )
             raise ValidationException(detail=f"period: {message}")
         card = unit_scorecard(db_session, chosen, period, scope=api_client.scope, strategy_id=strategy.id)

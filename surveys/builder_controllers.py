@@ -15,6 +15,7 @@ from sqlmodel import Session
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.errors import InvalidInput
+from maturity.forms import FormState, InvalidForm
 from maturity.guards import requires_strategy_office
 from maturity.web import flash, redirect, render, t
 from surveys.builder import (
@@ -33,7 +34,7 @@ from surveys.builder import (
     survey_form,
     update_survey,
 )
-from surveys.forms import FormField, FormState, InvalidForm, field_groups, while_typing
+from surveys.forms import FormField, field_groups, while_typing
 from surveys.survey_file import export_survey, indicator_codes
 from surveys.versions import Draft, NewerDraftExists, draft_for_edit, is_frozen
 
@@ -55,8 +56,10 @@ def form_page(
     validate_url: str,
     back: str,
     notice: str = "",
+    depths: dict[str, int] | None = None,
     status_code: int = 200,
 ) -> Template:
+    """The one form page of the builder; ``depths`` indents a unit tree of checkboxes."""
     context = {
         "title": title,
         "fields": fields,
@@ -66,10 +69,16 @@ def form_page(
         "validate_url": validate_url,
         "back": back,
         "notice": notice,
-        "depths": {},
+        "depths": depths or {},
         "field_groups": field_groups,
     }
     return render(request, "surveys/pages/builder_form.html", context, status_code=status_code)
+
+
+def field_errors(request: HTMXRequest, fields: Sequence[FormField], state: FormState) -> Template:
+    """Inline validation while typing: each field's problems, nothing saved."""
+    context = {"fields": fields, "state": while_typing(state, request.headers.get("hx-trigger-name"))}
+    return Template("surveys/partials/builder_field_errors.html", context=context)
 
 
 def frozen_notice(request: HTMXRequest, db_session: Session, survey_id: int | None) -> str:
@@ -215,11 +224,8 @@ class SurveyBuilderController(Controller):
         db_session: NamedDependency[Session],
         new: FromQuery[int] = 0,
     ) -> Template:
-        """Inline validation while typing: each field's problems, nothing saved."""
         _, state = check_survey_form(db_session, data, new=bool(new))
-        fields = NEW_SURVEY_FIELDS if new else EDIT_SURVEY_FIELDS
-        context = {"fields": fields, "state": while_typing(state, request.headers.get("hx-trigger-name"))}
-        return Template("surveys/partials/builder_field_errors.html", context=context)
+        return field_errors(request, NEW_SURVEY_FIELDS if new else EDIT_SURVEY_FIELDS, state)
 
     @get("/{survey_id:int}", name="builder.show", sync_to_thread=True)
     def show(self, request: HTMXRequest, survey_id: FromPath[int], db_session: NamedDependency[Session]) -> Template:

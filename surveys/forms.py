@@ -2,20 +2,17 @@
 problems shown next to it, and the one form template (``surveys/partials/builder_form.html``)."""
 
 import itertools
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from maturity.csvio import parse_number
 from maturity.errors import N_, Problem
+from maturity.forms import REQUIRED, FormState, check_text, read_number
 
 OSLO = ZoneInfo("Europe/Oslo")
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 FormData = Mapping[str, str | list[str]]
-REQUIRED = N_("This field is required.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,30 +33,6 @@ class FormField:
     minimum: float | None = None
     lang: str | None = None  # the language of a text, for the lang attribute
     group: str = ""  # message id of the fieldset the field belongs to
-
-
-@dataclass
-class FormState:
-    """What a form shows again: the raw values typed, and the problems per field."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[Problem]] = field(default_factory=dict)
-
-    @property
-    def general_errors(self) -> list[Problem]:
-        return self.errors.get("", [])
-
-    def add(self, problems: Sequence[Problem]) -> None:
-        for problem in problems:
-            self.errors.setdefault(problem.path or "", []).append(problem)
-
-
-class InvalidForm(Exception):
-    """A form was rejected and nothing changed; carries what to show again."""
-
-    def __init__(self, state: FormState) -> None:
-        super().__init__(", ".join(state.errors))
-        self.state = state
 
 
 def texts(name: str, label_nb: str, label_en: str, kind: str = "text", *, required: bool = True) -> list[FormField]:
@@ -123,25 +96,13 @@ def read_form(
                 problems.append(Problem(REQUIRED, path=f.name))
             values[f.name] = None if f.kind in ("number", "int", "datetime") else ""
             continue
-        if len(raw) > f.max_length:
-            problems.append(
-                Problem(N_("This text is longer than %(limit)s characters."), {"limit": f.max_length}, path=f.name)
-            )
         values[f.name] = raw
-        if f.kind == "code" and not CODE_PATTERN.match(raw):
-            problems.append(Problem(N_("A code is letters, digits, '.', '_' or '-'."), path=f.name, value=raw))
-        elif f.kind in ("number", "int"):
-            try:
-                number = float(parse_number(raw))
-            except ValueError:
-                problems.append(Problem(N_("Not a number."), path=f.name, value=raw))
-                continue
-            if f.kind == "int" and not number.is_integer():
-                problems.append(Problem(N_("Not a whole number."), path=f.name, value=raw))
-                continue
-            if f.minimum is not None and number < f.minimum:
-                problems.append(Problem(N_("Must be at least %(limit)s."), {"limit": f.minimum}, path=f.name))
-            values[f.name] = int(number) if f.kind == "int" else number
+        problems += check_text(f.name, raw, max_length=f.max_length, code=f.kind == "code")
+        if f.kind in ("number", "int"):
+            number, found = read_number(f.name, raw, whole=f.kind == "int", minimum=f.minimum)
+            problems += found
+            if number is not None:
+                values[f.name] = number
         elif f.kind == "datetime":
             try:
                 values[f.name] = parse_local_time(raw)

@@ -11,11 +11,11 @@ from sqlmodel import Session
 
 from maturity.audit.services import Actor
 from maturity.auth.models import User
+from maturity.forms import FormState
 from maturity.guards import requires_strategy_office
 from maturity.web import render, t
 from surveys.builder import get_survey
-from surveys.builder_controllers import Form, apply_edit, form_page, frozen_notice, no_form, survey_url
-from surveys.forms import FormState, while_typing
+from surveys.builder_controllers import Form, apply_edit, field_errors, form_page, frozen_notice, no_form, survey_url
 from surveys.questions import (
     QUESTION_FIELDS,
     check_question_form,
@@ -29,6 +29,14 @@ from surveys.questions import (
     update_question,
 )
 from surveys.versions import Draft, is_frozen
+
+
+def _in_draft(draft: Draft, data: Form) -> Form:
+    """A question form whose section is named in the version the edit goes to (a copy has new ids)."""
+    form = dict(data)
+    if draft.copied_from is not None and str(form.get("section", "")).isdigit():
+        form["section"] = str(draft.section_id(int(str(form["section"]))))
+    return form
 
 
 class QuestionBuilderController(Controller):
@@ -87,9 +95,7 @@ class QuestionBuilderController(Controller):
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
         def change(draft: Draft) -> str:
-            form = dict(data)
-            if draft.copied_from is not None and str(form.get("section", "")).isdigit():
-                form["section"] = str(draft.section_id(int(str(form["section"]))))
+            form = _in_draft(draft, data)
             question = create_question(db_session, draft.survey, form, Actor.of(user))
             return f"question-{question.id}"
 
@@ -107,11 +113,9 @@ class QuestionBuilderController(Controller):
         db_session: NamedDependency[Session],
         question: FromQuery[int | None] = None,
     ) -> Template:
-        """Inline validation while typing: each field's problems, nothing saved."""
         survey = get_survey(db_session, survey_id)
         _, state = check_question_form(db_session, survey, data, question_id=question)
-        context = {"fields": QUESTION_FIELDS, "state": while_typing(state, request.headers.get("hx-trigger-name"))}
-        return Template("surveys/partials/builder_field_errors.html", context=context)
+        return field_errors(request, QUESTION_FIELDS, state)
 
     @get("/{question_id:int}/edit", name="builder.edit_question", sync_to_thread=True)
     def edit_question(
@@ -138,9 +142,7 @@ class QuestionBuilderController(Controller):
         get_question(db_session, get_survey(db_session, survey_id), question_id)
 
         def change(draft: Draft) -> str:
-            form = dict(data)
-            if draft.copied_from is not None and str(form.get("section", "")).isdigit():
-                form["section"] = str(draft.section_id(int(str(form["section"]))))
+            form = _in_draft(draft, data)
             question = update_question(db_session, draft.survey, draft.question_id(question_id), form, Actor.of(user))
             return f"question-{question.id}"
 

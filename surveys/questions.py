@@ -10,10 +10,11 @@ from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, NotFound, Problem
+from maturity.forms import FormState, InvalidForm
 from maturity.maturity_model.models import Dimension, MaturityModel
 from maturity.structured_file import validation_problems
 from surveys.builder import get_section, options_by_question, renumber
-from surveys.forms import Choice, FormData, FormField, FormState, InvalidForm, read_form, texts
+from surveys.forms import Choice, FormData, FormField, read_form, texts
 from surveys.models import SCORED_KINDS, Question, QuestionOption, Survey, SurveySection
 from surveys.schemas import QuestionSpec
 from surveys.services import sections_of

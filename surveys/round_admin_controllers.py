@@ -1,6 +1,8 @@
 """For the strategy office: the preview of a survey version exactly as respondents see it (writing
 nothing), and scheduling, opening and closing rounds."""
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -13,17 +15,18 @@ from sqlmodel import Session
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import utcnow
-from maturity.errors import InvalidInput, NotFound, Problem
+from maturity.errors import InvalidInput, Problem
+from maturity.forms import FormState, InvalidForm
 from maturity.guards import requires_strategy_office
 from maturity.settings import LOCALES
 from maturity.web import flash, locale_of, redirect, render, t
 from surveys.builder import get_survey
-from surveys.builder_controllers import survey_url
-from surveys.forms import FormState, InvalidForm, field_groups
+from surveys.builder_controllers import form_page, survey_url
 from surveys.models import Survey, SurveyRound
 from surveys.scheduling import (
     ROUND_FIELDS,
     close_round_now,
+    get_round,
     new_round_form,
     open_round_now,
     round_choices,
@@ -140,20 +143,18 @@ class RoundAdminController(Controller):
     def _form(
         self, request: HTMXRequest, db_session: Session, survey: Survey, state: FormState, status: int = 200
     ) -> Template:
-        tree = unit_tree(db_session)
-        context = {
-            "title": t(request, "New round of %(code)s version %(version)s", code=survey.code, version=survey.version),
-            "fields": ROUND_FIELDS,
-            "state": state,
-            "choices": round_choices(db_session),
-            "action": request.app.route_reverse("builder.create_round", survey_id=survey.id),
-            "validate_url": "",
-            "back": survey_url(request, survey.id, "rounds"),
-            "notice": "",
-            "depths": {unit.code: depth for unit, depth in tree},
-            "field_groups": field_groups,
-        }
-        return render(request, "surveys/pages/builder_form.html", context, status_code=status)
+        return form_page(
+            request,
+            title=t(request, "New round of %(code)s version %(version)s", code=survey.code, version=survey.version),
+            fields=ROUND_FIELDS,
+            state=state,
+            choices=round_choices(db_session),
+            action=request.app.route_reverse("builder.create_round", survey_id=survey.id),
+            validate_url="",
+            back=survey_url(request, survey.id, "rounds"),
+            depths={unit.code: depth for unit, depth in unit_tree(db_session)},
+            status_code=status,
+        )
 
     @get("/builder/{survey_id:int}/rounds/new", name="builder.new_round", sync_to_thread=True)
     def new_round(
@@ -182,12 +183,6 @@ class RoundAdminController(Controller):
         )
         return redirect(request, request.app.route_reverse("surveys.round", round_id=survey_round.id))
 
-    def _round(self, db_session: Session, round_id: int) -> SurveyRound:
-        survey_round = db_session.get(SurveyRound, round_id)
-        if survey_round is None:
-            raise NotFound(f"round {round_id}")
-        return survey_round
-
     @post("/rounds/{round_id:int}/open", name="surveys.open_round", sync_to_thread=True)
     def open_now(
         self,
@@ -196,13 +191,7 @@ class RoundAdminController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        survey_round = self._round(db_session, round_id)
-        try:
-            open_round_now(db_session, survey_round, Actor.of(user), utcnow())
-            flash(request, t(request, "The round is open."), "success")
-        except InvalidInput as exc:
-            flash(request, t(request, exc.problems[0].message), "error")
-        return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
+        return _change_round(request, db_session, user, round_id, open_round_now, t(request, "The round is open."))
 
     @post("/rounds/{round_id:int}/close", name="surveys.close_round", sync_to_thread=True)
     def close_now(
@@ -212,10 +201,22 @@ class RoundAdminController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        survey_round = self._round(db_session, round_id)
-        try:
-            close_round_now(db_session, survey_round, Actor.of(user), utcnow())
-            flash(request, t(request, "The round is closed."), "success")
-        except InvalidInput as exc:
-            flash(request, t(request, exc.problems[0].message), "error")
-        return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
+        return _change_round(request, db_session, user, round_id, close_round_now, t(request, "The round is closed."))
+
+
+def _change_round(
+    request: HTMXRequest,
+    db_session: Session,
+    user: User,
+    round_id: int,
+    change: Callable[[Session, SurveyRound, Actor, datetime], None],
+    done: str,
+) -> Response[Any]:
+    """Open or close a round now, and back to its page with what happened."""
+    survey_round = get_round(db_session, round_id)
+    try:
+        change(db_session, survey_round, Actor.of(user), utcnow())
+        flash(request, done, "success")
+    except InvalidInput as exc:
+        flash(request, t(request, exc.problems[0].message), "error")
+    return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
 from maturity.db import utcnow
-from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.errors import N_, InvalidInput, Problem
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
@@ -25,16 +25,10 @@ from surveys.models import Response as SurveyResponse
 from surveys.models import Survey, SurveyRound
 from surveys.rates import response_rates
 from surveys.reminders import reminder_plan, send_reminders
+from surveys.scheduling import get_round
 from surveys.services import invite_from_csv, links_csv, send_invitations
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
-
-
-def _round(db_session: Session, round_id: int) -> SurveyRound:
-    survey_round = db_session.get(SurveyRound, round_id)
-    if survey_round is None:
-        raise NotFound(round_id)
-    return survey_round
 
 
 def _round_context(
@@ -97,7 +91,7 @@ class SurveyRoundController(Controller):
         unit_scope: NamedDependency[UnitScope],
     ) -> Template:
         """Live response rates for the reader's units; every few seconds with HTMX while open."""
-        survey_round = _round(db_session, round_id)
+        survey_round = get_round(db_session, round_id)
         context = _round_context(db_session, settings, survey_round, unit_scope)
         return render(request, "surveys/pages/round.html", context, partial="surveys/partials/rates.html")
 
@@ -118,7 +112,7 @@ class SurveyRoundController(Controller):
         user: NamedDependency[User],
     ) -> Response[bytes] | Template:
         """A staff list in, the personal links out (as a file, once), and e-mails if asked for."""
-        survey_round = _round(db_session, round_id)
+        survey_round = get_round(db_session, round_id)
         survey = db_session.get_one(Survey, survey_round.survey_id)
         upload = data.get("file")
         content = b""
@@ -161,7 +155,7 @@ class SurveyRoundController(Controller):
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
         """A new link by e-mail to everyone who has not submitted (and was not reminded lately)."""
-        survey_round = _round(db_session, round_id)
+        survey_round = get_round(db_session, round_id)
         try:
             result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
         except InvalidInput as exc:
@@ -193,7 +187,7 @@ class SurveyRoundController(Controller):
         user: NamedDependency[User],
     ) -> Response[bytes]:
         """The submitted answers in long format with a codebook, as a zip file."""
-        survey_round = _round(db_session, round_id)
+        survey_round = get_round(db_session, round_id)
         exported = export_round(db_session, survey_round)
         record_event(
             db_session,

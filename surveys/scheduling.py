@@ -6,10 +6,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event
-from maturity.errors import N_, InvalidInput, Problem
+from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.forms import FormState, InvalidForm
 from maturity.units.models import OrgUnit
 from maturity.units.services import as_tree
-from surveys.forms import Choice, FormData, FormField, FormState, InvalidForm, local_time_value, read_form
+from surveys.forms import Choice, FormData, FormField, local_time_value, read_form
 from surveys.models import Anonymity, Question, Survey, SurveyRound, SurveySection
 from surveys.services import create_round, freeze
 
@@ -117,6 +118,13 @@ def schedule_round(session: Session, survey: Survey, form: FormData, actor: Acto
             ]
         )
         raise InvalidForm(state) from None
+
+
+def get_round(session: Session, round_id: int) -> SurveyRound:
+    survey_round = session.get(SurveyRound, round_id)
+    if survey_round is None:
+        raise NotFound(f"round {round_id}")
+    return survey_round
 
 
 def open_round_now(session: Session, survey_round: SurveyRound, actor: Actor, now: datetime) -> None:

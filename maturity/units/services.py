@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.csvio import CsvRow, parse_number, read_csv
 from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.forms import CODE_PATTERN
 from maturity.periods import Period
 from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
 
@@ -144,7 +145,6 @@ def as_tree(units: list[OrgUnit]) -> list[TreeNode]:
 
 UNIT_COLUMNS = ["code", "parent_code", "kind", "name_nb", "name_en"]
 _HEADCOUNT_COLUMN = re.compile(r"headcount_(\d{4}(?:-[a-z0-9]+)?)")
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 def _headcount(raw: str) -> int | None:
@@ -196,7 +196,7 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
     kinds = {k.value for k in UnitKind}
     for row in table.rows:
         code = row.get("code")
-        if not _CODE.match(code):
+        if not CODE_PATTERN.match(code):
             problems.append(row.problem("code", N_("A unit code is 1–40 letters, digits, '.', '_' or '-'.")))
             continue
         if code in incoming:

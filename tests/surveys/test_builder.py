@@ -10,8 +10,8 @@ from indicators.models import Strategy
 from maturity.audit.models import AuditEvent
 from maturity.db import utcnow
 from maturity.errors import InvalidInput
+from maturity.forms import InvalidForm
 from surveys.builder import create_survey, move_section, remove_section, update_survey
-from surveys.forms import InvalidForm
 from surveys.models import Question, QuestionOption, Survey, SurveyRound, SurveySection
 from surveys.questions import create_question, delete_question, move_question, update_question
 from surveys.scheduling import close_round_now, open_round_now, schedule_round
