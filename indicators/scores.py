@@ -27,7 +27,7 @@ from sqlmodel import Session, col
 
 from indicators.models import Goal, Kpi, KpiTarget, ScoringMode, Strategy, SuccessIndicator, SurveyMeasure, TargetKind
 from indicators.rollup import KpiRollup, kpi_rollups
-from indicators.services import KpiNode, StrategyTree, load_strategy_tree
+from indicators.services import IndicatorNode, KpiNode, StrategyTree, load_strategy_tree
 from maturity.periods import Frequency, Period
 from maturity.scoring import (
     Band,
@@ -49,6 +49,7 @@ from maturity.scoring import (
     survey_trend,
     value_trend,
 )
+from maturity.scoring import ScoringMode as Mode  # the arithmetic's enum; the model's is ScoringMode
 from surveys.figures import NO_FIGURE, DisclosedRound, SurveyFigure, disclosed_round, unit_parents
 from surveys.models import Survey, SurveyRound
 
@@ -214,126 +215,197 @@ def _period_end(label: str) -> date:
 
 
 @dataclass
-class _Inputs:
-    rollups: Mapping[tuple[int, int, str], KpiRollup]
-    survey: DisclosedRound | None
-    thresholds: PaceThresholds
-    expected: float
-    references: dict[tuple[int, str, date, int | None], KpiTarget | None] = field(default_factory=dict)
+class _KpiPlan:
+    """A KPI's fixed inputs, read once per ``score_period`` from the ORM objects (whose attributes
+    are slow to read for every unit): the KPI periods read, its mode, and the valid rows by date."""
 
-    def reference(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> KpiTarget | None:
-        """The valid row, looked up once per KPI and date unless the KPI has rows for single units."""
-        rows = node.baselines if kind == TargetKind.BASELINE else node.targets
-        own = unit_id if any(r.unit_id is not None for r in rows) else None
-        key = (node.kpi.id or 0, kind, on, own)
+    node: KpiNode
+    labels: tuple[str, ...]  # the KPI periods read for the period, latest first
+    previous_labels: tuple[str, ...]  # … for the previous period
+    kpi_id: int = field(init=False)
+    weight: float = field(init=False)
+    scoring: Mode = field(init=False)
+    formula: str = field(init=False)
+    direction: Direction = field(init=False)
+    decimals: int = field(init=False)
+    per_unit: dict[str, bool] = field(init=False)  # kind → rows for single units exist
+    references: dict[tuple[str, date, int | None], KpiTarget | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        kpi = self.node.kpi
+        self.kpi_id, self.weight, self.decimals = kpi.id or 0, kpi.weight, kpi.decimals
+        self.scoring, self.direction = Mode(kpi.scoring), Direction(kpi.direction)
+        self.formula = _KPI_FORMULA[ScoringMode(kpi.scoring)]
+        self.per_unit = {
+            TargetKind.BASELINE: any(r.unit_id is not None for r in self.node.baselines),
+            TargetKind.TARGET: any(r.unit_id is not None for r in self.node.targets),
+        }
+
+    def reference(self, kind: TargetKind, on: date, unit_id: int) -> KpiTarget | None:
+        """The valid row, looked up once per date unless the KPI has rows for single units."""
+        key = (kind, on, unit_id if self.per_unit[kind] else None)
         if key not in self.references:
-            self.references[key] = node.valid(kind, on, unit_id)
+            self.references[key] = self.node.valid(kind, on, unit_id)
         return self.references[key]
 
 
+@dataclass(frozen=True, slots=True)
+class _IndicatorPlan:
+    node: IndicatorNode
+    weight: float
+    kpis: tuple[_KpiPlan, ...]
+    measures: tuple[tuple[SurveyMeasure, float], ...]  # each with its weight
+
+
+def _plans(tree: StrategyTree, current: Period, previous: Period) -> list[tuple[Goal, tuple[_IndicatorPlan, ...]]]:
+    def kpi(node: KpiNode) -> _KpiPlan:
+        frequency = node.kpi.frequency
+        return _KpiPlan(node, tuple(kpi_periods(current, frequency)), tuple(kpi_periods(previous, frequency)))
+
+    return [
+        (
+            goal.goal,
+            tuple(
+                _IndicatorPlan(
+                    i, i.indicator.weight, tuple(kpi(k) for k in i.kpis), tuple((m, m.weight) for m in i.measures)
+                )
+                for i in goal.indicators
+            ),
+        )
+        for goal in tree.goals
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    rollups: Mapping[tuple[int, int, str], KpiRollup]
+    survey: DisclosedRound | None
+    previous_survey: DisclosedRound | None
+    thresholds: PaceThresholds
+    expected: float
+    end: date  # the period's last day
+    previous_end: date
+
+
 def _kpi_value(
-    node: KpiNode, unit_id: int, period: Period, rollups: Mapping[tuple[int, int, str], KpiRollup]
-) -> tuple[str | None, KpiRollup | None]:
-    for label in kpi_periods(period, node.kpi.frequency):
-        rollup = rollups.get((node.kpi.id or 0, unit_id, label))
-        if rollup is not None and rollup.value is not None:
-            return label, rollup
-    return None, None
+    plan: _KpiPlan, unit_id: int, labels: tuple[str, ...], rollups: Mapping[tuple[int, int, str], KpiRollup]
+) -> tuple[str | None, KpiRollup | None, float | None]:
+    """The first of the KPI periods with a value: its label, roll-up and value."""
+    for label in labels:
+        rollup = rollups.get((plan.kpi_id, unit_id, label))
+        if rollup is not None and (value := rollup.value) is not None:
+            return label, rollup, value
+    return None, None, None
 
 
-def _progress(node: KpiNode, actual: float | None, baseline: KpiTarget | None, target: KpiTarget | None) -> Any:
+def _progress(plan: _KpiPlan, actual: float | None, baseline: KpiTarget | None, target: KpiTarget | None) -> Any:
     if actual is None:
         return None
     band = None
     if target is not None and target.lower is not None and target.upper is not None:
         band = Band(target.lower, target.upper, target.tolerance or 0.0)
     return kpi_progress(
-        node.kpi.scoring,
+        plan.scoring,
         actual,
-        direction=node.kpi.direction,
+        direction=plan.direction,
         baseline=baseline.value if baseline is not None else None,
         target=target.value if target is not None else None,
         band=band,
     )
 
 
-def _score_kpi(node: KpiNode, unit_id: int, period: Period, previous: Period, inputs: _Inputs) -> KpiScore:
-    label, rollup = _kpi_value(node, unit_id, period, inputs.rollups)
-    on = _period_end(label) if label is not None else period.end
-    baseline = inputs.reference(node, TargetKind.BASELINE, on, unit_id)
-    target = inputs.reference(node, TargetKind.TARGET, on, unit_id)
-    actual = rollup.value if rollup is not None else None
-    before_label, before = _kpi_value(node, unit_id, previous, inputs.rollups)
-    before_value = before.value if before is not None else None
-    return KpiScore(
-        kpi=node.kpi,
-        weight=node.kpi.weight,
+def _valid_progress(
+    plan: _KpiPlan, unit_id: int, label: str | None, actual: float | None, end: date
+) -> tuple[KpiTarget | None, KpiTarget | None, Progress | None]:
+    """The baseline and target valid at the end of the KPI period read, and the progress."""
+    on = _period_end(label) if label is not None else end
+    baseline = plan.reference(TargetKind.BASELINE, on, unit_id)
+    target = plan.reference(TargetKind.TARGET, on, unit_id)
+    return baseline, target, _progress(plan, actual, baseline, target)
+
+
+def _score_kpi(plan: _KpiPlan, unit_id: int, inputs: _Inputs) -> tuple[KpiScore, float | None]:
+    """The KPI's score, and its score in the previous period (for the trends of indicators and goals)."""
+    label, rollup, actual = _kpi_value(plan, unit_id, plan.labels, inputs.rollups)
+    before_label, _, before_value = _kpi_value(plan, unit_id, plan.previous_labels, inputs.rollups)
+    baseline, target, progress = _valid_progress(plan, unit_id, label, actual, inputs.end)
+    earlier = None
+    if before_value is not None:
+        earlier = _valid_progress(plan, unit_id, before_label, before_value, inputs.previous_end)[2]
+    score = KpiScore(
+        kpi=plan.node.kpi,
+        weight=plan.weight,
         period=label,
         rollup=rollup,
         baseline=baseline,
         target=target,
-        progress=_progress(node, actual, baseline, target),
+        progress=progress,
         previous_period=before_label,
         previous=before_value,
-        trend=value_trend(actual, before_value, node.kpi.decimals),
-        formula=_KPI_FORMULA[ScoringMode(node.kpi.scoring)],
+        trend=value_trend(actual, before_value, plan.decimals),
+        formula=plan.formula,
     )
+    return score, earlier.score if earlier is not None else None
 
 
-def _score_survey(
-    measure: SurveyMeasure, unit_id: int, survey: DisclosedRound | None, previous: DisclosedRound | None
-) -> SurveyMeasureScore:
+def _survey_progress(measure: SurveyMeasure, figure: SurveyFigure) -> Progress | None:
+    if figure.shown and figure.mean is not None:
+        return progress_towards(figure.mean, measure.baseline, measure.target, Direction.HIGHER)
+    return None
+
+
+def _score_survey(measure: SurveyMeasure, unit_id: int, inputs: _Inputs) -> tuple[SurveyMeasureScore, float | None]:
+    """The measure's score, and its score in the previous round (for the trends of indicators and goals)."""
+    survey, previous = inputs.survey, inputs.previous_survey
     figure = survey.figure(unit_id, measure.dimension_id) if survey is not None else NO_FIGURE
     before = previous.figure(unit_id, measure.dimension_id) if previous is not None else NO_FIGURE
-    progress = None
-    if figure.shown and figure.mean is not None:
-        progress = progress_towards(figure.mean, measure.baseline, measure.target, Direction.HIGHER)
     trend = Trend(Change.UNKNOWN)
     if figure.stats is not None and before.stats is not None:
         trend = survey_trend(figure.stats, before.stats)
-    return SurveyMeasureScore(measure, figure, before, progress, trend)
+    earlier = _survey_progress(measure, before)
+    scored = SurveyMeasureScore(measure, figure, before, _survey_progress(measure, figure), trend)
+    return scored, earlier.score if earlier is not None else None
 
 
-def _compose(
-    tree: StrategyTree,
-    unit_id: int,
-    period: Period,
-    previous: Period,
-    inputs: _Inputs,
-    before: UnitScores | None,
-    previous_survey: DisclosedRound | None,
-) -> UnitScores:
+def _compose(plans: list[tuple[Goal, tuple[_IndicatorPlan, ...]]], unit_id: int, inputs: _Inputs) -> UnitScores:
+    """One unit's scores; the previous period's indicator and goal scores, composed the same way
+    from the same lookups, only for the trends."""
     goals = []
-    old_indicators = {i.indicator.id: i for i in before.indicators()} if before is not None else {}
-    old_goals = {g.goal.id: g for g in before.goals} if before is not None else {}
-    for goal_node in tree.goals:
-        indicators = []
-        for node in goal_node.indicators:
-            kpis = tuple(_score_kpi(k, unit_id, period, previous, inputs) for k in node.kpis)
-            surveys = tuple(_score_survey(m, unit_id, inputs.survey, previous_survey) for m in node.measures)
+    for goal, goal_plans in plans:
+        indicators, earlier = [], []
+        for node in goal_plans:
+            scored = [_score_kpi(k, unit_id, inputs) for k in node.kpis]
+            surveyed = [_score_survey(m, unit_id, inputs) for m, _ in node.measures]
+            kpis = tuple(k for k, _ in scored)
+            surveys = tuple(s for s, _ in surveyed)
             combined = indicator_score(
-                [Weighted(k.weight, k.score) for k in kpis] + [Weighted(s.measure.weight, s.score) for s in surveys]
+                [Weighted(k.weight, k.score) for k in kpis]
+                + [Weighted(w, s.score) for (_, w), s in zip(node.measures, surveys, strict=True)]
             )
-            old = old_indicators.get(node.indicator.id)
+            old = indicator_score(
+                [Weighted(k.weight, before) for k, (_, before) in zip(node.kpis, scored, strict=True)]
+                + [Weighted(w, before) for (_, w), (_, before) in zip(node.measures, surveyed, strict=True)]
+            )
+            earlier.append(old)
             indicators.append(
                 IndicatorScore(
-                    node.indicator,
+                    node.node.indicator,
                     kpis,
                     surveys,
                     combined,
                     pace(combined.score, inputs.expected, inputs.thresholds, insufficient=combined.insufficient),
-                    _score_trend(combined, old.combined if old is not None else None),
+                    _score_trend(combined, old),
                 )
             )
-        combined_goal = goal_score([(i.indicator.weight, i.combined) for i in indicators])
-        old_goal = old_goals.get(goal_node.goal.id)
+        combined_goal = goal_score([(node.weight, i.combined) for node, i in zip(goal_plans, indicators, strict=True)])
+        old_goal = goal_score([(node.weight, old) for node, old in zip(goal_plans, earlier, strict=True)])
         goals.append(
             GoalResult(
-                goal_node.goal,
+                goal,
                 tuple(indicators),
                 combined_goal,
                 pace(combined_goal.score, inputs.expected, inputs.thresholds, insufficient=combined_goal.insufficient),
-                _score_trend(combined_goal, old_goal.combined if old_goal is not None else None),
+                _score_trend(combined_goal, old_goal),
             )
         )
     return UnitScores(unit_id, tuple(goals))
@@ -366,9 +438,10 @@ def score_period(
     strategy = tree.strategy
     expected = expected_progress(on, strategy.period_start, strategy.period_end)
     thresholds = PaceThresholds(strategy.on_track_threshold, strategy.behind_threshold)
-    frequencies = {node.kpi.frequency for node in tree.kpis()}
-    labels = {label for f in frequencies for p in (current, previous) for label in kpi_periods(p, f)}
-    kpi_ids = [node.kpi.id for node in tree.kpis() if node.kpi.id is not None]
+    plans = _plans(tree, current, previous)
+    kpi_plans = [k for _, indicators in plans for i in indicators for k in i.kpis]
+    labels = {label for k in kpi_plans for label in (*k.labels, *k.previous_labels)}
+    kpi_ids = [k.kpi_id for k in kpi_plans if k.node.kpi.id is not None]
     rollups = kpi_rollups(session, periods=sorted(labels), kpi_ids=kpi_ids) if kpi_ids else {}
     parents = unit_parents(session)
     model_id = strategy.maturity_model_id
@@ -376,13 +449,8 @@ def score_period(
     previous_round = find_round(session, str(previous), model_id, now)
     survey = disclosed_round(session, survey_round, parents) if survey_round is not None else None
     previous_survey = disclosed_round(session, previous_round, parents) if previous_round is not None else None
-    earlier = _Inputs(rollups, previous_survey, thresholds, expected)
-    inputs = _Inputs(rollups, survey, thresholds, expected, earlier.references)
-    before_previous = previous.previous()
-    units: dict[int, UnitScores] = {}
-    for unit_id in unit_ids if unit_ids is not None else list(parents):
-        old = _compose(tree, unit_id, previous, before_previous, earlier, None, None)
-        units[unit_id] = _compose(tree, unit_id, current, previous, inputs, old, previous_survey)
+    inputs = _Inputs(rollups, survey, previous_survey, thresholds, expected, current.end, previous.end)
+    units = {unit_id: _compose(plans, unit_id, inputs) for unit_id in (unit_ids if unit_ids is not None else parents)}
     return PeriodScores(
         tree=tree,
         period=str(current),
