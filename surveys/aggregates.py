@@ -123,7 +123,7 @@ def dimension_statement(round_id: int) -> Select[Any]:
             col(Question.dimension_id).is_not(None),
         )
         # unit and group follow from the response's primary key (both databases know it): grouping by
-        # the two columns alone takes SQLite a quarter less time than by all four
+        # the two columns alone takes SQLite about 15 % less CPU than by all four
         .group_by(col(Response.id), col(Question.dimension_id))
         .cte("respondent_dimension")
     )
