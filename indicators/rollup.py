@@ -21,9 +21,8 @@ ancestor nearer than that; GROUP BY (KPI, ancestor, period).
 """
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
@@ -35,9 +34,9 @@ from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import unit_ancestors
 
 
-@dataclass(frozen=True, slots=True)
-class KpiRollup:
-    """A KPI's value for a unit (its subtree) and period, with the sums it came from."""
+class KpiRollup(NamedTuple):
+    """A KPI's value for a unit (its subtree) and period, with the sums it came from. (A named
+    tuple, not a frozen dataclass: scoring makes tens of thousands, four times faster.)"""
 
     aggregation: str
     units: int  # records (one per unit) the value is made from
@@ -155,17 +154,31 @@ def kpi_rollups(
     ``kpi_ids``), keyed by (kpi_id, unit_id, period); one statement."""
     without_jit(session)
     return {
-        (row.kpi_id, row.unit_id, row.period): KpiRollup(
-            aggregation=row.aggregation,
-            units=int(row.units),
-            own=bool(row.own),
-            value_sum=float(row.value_sum),
-            numerator_sum=None if row.numerator_sum is None else float(row.numerator_sum),
-            denominator_sum=None if row.denominator_sum is None else float(row.denominator_sum),
-            weighted_sum=float(row.weighted_sum),
-            weight_sum=float(row.weight_sum),
-            unweighted=int(row.unweighted),
-            newest=row.newest,
+        (kpi_id, unit_id, period): KpiRollup(
+            aggregation,
+            int(units),
+            bool(own),
+            float(value_sum),
+            None if numerator_sum is None else float(numerator_sum),
+            None if denominator_sum is None else float(denominator_sum),
+            float(weighted_sum),
+            float(weight_sum),
+            int(unweighted),
+            newest,
         )
-        for row in session.execute(rollup_statement(periods, kpi_ids))
+        for (
+            kpi_id,
+            unit_id,
+            period,
+            aggregation,
+            units,
+            own,
+            value_sum,
+            numerator_sum,
+            denominator_sum,
+            weighted_sum,
+            weight_sum,
+            unweighted,
+            newest,
+        ) in session.execute(rollup_statement(periods, kpi_ids)).tuples()
     }

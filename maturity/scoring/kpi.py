@@ -110,8 +110,8 @@ def kpi_progress(
 ) -> Progress | None:
     """The progress of one KPI value, by its scoring mode; None when the mode's reference is missing
     (``progress`` without a baseline or target, ``maintain`` without a band): such a KPI has no data."""
-    direction = Direction(direction)
-    match ScoringMode(mode):
+    direction = direction if isinstance(direction, Direction) else Direction(direction)
+    match mode if isinstance(mode, ScoringMode) else ScoringMode(mode):
         case ScoringMode.PROGRESS:
             if baseline is None or target is None:
                 return None
