@@ -14,6 +14,7 @@ from reports.assembly import build_content
 from reports.content import canonical_json, from_snapshot, sha256_text
 from reports.models import Report
 from reports.rendering import render_report_pdf
+from reports.shared_scoring import SharedScoring
 from reports.storage import report_relpath, resolve, sha256_bytes, write_atomically
 
 
@@ -45,11 +46,12 @@ def build_report(
     generated_by: str,
     batch_id: int | None = None,
     force: bool = False,
+    shared: SharedScoring | None = None,
 ) -> BuildOutcome:
     """Build and store the report unless the latest one has the same input snapshot and its file
     is intact. The file is in place before the row is written; a crash in between leaves a file
     that the next run overwrites with the same bytes."""
-    content = build_content(session, unit, period, language)
+    content = build_content(session, unit, period, language, shared)
     snapshot = canonical_json(content)
     snapshot_sha = sha256_text(snapshot)
     latest = latest_report(session, unit, period, language)
