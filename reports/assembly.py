@@ -7,6 +7,7 @@ object in the report's language. The KPI trend over periods is the scoring side'
 (``indicators.rollup.kpi_rollups``) of the earlier periods, read the same way.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -233,18 +234,25 @@ def _series(session: Session, card: Scorecard, shared: SharedScoring | None) -> 
     wanted = {kpi_id: periods for kpi_id, periods in wanted.items() if periods}
     if not wanted or unit_id is None:
         return {}
+    value_of: Callable[[int, str], float | None]
     if shared is not None:
-        rollups = shared.series_rollups(session, card.scores)
+        values = shared.series_values(session, card.scores)
+
+        def value_of(kpi_id: int, label: str) -> float | None:
+            return values.get((kpi_id, unit_id), {}).get(label)
+
     else:
         every_period = sorted({label for periods in wanted.values() for label in periods})
         rollups = kpi_rollups(session, periods=every_period, kpi_ids=list(wanted))
-    out: Series = {}
-    for kpi_id, periods in wanted.items():
-        found = ((label, rollups.get((kpi_id, unit_id, label))) for label in periods)
-        out[kpi_id] = tuple(
-            SeriesPoint(period=p, value=r.value) for p, r in found if r is not None and r.value is not None
-        )
-    return out
+
+        def value_of(kpi_id: int, label: str) -> float | None:
+            rollup = rollups.get((kpi_id, unit_id, label))
+            return rollup.value if rollup is not None else None
+
+    return {
+        kpi_id: tuple(SeriesPoint(period=p, value=v) for p in periods if (v := value_of(kpi_id, p)) is not None)
+        for kpi_id, periods in wanted.items()
+    }
 
 
 def _series_periods(score: KpiScore, when: Period) -> list[str]:

@@ -11,16 +11,16 @@ snapshot is too. It is valid for one round only: a change to the data after it w
 by the next round or batch.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from indicators.rollup import KpiRollup, RollupKey, kpi_rollups
+from indicators.rollup import kpi_rollups
 from indicators.scores import PeriodScores, kpi_periods, score_period
 from maturity.periods import Period
 
 SERIES_LENGTH = 8  # periods shown in a KPI's trend
+SeriesValues = dict[tuple[int, int], dict[str, float]]  # (KPI id, unit id) → period → value
 
 
 def series_periods(last: Period) -> list[str]:
@@ -37,7 +37,7 @@ class SharedScoring:
     (strategy, period), made on first use."""
 
     scores: dict[tuple[int, str], PeriodScores] = field(default_factory=dict)
-    series: dict[tuple[int, str], Mapping[RollupKey, KpiRollup]] = field(default_factory=dict)
+    series: dict[tuple[int, str], SeriesValues] = field(default_factory=dict)
 
     def period_scores(self, session: Session, strategy_id: int, period: str) -> PeriodScores:
         key = (strategy_id, period)
@@ -45,9 +45,10 @@ class SharedScoring:
             self.scores[key] = score_period(session, strategy_id, period)
         return self.scores[key]
 
-    def series_rollups(self, session: Session, scores: PeriodScores) -> Mapping[RollupKey, KpiRollup]:
-        """Every KPI's roll-ups over every period a report's series of it may show (the series
-        ends with one of the KPI's periods inside the period read); one statement."""
+    def series_values(self, session: Session, scores: PeriodScores) -> SeriesValues:
+        """Every KPI's rolled-up values over every period a report's series of it may show (the
+        series ends with one of the KPI's periods inside the period read); one statement, and only
+        the values kept, so the worker holds a few MB rather than every roll-up."""
         key = (scores.strategy.id or 0, scores.period)
         if key not in self.series:
             when = Period.parse(scores.period)
@@ -59,5 +60,10 @@ class SharedScoring:
                 for last in kpi_periods(when, frequency)
                 for label in series_periods(Period.parse(last))
             }
-            self.series[key] = kpi_rollups(session, periods=sorted(periods), kpi_ids=kpi_ids) if kpi_ids else {}
+            rollups = kpi_rollups(session, periods=sorted(periods), kpi_ids=kpi_ids) if kpi_ids else {}
+            values: SeriesValues = {}
+            for (kpi_id, unit_id, label), rollup in rollups.items():
+                if rollup.value is not None:
+                    values.setdefault((kpi_id, unit_id), {})[label] = rollup.value
+            self.series[key] = values
         return self.series[key]
