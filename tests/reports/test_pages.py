@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
 from maturity.auth.models import User
 from maturity.units.models import OrgUnit
-from reports.models import NarrativeRevision, Report
 from reports.content import SNAPSHOT_VERSION, from_snapshot, sha256_text, snapshot_version
+from reports.models import NarrativeRevision, Report
 from reports.services import build_report, verify_report
 from tests.factories import csrf_token, login
 
@@ -90,7 +91,7 @@ class TestArchive:
         report.snapshot = json.dumps(old, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         report.snapshot_sha256 = sha256_text(report.snapshot)
         session.commit()
-        with pytest.raises(ValueError):
+        with pytest.raises(ValidationError):
             from_snapshot(report.snapshot)  # what verifying failed on before snapshots had a version
         earlier = verify_report(storage, report)
         assert (earlier.file_present, earlier.pdf_matches, earlier.snapshot_matches) == (True, True, True)
