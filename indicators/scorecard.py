@@ -22,6 +22,7 @@ from indicators.services import current_strategy
 from maturity.disclosure import Visibility
 from maturity.errors import NotFound
 from maturity.maturity_model.models import Dimension
+from maturity.periods import Period
 from maturity.scoring import Change, Trend, survey_trend
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope, children, subtree_ids
@@ -117,12 +118,16 @@ def unit_scorecard(
     strategy_id: int | None = None,
     today: date | None = None,
     round_id: int | None = None,
+    scores: PeriodScores | None = None,
 ) -> Scorecard:
     """The unit's scorecard for ``period`` ("2024", "2024-S1") under the current strategy (or
     ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
-    closed survey rounds (the newest by default). NotFound without a strategy;
-    ValueError for a period label that is not a period."""
-    if strategy_id is None:
+    closed survey rounds (the newest by default). ``scores``: the period already scored
+    for (at least) the unit and its children, as a batch keeps it for all its reports. NotFound
+    without a strategy; ValueError for a period label that is not a period."""
+    if scores is not None:
+        strategy_id = scores.strategy.id
+    elif strategy_id is None:
         strategy = current_strategy(session, today)
         if strategy is None:
             raise NotFound("strategy")
@@ -136,7 +141,10 @@ def unit_scorecard(
     while units[root_id].parent_id is not None:
         root_id = units[root_id].parent_id or root_id
     wanted = [unit.id, *(u.id for u in kids if u.id is not None)]
-    scores = score_period(session, strategy_id, period, today=today, unit_ids=wanted, round_id=round_id)
+    if scores is None:
+        scores = score_period(session, strategy_id, period, today=today, unit_ids=wanted, round_id=round_id)
+    elif scores.period != str(Period.parse(period)):
+        raise ValueError(f"scores of {scores.period} given for {period}")
     card = Scorecard(
         unit=unit,
         parent=parent,

@@ -6,13 +6,11 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
-from jinja2 import StrictUndefined, pass_context
+from jinja2 import pass_context
 from litestar import Request, Response
 from litestar.datastructures import Cookie, Headers, MutableScopeHeaders
 from litestar.exceptions import HTTPException, NotAuthorizedException
@@ -25,16 +23,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from maturity import i18n
 from maturity.db import ROLLBACK_KEY
-from maturity.errors import BadParameter, NotFound, Problem
-from maturity.units.models import KIND_LABELS
+from maturity.errors import BadParameter, NotFound
+from maturity.templating import STATIC_DIR, TEMPLATE_DIRS, configure
+
+__all__ = ["STATIC_DIR", "TEMPLATE_DIRS"]  # where the app and tests have always found them
 
 log = logging.getLogger("maturity")
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS: list[Path | os.PathLike[Any] | str] = [
-    d for d in (ROOT / pkg / "templates" for pkg in ("maturity", "surveys", "indicators", "reports")) if d.is_dir()
-]
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTMX_FILE = "vendor/htmx-2.0.10.min.js"
 
 LOCALE_KEY = "maturity.locale"
@@ -94,36 +89,6 @@ def _context_locale(ctx: Mapping[str, Any]) -> str:
 
 
 @pass_context
-def _gettext(ctx: Mapping[str, Any], message: str) -> str:
-    return i18n.translations(_context_locale(ctx)).ugettext(message)
-
-
-@pass_context
-def _ngettext(ctx: Mapping[str, Any], singular: str, plural: str, n: int) -> str:
-    return i18n.translations(_context_locale(ctx)).ungettext(singular, plural, n)
-
-
-@pass_context
-def _number(ctx: Mapping[str, Any], value: Any, decimals: int | None = None) -> str:
-    return i18n.number(value, _context_locale(ctx), decimals)
-
-
-@pass_context
-def _percent(ctx: Mapping[str, Any], value: Any, decimals: int = 0) -> str:
-    return i18n.percent(value, _context_locale(ctx), decimals)
-
-
-@pass_context
-def _day(ctx: Mapping[str, Any], value: Any, style: str = "medium") -> str:
-    return i18n.day(value, _context_locale(ctx), style)
-
-
-@pass_context
-def _text(ctx: Mapping[str, Any], mapping: Mapping[str, str] | None) -> str:
-    return i18n.text_in(mapping, _context_locale(ctx))
-
-
-@pass_context
 def _flashes(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The flash messages waiting for this page; reading them clears them."""
     request = ctx.get("request")
@@ -134,18 +99,6 @@ def _flashes(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     if messages:
         scope[FLASH_CLEAR_KEY] = True
     return cast(list[tuple[str, str]], messages)
-
-
-@pass_context
-def _problem_text(ctx: Mapping[str, Any], problem: Problem) -> str:
-    """A problem's message in the reader's language."""
-    locale = _context_locale(ctx)
-    return problem.render(lambda message: i18n.translate(locale, message))
-
-
-@pass_context
-def _page_locale(ctx: Mapping[str, Any]) -> str:
-    return _context_locale(ctx)
 
 
 @pass_context
@@ -165,19 +118,10 @@ def _navigation(ctx: Mapping[str, Any]) -> list[Any]:
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
-    env = engine.engine
-    env.undefined = StrictUndefined  # a typo in a template fails its test instead of rendering ""
-    env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
-    env.filters.update(number=_number, percent=_percent, day=_day, text=_text, problem_text=_problem_text)
-    env.globals.update(
-        flashes=_flashes,
-        page_locale=_page_locale,
-        current_user=_current_user,
-        navigation=_navigation,
-        htmx_file=HTMX_FILE,
-        languages=i18n.LANGUAGE_NAMES,
-        unit_kinds={str(k): v for k, v in KIND_LABELS.items()},
+    """The shared set-up (``maturity.templating``) in the request's language, and what pages add."""
+    configure(engine.engine, _context_locale)
+    engine.engine.globals.update(
+        flashes=_flashes, current_user=_current_user, navigation=_navigation, htmx_file=HTMX_FILE
     )
 
 

@@ -7,6 +7,7 @@ object in the report's language. The KPI trend over periods is the scoring side'
 (``indicators.rollup.kpi_rollups``) of the earlier periods, read the same way.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -36,9 +37,9 @@ from reports.content import (
 )
 from reports.models import Narrative
 from reports.narratives import find_narrative
+from reports.shared_scoring import SharedScoring, series_periods
 from reports.survey_content import perspectives, profile, response_rate, survey_figure
 
-SERIES_LENGTH = 8  # periods shown in a KPI's trend
 NO_CHILDREN = UnitScope(everything=False, roots=frozenset())  # a report scores its unit, not the units below
 
 Series = dict[int, tuple[SeriesPoint, ...]]  # by KPI id
@@ -52,8 +53,11 @@ def report_title(unit: OrgUnit, period: str, locale: str) -> str:
     return i18n.translate(locale, "Progress report %(period)s: %(unit)s", period=period, unit=unit.name(locale))
 
 
-def build_content(session: Session, unit: OrgUnit, period: str, locale: str) -> ReportContent:
-    """The report object for ``unit`` in ``period`` (a checked period string), in ``locale``."""
+def build_content(
+    session: Session, unit: OrgUnit, period: str, locale: str, shared: SharedScoring | None = None
+) -> ReportContent:
+    """The report object for ``unit`` in ``period`` (a checked period string), in ``locale``;
+    with ``shared``, the period is scored once for every report that shares it."""
     language = "en" if locale == "en" else "nb"
     when = Period.parse(period)
     narrative = find_narrative(session, unit, period)
@@ -70,8 +74,9 @@ def build_content(session: Session, unit: OrgUnit, period: str, locale: str) -> 
             data_as_of=_data_as_of(None, narrative),
             narrative=_narrative(narrative),
         )
-    card = unit_scorecard(session, unit, period, scope=NO_CHILDREN, strategy_id=strategy.id)
-    series = _series(session, card)
+    scores = shared.period_scores(session, strategy.id, period) if shared is not None else None
+    card = unit_scorecard(session, unit, period, scope=NO_CHILDREN, strategy_id=strategy.id, scores=scores)
+    series = _series(session, card, shared)
     return ReportContent(
         unit=unit_ref(unit, language),
         parent=unit_ref(card.parent, language) if card.parent else None,
@@ -215,9 +220,9 @@ def _survey_measure(card: Scorecard, score: SurveyMeasureScore, locale: str) -> 
     )
 
 
-def _series(session: Session, card: Scorecard) -> Series:
+def _series(session: Session, card: Scorecard, shared: SharedScoring | None) -> Series:
     """Each KPI's values for the unit over its last ``SERIES_LENGTH`` periods up to the one read
-    (the roll-up the scores use; one statement for every KPI)."""
+    (the roll-up the scores use; one statement for every KPI, or the batch's shared one)."""
     when = Period.parse(card.period)
     unit_id = card.unit.id
     wanted = {
@@ -229,15 +234,25 @@ def _series(session: Session, card: Scorecard) -> Series:
     wanted = {kpi_id: periods for kpi_id, periods in wanted.items() if periods}
     if not wanted or unit_id is None:
         return {}
-    every_period = sorted({label for periods in wanted.values() for label in periods})
-    rollups = kpi_rollups(session, periods=every_period, kpi_ids=list(wanted))
-    out: Series = {}
-    for kpi_id, periods in wanted.items():
-        found = ((label, rollups.get((kpi_id, unit_id, label))) for label in periods)
-        out[kpi_id] = tuple(
-            SeriesPoint(period=p, value=r.value) for p, r in found if r is not None and r.value is not None
-        )
-    return out
+    value_of: Callable[[int, str], float | None]
+    if shared is not None:
+        values = shared.series_values(session, card.scores)
+
+        def value_of(kpi_id: int, label: str) -> float | None:
+            return values.get((kpi_id, unit_id), {}).get(label)
+
+    else:
+        every_period = sorted({label for periods in wanted.values() for label in periods})
+        rollups = kpi_rollups(session, periods=every_period, kpi_ids=list(wanted))
+
+        def value_of(kpi_id: int, label: str) -> float | None:
+            rollup = rollups.get((kpi_id, unit_id, label))
+            return rollup.value if rollup is not None else None
+
+    return {
+        kpi_id: tuple(SeriesPoint(period=p, value=v) for p in periods if (v := value_of(kpi_id, p)) is not None)
+        for kpi_id, periods in wanted.items()
+    }
 
 
 def _series_periods(score: KpiScore, when: Period) -> list[str]:
@@ -245,7 +260,4 @@ def _series_periods(score: KpiScore, when: Period) -> list[str]:
     inside = kpi_periods(when, score.kpi.frequency)
     if not inside:
         return []
-    chain = [Period.parse(score.period or inside[0])]
-    for _ in range(SERIES_LENGTH - 1):
-        chain.append(chain[-1].previous())
-    return [str(p) for p in reversed(chain)]
+    return series_periods(Period.parse(score.period or inside[0]))

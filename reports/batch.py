@@ -34,6 +34,7 @@ from maturity.errors import N_, InvalidInput, Problem
 from maturity.settings import LOCALES
 from maturity.units.models import OrgUnit
 from reports.services import BuildOutcome, build_report
+from reports.shared_scoring import SharedScoring
 from reports.storage import remove_leftovers
 
 log = logging.getLogger("maturity.reports")
@@ -90,6 +91,7 @@ def init_worker(database_url: str, storage: str) -> None:
 
     _worker["db"] = Database.from_url(database_url, pool_size=1)
     _worker["storage"] = Path(storage)
+    _worker["shared"] = SharedScoring()  # the round's pool is new, and so is this
     warm_up()
     gc.collect()
     gc.freeze()  # what start-up made lives as long as the worker: later collections skip it
@@ -129,10 +131,12 @@ def run_job(job: Job, period: str, generated_by: str, batch_id: int | None) -> B
     assert isinstance(database, Database)
     storage = _worker["storage"]
     assert isinstance(storage, Path)
+    shared = _worker["shared"]
+    assert isinstance(shared, SharedScoring)
     with database.transaction() as session:
         unit = session.get_one(OrgUnit, job.unit_id)
         outcome = build_report(
-            session, storage, unit, period, job.language, generated_by=generated_by, batch_id=batch_id
+            session, storage, unit, period, job.language, generated_by=generated_by, batch_id=batch_id, shared=shared
         )
     release_memory()
     return replace(outcome, worker_peak_mib=peak_memory_mib())

@@ -26,7 +26,7 @@ import altair as alt
 import vl_convert as vlc
 
 from maturity import i18n
-from maturity.web import STATIC_DIR
+from maturity.templating import STATIC_DIR
 
 FONT_DIR = STATIC_DIR / "fonts"
 FONT = "Inter"

@@ -79,7 +79,12 @@ def verify(report_id: int) -> None:
         ("snapshot hash", outcome.snapshot_matches),
         ("rendered again from the snapshot", outcome.rerender_matches),
     ):
-        click.echo(f"{label:<34} {'ok' if ok else 'DIFFERS'}")
+        click.echo(f"{label:<34} {'not tried' if ok is None else 'ok' if ok else 'DIFFERS'}")
+    if outcome.earlier_version:
+        click.echo(
+            "This report was made by an earlier version of Maturity: it is not rendered again from its"
+            " snapshot; its file and snapshot hashes are checked above."
+        )
     click.echo(
         f"Report {report_id} ({unit.code} {report.period} {report.language}): {'verified' if outcome.ok else 'NOT verified'}"
     )

@@ -202,7 +202,11 @@ class Method(Part):
     definitions_changed: tuple[DefinitionChange, ...] = ()
 
 
+SNAPSHOT_VERSION = 2  # the report object's shape; snapshots from before the version was kept are 1
+
+
 class ReportContent(Part):
+    schema_version: int = SNAPSHOT_VERSION  # a stored snapshot of another shape is not rendered again
     unit: UnitRef
     parent: UnitRef | None = None
     institution: UnitRef | None = None
@@ -240,5 +244,20 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def snapshot_version(snapshot: str) -> int | None:
+    """The version of the report object a stored snapshot was written with (1: from before the
+    version was kept); None when it is not a JSON object."""
+    try:
+        data = json.loads(snapshot)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    version = data.get("schema_version", 1)
+    return version if isinstance(version, int) else None
+
+
 def from_snapshot(snapshot: str) -> ReportContent:
+    """The report object of a snapshot of the current version (``snapshot_version``); an earlier
+    one may not fit the object any more."""
     return ReportContent.model_validate_json(snapshot)

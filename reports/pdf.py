@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from maturity.web import STATIC_DIR
+from maturity.templating import STATIC_DIR
 
 log = logging.getLogger("maturity.reports")
 PDF_VARIANT = "pdf/ua-1"

@@ -1,20 +1,18 @@
 """The report object → HTML (the same templates on screen and in print) → PDF.
 
-Outside a request the templates get the web shell's Jinja setup (filters, translations,
-StrictUndefined, autoescape), so a number looks the same on the page and in the PDF.
+Outside a request the templates get the Jinja set-up the web pages share (``maturity.templating``:
+filters, translations, StrictUndefined, autoescape), so a number looks the same on the page and
+in the PDF, without importing the web app into the report workers.
 """
 
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
-from litestar.plugins.jinja import JinjaTemplateEngine
 
 from indicators.score_labels import STATUS, TREND
-from maturity import i18n
-from maturity.web import TEMPLATE_DIRS, configure_templates
+from maturity import i18n, templating
 from reports import charts as chart_module
 from reports.charts import Chart, ProfileValue
 from reports.content import ReportContent
@@ -32,10 +30,9 @@ MIN_TREND_POINTS = 2  # a trend needs two values; one value is shown in the tabl
 
 @cache
 def environment() -> Environment:
-    engine = JinjaTemplateEngine(directory=[Path(d) for d in TEMPLATE_DIRS])
-    configure_templates(engine)
-    engine.engine.globals["static_url"] = static_url
-    return engine.engine
+    env = templating.environment()
+    env.globals["static_url"] = static_url
+    return env
 
 
 def report_charts(report: ReportContent) -> dict[str, Chart]:

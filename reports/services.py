@@ -11,9 +11,10 @@ from maturity.errors import NotFound
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from reports.assembly import build_content
-from reports.content import canonical_json, from_snapshot, sha256_text
+from reports.content import SNAPSHOT_VERSION, canonical_json, from_snapshot, sha256_text, snapshot_version
 from reports.models import Report
 from reports.rendering import render_report_pdf
+from reports.shared_scoring import SharedScoring
 from reports.storage import report_relpath, resolve, sha256_bytes, write_atomically
 
 
@@ -45,11 +46,12 @@ def build_report(
     generated_by: str,
     batch_id: int | None = None,
     force: bool = False,
+    shared: SharedScoring | None = None,
 ) -> BuildOutcome:
     """Build and store the report unless the latest one has the same input snapshot and its file
     is intact. The file is in place before the row is written; a crash in between leaves a file
     that the next run overwrites with the same bytes."""
-    content = build_content(session, unit, period, language)
+    content = build_content(session, unit, period, language, shared)
     snapshot = canonical_json(content)
     snapshot_sha = sha256_text(snapshot)
     latest = latest_report(session, unit, period, language)
@@ -127,6 +129,7 @@ class Verification:
     pdf_matches: bool  # the stored file still has the recorded SHA-256
     snapshot_matches: bool  # the stored snapshot still has the recorded SHA-256
     rerender_matches: bool | None  # rendering the snapshot again gives the same PDF (None: not tried)
+    earlier_version: bool = False  # the snapshot is of an earlier report object: not rendered again
 
     @property
     def ok(self) -> bool:
@@ -135,14 +138,17 @@ class Verification:
 
 def verify_report(storage: Path, report: Report, *, rerender: bool = True) -> Verification:
     """Re-hash the stored PDF and snapshot, and (``rerender``) render the snapshot again and
-    compare the PDF. Rendering belongs in a worker or command-line process, not a web thread."""
+    compare the PDF. A snapshot written by an earlier version of the report object is not
+    rendered again (this version would not make the same PDF from it); its hashes still check.
+    Rendering belongs in a worker or command-line process, not a web thread."""
     try:
         data: bytes | None = resolve(storage, report.file_path).read_bytes()
     except (OSError, ValueError):
         data = None
     snapshot_matches = sha256_text(report.snapshot) == report.snapshot_sha256
+    earlier = snapshot_matches and snapshot_version(report.snapshot) != SNAPSHOT_VERSION
     rerender_matches: bool | None = None
-    if rerender:
+    if rerender and not earlier:
         rerendered = render_report_pdf(from_snapshot(report.snapshot)).data if snapshot_matches else b""
         rerender_matches = sha256_bytes(rerendered) == report.pdf_sha256
     return Verification(
@@ -150,4 +156,5 @@ def verify_report(storage: Path, report: Report, *, rerender: bool = True) -> Ve
         pdf_matches=data is not None and sha256_bytes(data) == report.pdf_sha256,
         snapshot_matches=snapshot_matches,
         rerender_matches=rerender_matches,
+        earlier_version=earlier,
     )

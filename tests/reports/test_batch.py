@@ -7,11 +7,14 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from maturity.auth.models import User
 from maturity.db import Database
+from maturity.units.models import OrgUnit
+from reports.assembly import build_content
 from reports.batch import Job, plan, run_batch
+from reports.content import canonical_json, sha256_text
 from reports.models import Report, ReportBatch
 from reports.storage import TEMP_PREFIX, sha256_bytes
 from tests.factories import csrf_token, login
@@ -30,8 +33,6 @@ def stored(session: Session) -> dict[str, Report]:
     session.expire_all()
     rows = session.execute(select(Report).order_by(Report.id)).scalars()
     codes = {r.unit_id: r for r in rows}
-    from maturity.units.models import OrgUnit
-
     return {session.get_one(OrgUnit, unit_id).code: report for unit_id, report in codes.items()}
 
 
@@ -131,3 +132,19 @@ def test_a_batch_longer_than_a_round_runs_every_round_in_a_fresh_pool(
     assert (result.built, result.failed) == (2, 0)
     assert seen == [1, 2]
     assert set(stored(session)) == {"DEP-A1", "DEP-A2"}
+
+
+def test_a_report_built_in_a_batch_has_the_snapshot_of_one_built_alone(
+    db: Database, session: Session, records: None, storage: Path
+) -> None:
+    """One worker builds them all from the period scored once: each snapshot is exactly the one
+    a report built on its own has."""
+    codes = ("UNI", "FAC-A", "DEP-A1", "DEP-A2", "DEP-B1")
+    result = run_batch(url_of(db), storage, "2024", jobs_for(session, *codes), generated_by="test", workers=1)
+    assert (result.built, result.failed) == (len(codes), 0)
+    reports = stored(session)
+    for code in codes:
+        unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == code)).scalars().one()
+        alone = canonical_json(build_content(session, unit, "2024", "nb"))
+        assert reports[code].snapshot == alone
+        assert reports[code].snapshot_sha256 == sha256_text(alone)

@@ -26,6 +26,7 @@ from reports.assembly import build_content
 from reports.content import ReportContent, canonical_json
 from reports.demo import DEMO_UNIT
 from reports.rendering import render_print_html, render_report_pdf
+from reports.shared_scoring import SharedScoring
 from surveys.aggregates import round_aggregates
 from surveys.demo import load_demo_surveys
 from surveys.models import RespondentGroup, Response, Survey, SurveyRound
@@ -60,6 +61,10 @@ def chart_svgs(html: str) -> str:
     return "\n".join(
         base64.b64decode(src).decode() for src in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     )
+
+
+def scored_strategy_id(session: Session) -> int | None:
+    return session.execute(select(Strategy.id)).scalar_one()
 
 
 def card_of(session: Session, code: str) -> Scorecard:
@@ -169,6 +174,18 @@ def test_the_report_object_is_a_copy_of_the_scorecard(session: Session, scored: 
 def test_the_same_inputs_give_the_same_snapshot(session: Session, scored: SurveyRound) -> None:
     first = canonical_json(build_content(session, unit(session, "FAC-A"), PERIOD, "nb"))
     assert canonical_json(build_content(session, unit(session, "FAC-A"), PERIOD, "nb")) == first
+
+
+def test_reports_sharing_the_period_scored_once_have_the_snapshots_of_reports_built_alone(
+    session: Session, scored: SurveyRound
+) -> None:
+    shared = SharedScoring()
+    for code in ("UNI", "FAC-A", "DEP-A1", "SEC-A2X", "DEP-B1"):
+        for locale in ("nb", "en"):
+            alone = canonical_json(build_content(session, unit(session, code), PERIOD, locale))
+            assert canonical_json(build_content(session, unit(session, code), PERIOD, locale, shared)) == alone
+    assert list(shared.scores) == [(scored_strategy_id(session), PERIOD)]  # scored once for all ten
+    assert len(shared.series) == 1
 
 
 @pytest.mark.parametrize("locale", ["nb", "en"])

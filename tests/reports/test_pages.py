@@ -1,19 +1,22 @@
 """Report pages through HTTP: the archive within scope, downloads, verification, the report on
 screen, and the leader's narrative with its history."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
 from maturity.auth.models import User
 from maturity.units.models import OrgUnit
+from reports.content import SNAPSHOT_VERSION, from_snapshot, sha256_text, snapshot_version
 from reports.models import NarrativeRevision, Report
-from reports.services import build_report
+from reports.services import build_report, verify_report
 from tests.factories import csrf_token, login
 
 
@@ -68,6 +71,44 @@ class TestArchive:
         (storage / stored["DEP-A1"].file_path).write_bytes(b"%PDF-1.7 tampered")
         bad = client.get(f"/reports/{stored['DEP-A1'].id}/verify", headers={"accept-language": "en"})
         assert "does NOT match" in bad.text
+
+    def test_a_report_of_an_earlier_snapshot_version_still_verifies_by_its_hashes(
+        self,
+        client: TestClient[Litestar],
+        people: dict[str, User],
+        stored: dict[str, Report],
+        storage: Path,
+        session: Session,
+    ) -> None:
+        report = stored["DEP-A1"]
+        assert snapshot_version(report.snapshot) == SNAPSHOT_VERSION
+        current = verify_report(storage, report)
+        assert (current.ok, current.rerender_matches, current.earlier_version) == (True, True, False)
+        # As an earlier version stored it: no version, and a field this version's object lacks.
+        old = json.loads(report.snapshot)
+        del old["schema_version"]
+        old["unit_label"] = old.pop("title")
+        report.snapshot = json.dumps(old, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        report.snapshot_sha256 = sha256_text(report.snapshot)
+        session.commit()
+        with pytest.raises(ValidationError):
+            from_snapshot(report.snapshot)  # what verifying failed on before snapshots had a version
+        earlier = verify_report(storage, report)
+        assert (earlier.file_present, earlier.pdf_matches, earlier.snapshot_matches) == (True, True, True)
+        assert (earlier.earlier_version, earlier.rerender_matches, earlier.ok) == (True, None, True)
+
+        login(client, "office@example.org")
+        for language, words in (("en", "made by an earlier version"), ("nb", "laget av en tidligere versjon")):
+            page = client.get(f"/reports/{report.id}/verify", headers={"accept-language": language})
+            assert words in page.text
+            assert "maturity reports verify" not in page.text
+
+        report.snapshot = report.snapshot.replace("Institutt A1", "Institutt X")  # changed after it was stored
+        session.commit()
+        tampered = verify_report(storage, report)
+        assert (tampered.snapshot_matches, tampered.earlier_version, tampered.ok) == (False, False, False)
+        page = client.get(f"/reports/{report.id}/verify", headers={"accept-language": "en"})
+        assert "does NOT match" in page.text
 
     def test_staff_have_no_archive(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         login(client, "staff@example.org")
