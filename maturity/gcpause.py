@@ -2,7 +2,8 @@
 
 Scoring every unit makes tens of thousands of small objects (roll-ups, scores, figures) and no
 reference cycles; each allocation burst triggers the cyclic collector, whose passes over
-everything alive took about a tenth of ``indicators.scores.score_period``. Reference counting
+everything alive took about a tenth of ``indicators.scores.score_period``; WeasyPrint's boxes
+for one report PDF (``reports.pdf.render_pdf``) cost a fifth of the render. Reference counting
 still frees whatever is dropped inside; only the search for cycles waits.
 """
 

@@ -5,11 +5,8 @@ opened, so a template (or a value that slipped into one) cannot make the rendere
 files or reach the network.
 """
 
-import gc
 import logging
 import mimetypes
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -22,6 +19,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from maturity.gcpause import gc_paused
 from maturity.templating import STATIC_DIR
 
 log = logging.getLogger("maturity.reports")
@@ -92,7 +90,11 @@ class RenderedPdf:
 def render_pdf(html: str, meta: PdfMeta, *, fetcher: StaticOnlyFetcher | None = None) -> RenderedPdf:
     """A PDF/UA-1 document; title and language come from the HTML (``<title>``, ``<html lang>``)."""
     fetcher = fetcher or StaticOnlyFetcher()
-    with _no_cycle_collection():
+    # No cyclic collection while WeasyPrint works: a report's boxes, styles and PDF objects
+    # (hundreds of thousands) live until the PDF is written, so every full collection during a
+    # render walks them all again for nothing — a sixth to a fifth of the render's CPU time.
+    # What the render leaves is collected afterwards (``reports.batch.release_memory``).
+    with gc_paused():
         document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher).render(
             font_config=font_config(), stylesheets=[_page_css()]
         )
@@ -102,25 +104,6 @@ def render_pdf(html: str, meta: PdfMeta, *, fetcher: StaticOnlyFetcher | None = 
         out = BytesIO()
         document.write_pdf(out, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
         return RenderedPdf(out.getvalue(), len(document.pages))
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Without Python's cyclic garbage collector while WeasyPrint works.
-
-    A report's boxes, styles and PDF objects (hundreds of thousands) live until the PDF is
-    written, so every full collection during a render walks them all again for nothing: a
-    sixth to a fifth of the render's CPU time. What the render leaves behind is collected
-    afterwards (``reports.batch.release_memory`` after every report; otherwise the collector's
-    next run); the peak memory of a render stays the same (measured with tracemalloc).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @cache
