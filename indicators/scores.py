@@ -115,14 +115,18 @@ class PeriodScores:
     period: str
     previous_period: str
     on: date  # pace is judged on this day
-    expected: float  # expected progress on that day, 0–100
-    expected_basis: Expected  # ... and the rule that gave it (elapsed share, or the milestone reached)
+    expected_basis: Expected  # expected progress on that day and the rule that gave it
     survey_round: SurveyRound | None
     previous_round: SurveyRound | None
     survey: DisclosedRound | None
     previous_survey: DisclosedRound | None
     parents: Mapping[int, int | None]
     units: dict[int, UnitScores]
+
+    @property
+    def expected(self) -> float:
+        """Expected progress on ``on``, 0–100."""
+        return self.expected_basis.value
 
     @property
     def strategy(self) -> Strategy:
@@ -286,7 +290,6 @@ def _score_period(
         period=str(current),
         previous_period=str(previous),
         on=on,
-        expected=expected,
         expected_basis=basis,
         survey_round=survey_round,
         previous_round=previous_round,
