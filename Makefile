@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help system install demo test test-sqlite test-postgres e2e browser lint format bench load messages clean
+.PHONY: help system install demo test test-sqlite test-postgres e2e browser lint format bench load messages chart-font clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ lint: install ## Check style, formatting and types
 format: install ## Fix what ruff can fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+chart-font: install ## Cut the font vl-convert measures chart labels with from Inter (reports/chart_font.py)
+	$(BIN)/python -m reports.chart_font
 
 bench: install ## Run the benchmarks in tests/benchmarks (figures on stdout)
 	$(BIN)/python -m pytest tests/benchmarks -s -q

@@ -83,8 +83,13 @@ def _subtree_headcounts(tree: Any) -> Any:
     )
 
 
-def rollup_statement(periods: Collection[str] | None = None, kpi_ids: Collection[int] | None = None) -> Select[Any]:
-    """The one GROUP BY: (KPI, unit, period) → the sums of the records that count for it."""
+def rollup_statement(
+    periods: Collection[str] | None = None,
+    kpi_ids: Collection[int] | None = None,
+    unit_ids: Collection[int] | None = None,
+) -> Select[Any]:
+    """The one GROUP BY: (KPI, unit, period) → the sums of the records that count for it (for
+    every unit, or the roll-ups of ``unit_ids`` only)."""
     tree = unit_ancestors()
     record, above = aliased(KpiRecord, name="record"), aliased(KpiRecord, name="record_above")
     chosen: list[Any] = []  # on the table itself, not a CTE: PostgreSQL then has statistics and the unique index
@@ -111,6 +116,7 @@ def rollup_statement(periods: Collection[str] | None = None, kpi_ids: Collection
     weight = headcount.c.headcount
     has_weight = weight > 0
     institution_only = col(Kpi.aggregation) == Aggregation.INSTITUTION_ONLY
+    rolled_up_to = [tree.c.ancestor_id.in_(list(unit_ids))] if unit_ids is not None else []
     return (
         select(
             col(record.kpi_id),
@@ -142,16 +148,20 @@ def rollup_statement(periods: Collection[str] | None = None, kpi_ids: Collection
             *chosen,
             or_(blocked.c.distance.is_(None), tree.c.distance < blocked.c.distance),
             or_(~institution_only, and_(tree.c.distance == 0, col(OrgUnit.parent_id).is_(None))),
+            *rolled_up_to,
         )
         .group_by(col(record.kpi_id), tree.c.ancestor_id, col(record.period), col(Kpi.aggregation))
     )
 
 
 def kpi_rollups(
-    session: Session, periods: Collection[str] | None = None, kpi_ids: Collection[int] | None = None
+    session: Session,
+    periods: Collection[str] | None = None,
+    kpi_ids: Collection[int] | None = None,
+    unit_ids: Collection[int] | None = None,
 ) -> Mapping[RollupKey, KpiRollup]:
-    """Every KPI's value for every unit with data and every period (or just ``periods`` and
-    ``kpi_ids``), keyed by (kpi_id, unit_id, period); one statement."""
+    """Every KPI's value for every unit with data and every period (or just ``periods``,
+    ``kpi_ids`` and ``unit_ids``), keyed by (kpi_id, unit_id, period); one statement."""
     without_jit(session)
     return {
         (kpi_id, unit_id, period): KpiRollup(
@@ -180,5 +190,5 @@ def kpi_rollups(
             weight_sum,
             unweighted,
             newest,
-        ) in session.execute(rollup_statement(periods, kpi_ids)).tuples()
+        ) in session.execute(rollup_statement(periods, kpi_ids, unit_ids)).tuples()
     }

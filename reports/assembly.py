@@ -243,7 +243,7 @@ def _series(session: Session, card: Scorecard, shared: SharedScoring | None) -> 
 
     else:
         every_period = sorted({label for periods in wanted.values() for label in periods})
-        rollups = kpi_rollups(session, periods=every_period, kpi_ids=list(wanted))
+        rollups = kpi_rollups(session, periods=every_period, kpi_ids=list(wanted), unit_ids=[unit_id])
 
         def value_of(kpi_id: int, label: str) -> float | None:
             rollup = rollups.get((kpi_id, unit_id, label))

@@ -33,6 +33,7 @@ from maturity.db import Database
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.settings import LOCALES
 from maturity.units.models import OrgUnit
+from reports.charts import compile_templates
 from reports.services import BuildOutcome, build_report
 from reports.shared_scoring import SharedScoring
 from reports.storage import remove_leftovers
@@ -85,10 +86,13 @@ def plan(session: Session, unit_codes: Sequence[str], languages: Sequence[str]) 
 _worker: dict[str, object] = {}
 
 
-def init_worker(database_url: str, storage: str) -> None:
-    """Runs once in each worker: open the database, warm up charts and the PDF renderer."""
+def init_worker(database_url: str, storage: str, chart_templates: dict[str, str]) -> None:
+    """Runs once in each worker: open the database, take the batch's chart templates (so the
+    worker never imports Altair: 30 MB less), warm up charts and the PDF renderer."""
+    from reports.charts import install_templates
     from reports.rendering import warm_up
 
+    install_templates(chart_templates)
     _worker["db"] = Database.from_url(database_url, pool_size=1)
     _worker["storage"] = Path(storage)
     _worker["shared"] = SharedScoring()  # the round's pool is new, and so is this
@@ -176,13 +180,14 @@ def run_batch(
         return result
     count = min(workers or default_workers(), len(jobs))
     size = count * max(tasks_per_worker, 1)
+    templates = compile_templates()
     for start in range(0, len(jobs), size):
         _run_round(
             jobs[start : start + size],
             result,
             count,
             job_function,
-            (database_url, str(storage)),
+            (database_url, str(storage), templates),
             (period, generated_by, batch_id),
             on_progress,
         )
@@ -194,7 +199,7 @@ def _run_round(
     result: BatchResult,
     workers: int,
     job_function: JobFunction,
-    worker_args: tuple[str, str],
+    worker_args: tuple[str, str, dict[str, str]],
     job_args: tuple[str, str, int | None],
     on_progress: Callable[[BatchResult, BuildOutcome | None], None] | None,
 ) -> None:

@@ -2,33 +2,41 @@
 ``data:`` images with alt text. Each chart function takes plain data, so the scoring side can
 feed the profile chart as soon as it has figures.
 
-The one shipped font (Inter, ``maturity/static/fonts``) is registered with vl-convert and named
-in every chart, as the print stylesheet names it for WeasyPrint: text looks the same everywhere.
+The one shipped font (Inter, ``maturity/static/fonts``) is named in every chart, as the print
+stylesheet names it for WeasyPrint, which draws the charts' text: it looks the same
+everywhere. vl-convert only measures the labels, with ``fonts/charts/Inter-Regular.otf``: the
+same font cut to the characters of Norwegian and English text (``reports.chart_font``), which
+it measures twice as fast as the whole font, to the same widths.
 
-A report has a trend chart per KPI, so they must be cheap. The trend chart's Altair
-specification reads named data sets; it is compiled to Vega once per process and language, and
-each chart only puts its values into a copy. Every SVG is kept per process for its data (an
-institution-wide KPI draws the same chart in every unit's report). The charts carry few marks
-and labels, and the SVG loses what neither a reader nor WeasyPrint uses (empty paths, ARIA
-attributes: the ``<img alt>`` is what readers get), because WeasyPrint draws each node anew
-in every PDF.
+A report draws a trend chart per KPI and a profile chart, so they must be cheap. Each chart's
+Altair specification reads a named data set and is compiled to Vega once per process
+(``templates``; a batch compiles them once and hands them to its workers, which then never
+import Altair); each chart puts its values into a copy. Every SVG is kept per process for its
+data (an institution-wide KPI draws the same chart in every unit's report). The charts carry
+few marks and labels, no label is cut short (vl-convert measures a cut label again for every
+letter it drops), and the SVG loses what neither a reader nor WeasyPrint uses (empty paths,
+ARIA attributes: the ``<img alt>`` is what readers get), because WeasyPrint draws each node
+anew in every PDF.
 """
 
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import vl_convert as vlc
 
 from maturity import i18n
 from maturity.templating import STATIC_DIR
 
+if TYPE_CHECKING:
+    import altair as alt
+
 FONT_DIR = STATIC_DIR / "fonts"
+CHART_FONT_DIR = FONT_DIR / "charts"  # what vl-convert measures labels with (see above)
 FONT = "Inter"
 VL_VERSION = "6.4"  # Altair 6.3 writes Vega-Lite 6.4
 # d3 has no nb-NO number locale; this one matches Babel's: no-break space groups, decimal comma.
@@ -39,10 +47,9 @@ NUMBER_LOCALES: dict[str, dict[str, Any]] = {
 TIME_LOCALES: dict[str, Any] = {"nb": "nb-NO", "en": "en-GB"}
 INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0b5fa5"
 SERIES_COLOURS = ["#0b5fa5", "#7b8794", "#c05621", "#2f855a"]
-POINTS, TARGET = "points", "target"  # the trend chart's data sets
-# A long trend labels its first and last period only (the table under the chart has them all):
-# each label costs vl-convert about 1 ms to measure and WeasyPrint a text layout.
-PERIOD_LABELS = "length(domain('x')) > 4 ? [domain('x')[0], peek(domain('x'))] : domain('x')"
+TARGET_COLOUR = "#c05621"
+TREND, PROFILE = "trend", "profile"  # the charts, and the names of their data sets
+_templates: dict[str, str] = {}  # chart → its Vega specification without data (JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,43 +71,61 @@ class ProfileValue:
 
 @cache
 def register_fonts() -> None:
-    vlc.register_font_directory(str(FONT_DIR))
+    vlc.register_font_directory(str(CHART_FONT_DIR))
+
+
+def compile_templates() -> dict[str, str]:
+    """Every chart's Vega specification without data, as JSON (imports Altair)."""
+    register_fonts()
+    return {
+        name: json.dumps(vlc.vegalite_to_vega(spec(), vl_version=VL_VERSION))
+        for name, spec in ((TREND, trend_spec), (PROFILE, profile_spec))
+    }
+
+
+def install_templates(templates: Mapping[str, str]) -> None:
+    """Use templates compiled elsewhere (a batch's workers get them from the batch)."""
+    _templates.update(templates)
+
+
+def _template(name: str) -> dict[str, Any]:
+    """A fresh copy of a chart's Vega specification, to put data into."""
+    if name not in _templates:
+        _templates.update(compile_templates())
+    return dict(json.loads(_templates[name]))
+
+
+def _with_values(name: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    spec = _template(name)
+    for data in spec["data"]:
+        if data["name"] == name:
+            data["values"] = values
+    return spec
+
+
+def _render(spec: dict[str, Any], locale: str | None = None) -> str:
+    """Vega → slimmed SVG; the specification goes to vl-convert as JSON text (faster than a
+    dict), and the number locale only where the chart writes numbers."""
+    register_fonts()
+    locales: dict[str, Any] = (
+        {"format_locale": NUMBER_LOCALES[locale], "time_format_locale": TIME_LOCALES[locale]} if locale else {}
+    )
+    svg = vlc.vega_to_svg(json.dumps(spec), allowed_base_urls=[], **locales)  # inline data only: fetches nothing
+    return slim_svg(str(svg))
 
 
 def warm_up() -> None:
     """The first conversion of a process costs about half a second; pay it once."""
-    register_fonts()
-    _trend_vega(with_target=True)
-    _trend_vega(with_target=False)
-    _trend_svg((("2020", 1.0), ("2021", 2.0)), None, "nb")
-
-
-def _render_vega(spec: dict[str, Any], locale: str) -> str:
-    register_fonts()
-    svg = vlc.vega_to_svg(
-        spec,
-        format_locale=NUMBER_LOCALES[locale],
-        time_format_locale=TIME_LOCALES[locale],
-        allowed_base_urls=[],  # inline data only: vl-convert fetches nothing
-    )
-    return slim_svg(str(svg))
-
-
-@lru_cache(maxsize=64)
-def _svg(spec_json: str, locale: str) -> str:
-    """A Vega-Lite specification (canonical JSON) as SVG."""
-    register_fonts()
-    vega = vlc.vegalite_to_vega(json.loads(spec_json), vl_version=VL_VERSION)
-    return _render_vega(vega, locale)
+    _trend_svg((("2020", 1.0), ("2021", 2.0)), None)
 
 
 _UNUSED_SVG = re.compile(
     r'<path class="(?:background|foreground)" aria-hidden="true" d="(?:M0,0h0v0h0Z)?"[^>]*/>'
     r'|\s(?:aria-[a-z]+|role|class|pointer-events)="[^"]*"'
 )
-# After the above: a group's background path without paint (the root group says fill="none"),
-# and opacity 1, which is what nothing says.
-_UNPAINTED_SVG = re.compile(r'<path d="[^"]*"/>|\sopacity="1"')
+# After the above: a group's background path without paint (the root group says fill="none"), a
+# line without points (a trend without a target), and opacity 1, which is what nothing says.
+_UNPAINTED_SVG = re.compile(r'<path d="[^"]*"/>|<path(?![^>]*\sd=)[^>]*/>|\sopacity="1"')
 _GROUP_TAG = re.compile(r"<g(?:\s[^>]*)?>|</g>")
 _EMPTY_GROUPS = frozenset(("<g>", '<g transform="translate(0,0)">'))
 _COORDINATES = re.compile(r'\s(?:transform|d|x|y|x1|x2|y1|y2|width|height)="[^"]*"')
@@ -156,7 +181,7 @@ def _size(svg: str) -> tuple[int, int]:
     return values.get("width", 0), values.get("height", 0)
 
 
-def _configured(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def _configured(chart: "alt.TopLevelMixin") -> dict[str, Any]:
     configured = chart.configure(font=FONT, background="white").configure_view(stroke=None)
     configured = configured.configure_axis(
         labelColor=INK, titleColor=INK, gridColor="#e4e7eb", labelFontSize=10, labelPadding=6, ticks=False
@@ -164,38 +189,34 @@ def _configured(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return dict(configured.to_dict())
 
 
-def trend_spec(with_target: bool) -> dict[str, Any]:
-    """A KPI's values over periods (data set ``points``: period, value) and, if given, its
-    target (data set ``target``: target) as a dashed line."""
-    base = alt.Chart(alt.NamedData(name=POINTS))
-    line = base.mark_line(color=ACCENT, point=alt.OverlayMarkDef(color=ACCENT, size=30)).encode(
-        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0, values=alt.ExprRef(expr=PERIOD_LABELS))),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",~f", tickCount=3, domain=False)),
-    )
-    layers: list[Any] = [line]
-    if with_target:
-        rule = alt.Chart(alt.NamedData(name=TARGET)).mark_rule(color="#c05621", strokeDash=[4, 3])
-        layers.append(rule.encode(y="target:Q"))
-    return _configured(alt.layer(*layers).properties(width=360, height=100))
+def trend_spec() -> dict[str, Any]:
+    """A KPI's values over periods as a word-sized line ending in a dot (data set ``trend``:
+    period, value, target, last), with its target, where it has one, as a dashed line across.
+    No axes: the KPI's row gives baseline, target and actual, and the table under it every
+    value; axis labels are most of what a chart costs (vl-convert measures each label,
+    WeasyPrint lays each out), and every mark is a node WeasyPrint draws in every PDF."""
+    import altair as alt
 
-
-@cache
-def _trend_vega(with_target: bool) -> str:
-    """The trend chart compiled to Vega, without data (JSON, so every chart gets a fresh copy)."""
-    return json.dumps(vlc.vegalite_to_vega(trend_spec(with_target), vl_version=VL_VERSION))
+    x = alt.X("period:O", axis=None, scale=alt.Scale(padding=0.4))
+    y = alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False, padding=3))
+    points = alt.Chart(alt.NamedData(name=TREND))
+    line = points.mark_line(color=ACCENT, strokeWidth=1.5).encode(x=x, y=y)
+    end = points.mark_circle(color=ACCENT, size=16, opacity=1).encode(x=x, y=y).transform_filter("datum.last")
+    target = points.mark_line(color=TARGET_COLOUR, strokeWidth=1, strokeDash=[3, 2]).encode(x=x, y="target:Q")
+    spec = _configured(alt.layer(line, end, target).properties(width=104, height=26))
+    spec["padding"] = 2
+    return spec
 
 
 @lru_cache(maxsize=1024)
-def _trend_svg(points: tuple[tuple[str, float], ...], target: float | None, locale: str) -> str:
-    spec = json.loads(_trend_vega(target is not None))
-    values = {
-        POINTS: [{"period": period, "value": value} for period, value in points],
-        TARGET: [{"target": target}],
-    }
-    for data in spec["data"]:
-        if data["name"] in values:
-            data["values"] = values[data["name"]]
-    return _render_vega(spec, locale)
+def _trend_svg(points: tuple[tuple[str, float], ...], target: float | None) -> str:
+    """The trend chart of ``points``; it writes no number or word, so one SVG serves every language."""
+    last = len(points) - 1
+    values = [
+        {"period": period, "value": value, "target": target, "last": i == last}
+        for i, (period, value) in enumerate(points)
+    ]
+    return _render(_with_values(TREND, values))
 
 
 def kpi_trend_chart(
@@ -218,28 +239,53 @@ def kpi_trend_chart(
     )
     if target is not None:
         alt_text += " " + i18n.translate(locale, "Target: %(target)s.", target=i18n.number(target, locale))
-    return _chart(_trend_svg(tuple(points), target, locale), alt_text)
+    return _chart(_trend_svg(tuple(points), target), alt_text)
 
 
-def profile_spec(values: Sequence[ProfileValue], series_order: Sequence[str]) -> dict[str, Any]:
-    rows = [{"dimension": v.dimension, "series": v.series, "score": v.score} for v in values]
+def profile_spec() -> dict[str, Any]:
+    """Dimension scores 0–100 as bars, a group per dimension and a bar per series (data set
+    ``profile``: dimension, dimension_index, series, series_index, score), in the order of the
+    indexes, the series' colours in that order."""
+    import altair as alt
+
+    def in_order(index: str) -> Any:
+        return alt.EncodingSortField(field=index, op="min")
+
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(alt.NamedData(name=PROFILE))
         .mark_bar(height=7)
         .encode(
-            y=alt.Y("dimension:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
-            yOffset=alt.YOffset("series:N", sort=list(series_order)),
-            x=alt.X("score:Q", title=None, scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("dimension:N", title=None, sort=in_order("dimension_index"), axis=alt.Axis(labelLimit=0)),
+            yOffset=alt.YOffset("series:N", sort=in_order("series_index")),
+            x=alt.X(
+                "score:Q", title=None, scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(values=[0, 25, 50, 75, 100])
+            ),
             color=alt.Color(
                 "series:N",
-                sort=list(series_order),
-                scale=alt.Scale(domain=list(series_order), range=SERIES_COLOURS[: len(series_order)]),
-                legend=alt.Legend(title=None, orient="bottom"),
+                sort=in_order("series_index"),
+                scale=alt.Scale(range=SERIES_COLOURS),
+                legend=alt.Legend(title=None, orient="bottom", labelLimit=0),
             ),
         )
         .properties(width=380, height=alt.Step(9))
     )
     return _configured(chart)
+
+
+@lru_cache(maxsize=64)
+def _profile_svg(values: tuple[ProfileValue, ...], series_order: tuple[str, ...], locale: str) -> str:
+    dimensions = list(dict.fromkeys(v.dimension for v in values))
+    rows = [
+        {
+            "dimension": v.dimension,
+            "dimension_index": dimensions.index(v.dimension),
+            "series": v.series,
+            "series_index": series_order.index(v.series),
+            "score": v.score,
+        }
+        for v in values
+    ]
+    return _render(_with_values(PROFILE, rows), locale)
 
 
 def profile_chart(values: Sequence[ProfileValue], series_order: Sequence[str], unit_name: str, locale: str) -> Chart:
@@ -253,10 +299,10 @@ def profile_chart(values: Sequence[ProfileValue], series_order: Sequence[str], u
         count=len(dimensions),
         series=", ".join(series_order[1:]) or "–",
     )
-    return _chart(_svg(json.dumps(profile_spec(values, series_order), sort_keys=True), locale), alt_text)
+    return _chart(_profile_svg(tuple(values), tuple(series_order), locale), alt_text)
 
 
 def clear_caches() -> None:
     """Forget every SVG made so far (benchmarks: a report whose charts are all new)."""
     _trend_svg.cache_clear()
-    _svg.cache_clear()
+    _profile_svg.cache_clear()

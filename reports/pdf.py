@@ -103,7 +103,9 @@ def render_pdf(html: str, meta: PdfMeta, *, fetcher: StaticOnlyFetcher | None = 
         document.metadata.lang = meta.language
         out = BytesIO()
         document.write_pdf(out, pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
-        return RenderedPdf(out.getvalue(), len(document.pages))
+        rendered = RenderedPdf(out.getvalue(), len(document.pages))
+        del document
+    return rendered
 
 
 @cache

@@ -5,7 +5,8 @@ filters, translations, StrictUndefined, autoescape), so a number looks the same 
 in the PDF, without importing the web app into the report workers.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -13,17 +14,27 @@ from jinja2 import Environment
 
 from indicators.score_labels import STATUS, TREND
 from maturity import i18n, templating
+from maturity.errors import N_
+from maturity.periods import Frequency, Period
 from reports import charts as chart_module
 from reports.charts import Chart, ProfileValue
-from reports.content import ReportContent
+from reports.content import KpiLine, ReportContent
 from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
 
 PRINT_TEMPLATE = "reports/document/print.html"
 # Status in words and a symbol (never colour alone), with symbols the shipped font has.
 STATUS_SYMBOLS = {**{key: symbol for key, (_, symbol) in STATUS.items()}, "behind": "▽"}
+# In the report's tables a trend is a symbol and a word; the method appendix says what each means.
+TREND_SHORT = {
+    "up": (N_("Up"), TREND["up"][1]),
+    "down": (N_("Down"), TREND["down"][1]),
+    "steady": (N_("Steady"), TREND["steady"][1]),
+    "unknown": (N_("No comparison"), TREND["unknown"][1]),
+}
 LABELS = {
     "status_labels": {key: (label, STATUS_SYMBOLS[key]) for key, (label, _) in STATUS.items()},
     "trend_labels": TREND,
+    "trend_short": TREND_SHORT,
 }
 MIN_TREND_POINTS = 2  # a trend needs two values; one value is shown in the table only
 
@@ -79,9 +90,76 @@ def profile_chart(report: ReportContent) -> Chart:
     return chart_module.profile_chart(values, series, report.unit.name, locale)
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesTable:
+    """The data of an indicator's trend charts: KPIs measured as often as each other in one
+    table, a row per KPI and a column per period (oldest first)."""
+
+    periods: tuple[str, ...]
+    rows: tuple[tuple[KpiLine, tuple[float | None, ...]], ...]
+
+
+SERIES_COLUMNS = 5  # periods per table (``SERIES_LENGTH``); mixed series go on in another table
+
+
+def series_tables(kpis: Iterable[KpiLine]) -> list[SeriesTable]:
+    """One table per frequency the indicator's KPIs are measured at (a yearly and a
+    half-yearly KPI share no columns), split every ``SERIES_COLUMNS`` periods."""
+    groups: dict[Frequency, list[KpiLine]] = {}
+    for kpi in kpis:
+        if kpi.series:
+            groups.setdefault(Period.parse(kpi.series[0].period).frequency, []).append(kpi)
+    tables = []
+    for kpis in groups.values():
+        periods = sorted({point.period for kpi in kpis for point in kpi.series}, key=Period.parse)
+        values = [{point.period: point.value for point in kpi.series} for kpi in kpis]
+        for start in range(0, len(periods), SERIES_COLUMNS):
+            columns = tuple(periods[start : start + SERIES_COLUMNS])
+            rows = tuple(
+                (kpi, tuple(by_period.get(p) for p in columns))
+                for kpi, by_period in zip(kpis, values, strict=True)
+                if any(p in by_period for p in columns)
+            )
+            tables.append(SeriesTable(columns, rows))
+    return tables
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenGroup:
+    """The figures disclosure hides for one unit's respondent group, for one reason: every
+    dimension (``dimensions`` empty) or the ones named."""
+
+    unit_code: str
+    unit_name: str
+    group: str
+    reason: str
+    dimensions: tuple[str, ...]
+
+
+def hidden_groups(report: ReportContent) -> list[HiddenGroup]:
+    """The method's hidden figures a row per unit, group and reason (a small group is usually
+    hidden in every dimension: one row then, not one per dimension)."""
+    every = {d.name for d in report.profile}
+    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    for hidden in report.method.suppressed:
+        key = (hidden.unit_code, hidden.unit_name, hidden.group, hidden.reason)
+        grouped.setdefault(key, []).append(hidden.dimension)
+    return [
+        HiddenGroup(code, name, group, reason, () if every and set(dimensions) >= every else tuple(dimensions))
+        for (code, name, group, reason), dimensions in grouped.items()
+    ]
+
+
 def document_context(report: ReportContent, charts: Mapping[str, Chart]) -> dict[str, Any]:
     """What the body template needs, on screen and in print."""
-    return {"report": report, "charts": charts, "locale": report.language, **LABELS}
+    return {
+        "report": report,
+        "charts": charts,
+        "locale": report.language,
+        "series_tables": series_tables,
+        "hidden_groups": hidden_groups,
+        **LABELS,
+    }
 
 
 def report_author(report: ReportContent) -> str:

@@ -19,7 +19,7 @@ from indicators.rollup import kpi_rollups
 from indicators.scores import PeriodScores, kpi_periods, score_period
 from maturity.periods import Period
 
-SERIES_LENGTH = 8  # periods shown in a KPI's trend
+SERIES_LENGTH = 5  # periods shown in a KPI's trend (and in the table of its values)
 SeriesValues = dict[tuple[int, int], dict[str, float]]  # (KPI id, unit id) → period → value
 
 

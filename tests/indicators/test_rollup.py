@@ -171,3 +171,14 @@ def test_periods_and_kpis_can_be_chosen(session: Session, rollups: Rollups, org:
     }
     assert chosen["KSUM"][("FAC-A", "2024")] == rollups["KSUM"][("FAC-A", "2024")]
     assert not chosen["KLOW"]
+
+
+def test_the_roll_ups_of_chosen_units_are_theirs_among_all(session: Session, rollups: Rollups, org: Org) -> None:
+    kpis = {k.code: k for k in session.execute(select(Kpi)).scalars()}
+    chosen_units = [org["FAC-A"].id, org["DEP-A1"].id]
+    chosen = by_code(kpi_rollups(session, unit_ids=[u for u in chosen_units if u is not None]), kpis, org)
+    for code, values in rollups.items():
+        # The roll-up of a unit reads its whole subtree even when only the unit is asked for.
+        expected = {key: rollup for key, rollup in values.items() if key[0] in ("FAC-A", "DEP-A1")}
+        assert chosen[code] == expected, code
+    assert chosen["KSUM"][("FAC-A", "2024")].units > 1  # made from the records below it

@@ -1,0 +1,163 @@
+"""The report's layout: a table of measures per goal, each KPI's trend line with the table of its
+values, hidden figures a row per group; and the charts behind it, cheap enough for a batch."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from sqlalchemy import select
+from sqlmodel import Session
+
+from maturity import i18n
+from maturity.units.models import OrgUnit
+from reports import chart_font, charts
+from reports.assembly import build_content
+from reports.content import (
+    DimensionProfile,
+    HiddenFigure,
+    KpiLine,
+    Method,
+    ReportContent,
+    SeriesPoint,
+    UnitRef,
+)
+from reports.rendering import SERIES_COLUMNS, hidden_groups, render_print_html, series_tables
+
+
+def kpi(code: str, periods: list[str]) -> KpiLine:
+    return KpiLine(
+        code=code, name=code, series=tuple(SeriesPoint(period=p, value=i + 0.5) for i, p in enumerate(periods))
+    )
+
+
+class TestSeriesTables:
+    def test_kpis_measured_as_often_share_a_table_and_others_get_their_own(self) -> None:
+        yearly, other_yearly = kpi("KY", ["2023", "2024"]), kpi("KZ", ["2022", "2024"])
+        half = kpi("KS", ["2023-S2", "2024-S1", "2024-S2"])
+        tables = series_tables([yearly, half, other_yearly, kpi("KNONE", [])])
+        assert [t.periods for t in tables] == [("2022", "2023", "2024"), ("2023-S2", "2024-S1", "2024-S2")]
+        years, halves = tables
+        assert [(k.code, values) for k, values in years.rows] == [
+            ("KY", (None, 0.5, 1.5)),  # a period a KPI has no value for stays empty
+            ("KZ", (0.5, None, 1.5)),
+        ]
+        assert [(k.code, values) for k, values in halves.rows] == [("KS", (0.5, 1.5, 2.5))]
+
+    def test_a_series_longer_than_a_table_goes_on_in_the_next(self) -> None:
+        months = [f"2024-{m:02d}" for m in range(1, SERIES_COLUMNS + 3)]
+        tables = series_tables([kpi("KM", months)])
+        assert [len(t.periods) for t in tables] == [SERIES_COLUMNS, 2]
+        assert [p for t in tables for p in t.periods] == months
+        assert [v for t in tables for _, values in t.rows for v in values] == [i + 0.5 for i in range(len(months))]
+
+
+def hidden(unit: str, dimension: str, group: str, reason: str = "too_few") -> HiddenFigure:
+    return HiddenFigure(unit_code=unit, unit_name=f"Unit {unit}", dimension=dimension, group=group, reason=reason)  # type: ignore[arg-type]  # a Literal
+
+
+def test_hidden_figures_are_a_row_per_unit_group_and_reason() -> None:
+    report = ReportContent(
+        unit=UnitRef(code="A", name="A", kind="department"),
+        period="2024",
+        language="nb",
+        title="t",
+        profile=(
+            DimensionProfile(code="", name="Alle dimensjoner", overall=True),
+            DimensionProfile(code="D1", name="En"),
+            DimensionProfile(code="D2", name="To"),
+        ),
+        method=Method(
+            suppressed=(
+                *(hidden("A1", d, "Ledere") for d in ("Alle dimensjoner", "En", "To")),
+                hidden("A2", "To", "Alle respondenter", "suppressed"),
+                hidden("A2", "En", "Ledere"),
+            )
+        ),
+    )
+    rows = [(h.unit_code, h.group, h.reason, h.dimensions) for h in hidden_groups(report)]
+    assert rows == [
+        ("A1", "Ledere", "too_few", ()),  # every dimension: one row that says so
+        ("A2", "Alle respondenter", "suppressed", ("To",)),
+        ("A2", "Ledere", "too_few", ("En",)),
+    ]
+    html = render_print_html(report)
+    assert html.count("Unit A1 (A1)") == 1
+    assert i18n.translate("nb", "All dimensions") in html
+
+
+def test_every_kpi_has_its_row_trend_line_and_values(session: Session, records: None) -> None:
+    unit = session.execute(select(OrgUnit).where(OrgUnit.code == "DEP-A1")).scalars().one()
+    content = build_content(session, unit, "2024", "nb")
+    html = render_print_html(content)
+    kpis = [k for g in content.goals for i in g.indicators for k in i.kpis]
+    for line in kpis:
+        row = re.search(rf'<tr id="kpi-{line.code}">(.*?)</tr>', html, re.S)
+        assert row, line.code
+        assert (len(line.series) >= 2) == ("<img" in row.group(1)), line.code  # a line from two values
+    tables = re.findall(r'<table class="series">(.*?)</table>', html, re.S)
+    assert tables
+    for line in kpis:
+        for point in line.series:
+            shown = i18n.number(point.value, "nb", line.decimals)
+            assert any(point.period in t and shown in t for t in tables), (line.code, point)
+    sources = re.search(r'<section class="sources".*?</section>', html, re.S)
+    assert sources
+    assert all(s.source in sources.group() for line in kpis for s in line.sources)
+
+
+class TestCharts:
+    def test_a_trend_line_writes_no_text_and_draws_its_target(self) -> None:
+        with_target = charts.kpi_trend_chart("K1 Name", [("2023", 1.0), ("2024", 2.5)], 4.0, "%", "nb")
+        without = charts.kpi_trend_chart("K1 Name", [("2023", 1.0), ("2024", 2.5)], None, "%", "nb")
+        svgs = [charts._trend_svg((("2023", 1.0), ("2024", 2.5)), t) for t in (4.0, None)]
+        assert all("<text" not in svg for svg in svgs)
+        assert charts.TARGET_COLOUR in svgs[0]
+        assert charts.TARGET_COLOUR not in svgs[1]
+        assert "Mål: 4." in with_target.alt
+        assert "Mål" not in without.alt
+
+    def test_the_profile_chart_writes_every_label_whole(self) -> None:
+        long = "Verdiskaping gjennom deling og gjenbruk av data"
+        values = [
+            charts.ProfileValue(dimension, series, score)
+            for dimension in ("Pedagogisk innovasjon", long)
+            for series, score in (("Fakultet for teknologi, kunst og design", 55.0), ("OsloMet", 52.5))
+        ]
+        chart = charts.profile_chart(values, ["Fakultet for teknologi, kunst og design", "OsloMet"], "F", "nb")
+        svg = charts._profile_svg(tuple(values), ("Fakultet for teknologi, kunst og design", "OsloMet"), "nb")
+        assert long in svg
+        assert "Fakultet for teknologi, kunst og design" in svg
+        assert "…" not in svg
+        assert chart.width > 380
+        assert charts.SERIES_COLOURS[0] in svg
+        assert charts.SERIES_COLOURS[1] in svg
+
+    def test_a_worker_given_the_templates_never_imports_altair(self) -> None:
+        templates = json.dumps(charts.compile_templates())
+        code = (
+            "import json, sys\n"
+            "from reports import charts, rendering\n"
+            f"charts.install_templates(json.loads({templates!r}))\n"
+            "rendering.warm_up()\n"
+            "charts.kpi_trend_chart('K', [('2023', 1.0), ('2024', 2.0)], 3.0, '', 'nb')\n"
+            "charts.profile_chart([charts.ProfileValue('D', 'U', 50.0)], ['U'], 'U', 'en')\n"
+            "print('altair' in sys.modules)\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603  # our own code
+        assert result.stdout.strip() == "False"
+
+
+def test_the_chart_font_is_inter_cut_to_norwegian_and_english_with_the_same_widths(tmp_path: Path) -> None:
+    with TTFont(chart_font.TARGET) as committed, TTFont(chart_font.SOURCE) as whole:
+        assert committed["name"].getDebugName(1) == whole["name"].getDebugName(1) == "Inter"
+        cmap, whole_cmap = committed.getBestCmap(), whole.getBestCmap()
+        assert set(cmap) == set(chart_font.CHARACTERS) & set(whole_cmap)
+        for code in cmap:
+            assert committed["hmtx"][cmap[code]][0] == whole["hmtx"][whole_cmap[code]][0], chr(code)
+        features = {record.FeatureTag for record in committed["GPOS"].table.FeatureList.FeatureRecord}
+        assert features == {"kern"}  # pairs like "To" and "AV" measure as WeasyPrint sets them
+    with TTFont(chart_font.make_chart_font(target=tmp_path / "Inter-Regular.otf")) as again:
+        assert again.getBestCmap() == cmap  # the committed file is what the command makes now
