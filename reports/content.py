@@ -135,6 +135,11 @@ class GoalSection(Part):
     weakest_title: str | None = None
     indicators: tuple[IndicatorSection, ...] = ()
 
+    @property
+    def kpis(self) -> tuple[KpiLine, ...]:
+        """Every KPI of the goal's indicators, in their order."""
+        return tuple(kpi for indicator in self.indicators for kpi in indicator.kpis)
+
 
 class DimensionProfile(Part):
     """A dimension (``overall``: the whole survey) for the unit, its parent, the institution and

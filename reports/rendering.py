@@ -92,8 +92,8 @@ def profile_chart(report: ReportContent) -> Chart:
 
 @dataclass(frozen=True, slots=True)
 class SeriesTable:
-    """The data of an indicator's trend charts: KPIs measured as often as each other in one
-    table, a row per KPI and a column per period (oldest first)."""
+    """The data of trend lines: KPIs measured as often as each other in one table, a row per
+    KPI and a column per period (oldest first)."""
 
     periods: tuple[str, ...]
     rows: tuple[tuple[KpiLine, tuple[float | None, ...]], ...]
@@ -103,21 +103,21 @@ SERIES_COLUMNS = 5  # periods per table (``SERIES_LENGTH``); mixed series go on 
 
 
 def series_tables(kpis: Iterable[KpiLine]) -> list[SeriesTable]:
-    """One table per frequency the indicator's KPIs are measured at (a yearly and a
-    half-yearly KPI share no columns), split every ``SERIES_COLUMNS`` periods."""
+    """One table per frequency the KPIs are measured at (a yearly and a half-yearly KPI share
+    no columns), split every ``SERIES_COLUMNS`` periods; KPIs without values have no row."""
     groups: dict[Frequency, list[KpiLine]] = {}
     for kpi in kpis:
         if kpi.series:
             groups.setdefault(Period.parse(kpi.series[0].period).frequency, []).append(kpi)
     tables = []
-    for kpis in groups.values():
-        periods = sorted({point.period for kpi in kpis for point in kpi.series}, key=Period.parse)
-        values = [{point.period: point.value for point in kpi.series} for kpi in kpis]
+    for group in groups.values():
+        periods = sorted({point.period for kpi in group for point in kpi.series}, key=Period.parse)
+        values = [{point.period: point.value for point in kpi.series} for kpi in group]
         for start in range(0, len(periods), SERIES_COLUMNS):
             columns = tuple(periods[start : start + SERIES_COLUMNS])
             rows = tuple(
                 (kpi, tuple(by_period.get(p) for p in columns))
-                for kpi, by_period in zip(kpis, values, strict=True)
+                for kpi, by_period in zip(group, values, strict=True)
                 if any(p in by_period for p in columns)
             )
             tables.append(SeriesTable(columns, rows))
