@@ -10,8 +10,8 @@ it measures twice as fast as the whole font, to the same widths.
 
 A report draws a trend chart per KPI and a profile chart, so they must be cheap. Each chart's
 Altair specification reads a named data set and is compiled to Vega once per process
-(``templates``; a batch compiles them once and hands them to its workers, which then never
-import Altair); each chart puts its values into a copy. Every SVG is kept per process for its
+(``compile_templates``; a batch compiles them once and its workers take them with
+``install_templates``, so they never import Altair); each chart puts its values into a copy. Every SVG is kept per process for its
 data (an institution-wide KPI draws the same chart in every unit's report). The charts carry
 few marks and labels, no label is cut short (vl-convert measures a cut label again for every
 letter it drops), and the SVG loses what neither a reader nor WeasyPrint uses (empty paths,
