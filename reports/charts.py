@@ -76,7 +76,6 @@ def register_fonts() -> None:
 
 def compile_templates() -> dict[str, str]:
     """Every chart's Vega specification without data, as JSON (imports Altair)."""
-    register_fonts()
     return {
         name: json.dumps(vlc.vegalite_to_vega(spec(), vl_version=VL_VERSION))
         for name, spec in ((TREND, trend_spec), (PROFILE, profile_spec))

@@ -20,6 +20,7 @@ from reports import charts as chart_module
 from reports.charts import Chart, ProfileValue
 from reports.content import KpiLine, ReportContent
 from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
+from reports.shared_scoring import SERIES_LENGTH
 
 PRINT_TEMPLATE = "reports/document/print.html"
 # Status in words and a symbol (never colour alone), with symbols the shipped font has.
@@ -99,7 +100,7 @@ class SeriesTable:
     rows: tuple[tuple[KpiLine, tuple[float | None, ...]], ...]
 
 
-SERIES_COLUMNS = 5  # periods per table (``SERIES_LENGTH``); mixed series go on in another table
+SERIES_COLUMNS = SERIES_LENGTH  # periods per table: one KPI series fits; mixed ones go on in another
 
 
 def series_tables(kpis: Iterable[KpiLine]) -> list[SeriesTable]:
