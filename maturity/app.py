@@ -47,6 +47,7 @@ from maturity.web import (
 )
 from reports.controllers import ReportBatchController, ReportController
 from reports.navigation import REPORT_NAVIGATION
+from reports.on_demand import PdfRenderer
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
     AnswerController,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
     database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     owns_database = db is None
+    pdf_renderer = PdfRenderer()  # its worker process starts with the app, or on the first PDF in tests
     navigation = sorted(
         [*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION, *REPORT_NAVIGATION], key=lambda item: item.order
     )
@@ -79,9 +81,11 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         if settings.mode != "test":
             gc.collect()
             gc.freeze()
+            pdf_renderer.start()
         try:
             yield
         finally:
+            pdf_renderer.close()
             if owns_database:
                 database.dispose()
 
@@ -169,7 +173,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             disable_stack_trace={400, 401, 403, 404, 405, 422, 429, 503, NotFound, *DATABASE_UNAVAILABLE},
         ),
         lifespan=[lifespan],
-        state=State({"db": database, "settings": settings, "navigation": navigation}),
+        state=State({"db": database, "settings": settings, "navigation": navigation, "pdf_renderer": pdf_renderer}),
         debug=False,
     )
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 Mode = Literal["production", "development", "demo", "test"]
 LOCALES = ("nb", "en")
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
 
 
 class SettingsError(Exception):
@@ -32,6 +33,8 @@ class Settings:
     mail_outbox: Path = Path("var/outbox")
     reminder_interval_hours: int = 72  # a person not submitted is reminded at most this often
     report_storage: Path = Path("var/reports")
+    institution_name: str = ""  # on report covers; empty: the name of the top unit
+    institution_logo: str = ""  # an SVG or PNG file for report covers; empty: none
     db_pool_size: int = 10
     login_max_failures: int = 5
     login_window_seconds: int = 900
@@ -54,6 +57,14 @@ class Settings:
             object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
         elif len(self.secret_key) < 32:
             raise SettingsError("MATURITY_SECRET_KEY must be at least 32 characters long.")
+        if self.institution_logo:
+            logo = Path(self.institution_logo)
+            if logo.suffix.lower() not in LOGO_TYPES:
+                raise SettingsError(
+                    f"MATURITY_INSTITUTION_LOGO must be an .svg or .png file, not {self.institution_logo!r}"
+                )
+            if not logo.is_file():
+                raise SettingsError(f"MATURITY_INSTITUTION_LOGO: there is no file {self.institution_logo!r}")
         if self.mode == "production" and self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             raise SettingsError("MATURITY_DATABASE_URL: an in-memory SQLite database cannot serve production.")
 

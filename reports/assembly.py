@@ -23,6 +23,7 @@ from maturity.scoring import Change, Trend
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope, ancestors
 from reports.appendix import method
+from reports.branding import Branding, branding_from_env
 from reports.content import (
     GoalSection,
     IndicatorSection,
@@ -54,20 +55,30 @@ def report_title(unit: OrgUnit, period: str, locale: str) -> str:
 
 
 def build_content(
-    session: Session, unit: OrgUnit, period: str, locale: str, shared: SharedScoring | None = None
+    session: Session,
+    unit: OrgUnit,
+    period: str,
+    locale: str,
+    shared: SharedScoring | None = None,
+    branding: Branding | None = None,
 ) -> ReportContent:
     """The report object for ``unit`` in ``period`` (a checked period string), in ``locale``;
-    with ``shared``, the period is scored once for every report that shares it."""
+    with ``shared``, the period is scored once for every report that shares it. ``branding``
+    (the institution's name and logo) defaults to the environment's configuration."""
     language = "en" if locale == "en" else "nb"
     when = Period.parse(period)
+    brand = branding if branding is not None else branding_from_env()
     narrative = find_narrative(session, unit, period)
     strategy = current_strategy(session, today=when.end)
     if strategy is None or strategy.id is None:
         chain = ancestors(session, unit)
+        top = chain[0] if chain else unit
         return ReportContent(
             unit=unit_ref(unit, language),
             parent=unit_ref(chain[-1], language) if chain else None,
-            institution=unit_ref(chain[0] if chain else unit, language),
+            institution=unit_ref(top, language),
+            institution_name=brand.name or top.name(language),
+            logo=brand.logo,
             period=period,
             language=language,
             title=report_title(unit, period, language),
@@ -81,6 +92,8 @@ def build_content(
         unit=unit_ref(unit, language),
         parent=unit_ref(card.parent, language) if card.parent else None,
         institution=unit_ref(card.institution, language),
+        institution_name=brand.name or card.institution.name(language),
+        logo=brand.logo,
         period=period,
         language=language,
         title=report_title(unit, period, language),

@@ -210,8 +210,9 @@ class Method(Part):
 # The report object's shape and the layout it is drawn in: a report made by an earlier version is
 # not rendered again to verify it (it would not give the same PDF). 1: before the version was
 # kept; 2: schema_version and expected_rule; 3: the scorecard layout (a table of measures per
-# goal with a trend line per KPI, values per period, sources in an appendix).
-SNAPSHOT_VERSION = 3
+# goal with a trend line per KPI, values per period, sources in an appendix); 4: a cover with
+# the institution's name and logo, a first page of charts, the tables in an appendix.
+SNAPSHOT_VERSION = 4
 
 
 class ReportContent(Part):
@@ -219,6 +220,8 @@ class ReportContent(Part):
     unit: UnitRef
     parent: UnitRef | None = None
     institution: UnitRef | None = None
+    institution_name: str = ""  # on the cover: from configuration, else the top unit's name
+    logo: str | None = None  # the institution's logo as a data: URL (configuration)
     period: str
     language: Literal["nb", "en"]
     title: str

@@ -3,10 +3,10 @@ narrative, and the strategy office's batch builds. A unit or report outside the 
 is 404, with the same page as a missing one."""
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from litestar import Controller, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
@@ -23,10 +23,13 @@ from maturity.units.services import UnitScope, get_unit, visible_units
 from maturity.web import flash, locale_of, redirect, render, t
 from reports.assembly import build_content
 from reports.batch_jobs import create_batch, get_batch, is_stale, recent_batches, start_in_background
-from reports.models import BatchStatus
+from reports.branding import branding_of
+from reports.freshness import archive_marks
+from reports.models import BatchStatus, Report
 from reports.narratives import check_period, find_narrative, narrative_history, save_narrative
+from reports.on_demand import PdfRenderer
 from reports.rendering import document_context, report_charts
-from reports.services import get_report, list_reports, report_bytes, verify_report
+from reports.services import archived_with, current_report, get_report, list_reports, report_bytes, verify_report
 
 
 def default_period() -> str:
@@ -34,10 +37,24 @@ def default_period() -> str:
     return str(Period(date.today().year - 1, Frequency.YEAR))
 
 
+def provide_pdf_renderer(request: Request[Any, Any, Any]) -> PdfRenderer:
+    return cast(PdfRenderer, request.app.state.pdf_renderer)
+
+
+def pdf_response(data: bytes, report: Report, unit_code: str) -> Response[bytes]:
+    filename = f"{unit_code}-{report.period}-{report.language}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "private, no-store"},
+    )
+
+
 class ReportController(Controller):
     path = "/reports"
     guards = [requires_leader]
     include_in_schema = False
+    dependencies = {"pdf_renderer": Provide(provide_pdf_renderer, sync_to_thread=False)}
 
     @get("/", name="reports.index", sync_to_thread=True)
     def index(
@@ -50,6 +67,7 @@ class ReportController(Controller):
         rows = list_reports(db_session, unit_scope, period=period.strip() or None)
         context = {
             "rows": rows,
+            "marks": archive_marks(db_session, [report for report, _ in rows]),
             "units": visible_units(db_session, unit_scope),
             "period": period,
             "default_period": default_period(),
@@ -62,6 +80,7 @@ class ReportController(Controller):
         request: HTMXRequest,
         db_session: NamedDependency[Session],
         unit_scope: NamedDependency[UnitScope],
+        settings: NamedDependency[Settings],
         unit: FromQuery[str],
         period: FromQuery[str],
         lang: FromQuery[str] = "",
@@ -73,11 +92,44 @@ class ReportController(Controller):
             period = check_period(period)
         except InvalidInput as exc:
             context = {"problems": exc.problems, "units": visible_units(db_session, unit_scope), "rows": []}
-            context.update(period=period, default_period=default_period())
+            context.update(period=period, default_period=default_period(), marks={})
             return render(request, "reports/pages/index.html", context, status_code=422)
-        content = build_content(db_session, found, period, language)
+        content = build_content(db_session, found, period, language, branding=branding_of(settings))
         context = document_context(content, report_charts(content))
         return render(request, "reports/pages/report.html", context)
+
+    @get("/pdf", name="reports.current_pdf", sync_to_thread=True)
+    def current_pdf(
+        self,
+        db_session: NamedDependency[Session],
+        unit_scope: NamedDependency[UnitScope],
+        settings: NamedDependency[Settings],
+        user: NamedDependency[User],
+        pdf_renderer: NamedDependency[PdfRenderer],
+        unit: FromQuery[str],
+        period: FromQuery[str],
+        lang: FromQuery[str] = "nb",
+    ) -> Response[bytes]:
+        """The PDF of the data as they are now: the archived one while its inputs are unchanged,
+        otherwise built now (in the renderer's worker process) and archived."""
+        found = get_unit(db_session, unit_scope, unit)
+        try:
+            period = check_period(period)
+        except InvalidInput:
+            raise NotFound(period) from None
+        if lang not in LOCALES:
+            raise NotFound(lang)
+        report = current_report(
+            db_session,
+            settings.report_storage,
+            found,
+            period,
+            lang,
+            generated_by=Actor.of(user).label,
+            render=pdf_renderer,
+            branding=branding_of(settings),
+        )
+        return pdf_response(report_bytes(settings.report_storage, report), report, found.code)
 
     @get("/{report_id:int}/pdf", name="reports.download", sync_to_thread=True)
     def download(
@@ -88,12 +140,7 @@ class ReportController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
         report, unit = get_report(db_session, unit_scope, report_id)
-        filename = f"{unit.code}-{report.period}-{report.language}.pdf"
-        return Response(
-            report_bytes(settings.report_storage, report),
-            media_type="application/pdf",
-            headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "private, no-store"},
-        )
+        return pdf_response(report_bytes(settings.report_storage, report), report, unit.code)
 
     @get("/{report_id:int}/verify", name="reports.verify", sync_to_thread=True)
     def verify(
@@ -107,7 +154,8 @@ class ReportController(Controller):
         """Re-hash the stored PDF and snapshot (rendering again runs in ``maturity reports verify``)."""
         report, unit = get_report(db_session, unit_scope, report_id)
         outcome = verify_report(settings.report_storage, report, rerender=False)
-        context = {"report": report, "unit": unit, "outcome": outcome}
+        mark = archive_marks(db_session, archived_with(db_session, report))[report.id or 0]
+        context = {"report": report, "unit": unit, "outcome": outcome, "mark": mark}
         return render(request, "reports/pages/verify.html", context, partial="reports/partials/verify.html")
 
     @get("/narrative", name="reports.narrative", sync_to_thread=True)

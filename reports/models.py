@@ -14,7 +14,10 @@ class Report(SQLModel, table=True):
     """One generated PDF: who, when, and the SHA-256 of the file and of its input snapshot.
 
     ``snapshot`` is the report object as canonical JSON; the PDF can be rendered again from it.
-    A report whose inputs changed is a new row; the older rows stay in the archive.
+    A report whose inputs changed is a new row; the older rows stay in the archive, superseded.
+    ``confirmed_at`` is when its inputs were last read and found to give this snapshot (at the
+    build, and whenever a rebuild found them unchanged): a write after it may have made the
+    report out of date (``reports.freshness``).
     """
 
     __tablename__ = "report"
@@ -28,6 +31,7 @@ class Report(SQLModel, table=True):
     period: str = Field(max_length=10)
     language: str = Field(sa_type=String(2))
     generated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    confirmed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     generated_by: str = Field(default="", max_length=300)
     pdf_sha256: str = Field(max_length=64)
     snapshot_sha256: str = Field(max_length=64, index=True)

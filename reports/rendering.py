@@ -18,7 +18,7 @@ from maturity.errors import N_
 from maturity.periods import Frequency, Period
 from reports import charts as chart_module
 from reports.charts import Chart, ProfileValue
-from reports.content import KpiLine, ReportContent
+from reports.content import DimensionProfile, KpiLine, ReportContent
 from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
 from reports.shared_scoring import SERIES_LENGTH
 
@@ -38,6 +38,7 @@ LABELS = {
     "trend_short": TREND_SHORT,
 }
 MIN_TREND_POINTS = 2  # a trend needs two values; one value is shown in the table only
+MIN_RANKED = 2  # strongest and weakest dimension need two to tell apart
 
 
 @cache
@@ -151,6 +152,24 @@ def hidden_groups(report: ReportContent) -> list[HiddenGroup]:
     ]
 
 
+def status_counts(report: ReportContent) -> list[tuple[str, int]]:
+    """How many goals have each status, in the order of the statuses (those with none left out)."""
+    counts = {key: 0 for key in STATUS}
+    for goal in report.goals:
+        if goal.score.status is not None:
+            counts[goal.score.status] += 1
+    return [(key, count) for key, count in counts.items() if count]
+
+
+def profile_extremes(report: ReportContent) -> tuple[DimensionProfile | None, DimensionProfile | None]:
+    """The unit's strongest and weakest dimension among those shown (none when fewer than two)."""
+    shown = [d for d in report.profile if not d.overall and d.unit.value is not None]
+    if len(shown) < MIN_RANKED:
+        return None, None
+    ranked = sorted(shown, key=lambda d: d.unit.value or 0.0)
+    return ranked[-1], ranked[0]
+
+
 def document_context(report: ReportContent, charts: Mapping[str, Chart]) -> dict[str, Any]:
     """What the body template needs, on screen and in print."""
     return {
@@ -159,6 +178,8 @@ def document_context(report: ReportContent, charts: Mapping[str, Chart]) -> dict
         "locale": report.language,
         "series_tables": series_tables,
         "hidden_groups": hidden_groups,
+        "status_counts": status_counts,
+        "profile_extremes": profile_extremes,
         **LABELS,
     }
 

@@ -1,18 +1,30 @@
 """Building one report (object → snapshot → PDF → file → archive row), the archive within a
 reader's scope, and verifying a stored report."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from maturity.db import utcnow
 from maturity.errors import NotFound
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from reports.assembly import build_content
-from reports.content import SNAPSHOT_VERSION, canonical_json, from_snapshot, sha256_text, snapshot_version
+from reports.branding import Branding
+from reports.content import (
+    SNAPSHOT_VERSION,
+    ReportContent,
+    canonical_json,
+    from_snapshot,
+    sha256_text,
+    snapshot_version,
+)
+from reports.freshness import may_be_out_of_date
 from reports.models import Report
+from reports.pdf import RenderedPdf
 from reports.rendering import render_report_pdf
 from reports.shared_scoring import SharedScoring
 from reports.storage import report_relpath, resolve, sha256_bytes, write_atomically
@@ -25,6 +37,9 @@ class BuildOutcome:
     status: str  # built, skipped
     report_id: int | None
     worker_peak_mib: float | None = None  # set by batch workers
+
+
+Renderer = Callable[[ReportContent], RenderedPdf]
 
 
 def latest_report(session: Session, unit: OrgUnit, period: str, language: str) -> Report | None:
@@ -47,17 +62,25 @@ def build_report(
     batch_id: int | None = None,
     force: bool = False,
     shared: SharedScoring | None = None,
+    render: Renderer = render_report_pdf,
+    branding: Branding | None = None,
 ) -> BuildOutcome:
     """Build and store the report unless the latest one has the same input snapshot and its file
-    is intact. The file is in place before the row is written; a crash in between leaves a file
-    that the next run overwrites with the same bytes."""
-    content = build_content(session, unit, period, language, shared)
+    is intact (then it is confirmed current as of now). The file is in place before the row is
+    written; a crash in between leaves a file that the next run overwrites with the same bytes.
+    ``render`` turns the report object into the PDF (the web app's renders in a worker process);
+    ``branding`` defaults to the environment's configuration."""
+    read_at = utcnow()  # before the inputs are read: a write after this may not be in the snapshot
+    content = build_content(session, unit, period, language, shared, branding)
     snapshot = canonical_json(content)
     snapshot_sha = sha256_text(snapshot)
     latest = latest_report(session, unit, period, language)
     if not force and latest is not None and latest.snapshot_sha256 == snapshot_sha and _file_intact(storage, latest):
+        latest.confirmed_at = read_at
+        session.add(latest)
+        session.flush()
         return BuildOutcome(unit.code, language, "skipped", latest.id)
-    rendered = render_report_pdf(content)
+    rendered = render(content)
     pdf = rendered.data
     relpath = report_relpath(period, unit.code, language, snapshot_sha)
     write_atomically(resolve(storage, relpath), pdf)
@@ -67,6 +90,7 @@ def build_report(
         period=period,
         language=language,
         generated_by=generated_by,
+        confirmed_at=read_at,
         pdf_sha256=sha256_bytes(pdf),
         snapshot_sha256=snapshot_sha,
         snapshot=snapshot,
@@ -78,6 +102,31 @@ def build_report(
     session.add(report)
     session.flush()
     return BuildOutcome(unit.code, language, "built", report.id)
+
+
+def current_report(
+    session: Session,
+    storage: Path,
+    unit: OrgUnit,
+    period: str,
+    language: str,
+    *,
+    generated_by: str,
+    render: Renderer = render_report_pdf,
+    branding: Branding | None = None,
+) -> Report:
+    """The report of the data as they are now: the stored one when nothing it reads was written
+    since its inputs were last read (no scoring, no rendering), else the stored one confirmed by
+    a rebuild of its snapshot, else a new one built, stored and archived (the older one is then
+    superseded)."""
+    latest = latest_report(session, unit, period, language)
+    if latest is not None and not may_be_out_of_date(session, latest) and _file_intact(storage, latest):
+        return latest
+    outcome = build_report(
+        session, storage, unit, period, language, generated_by=generated_by, render=render, branding=branding
+    )
+    assert outcome.report_id is not None
+    return session.get_one(Report, outcome.report_id)
 
 
 def _file_intact(storage: Path, report: Report) -> bool:
@@ -114,6 +163,16 @@ def get_report(session: Session, scope: UnitScope, report_id: int) -> tuple[Repo
     if row is None:
         raise NotFound(str(report_id))
     return row[0], row[1]
+
+
+def archived_with(session: Session, report: Report) -> list[Report]:
+    """Every stored report of the same unit, period and language (to tell the newest)."""
+    statement = select(Report).where(
+        col(Report.unit_id) == report.unit_id,
+        col(Report.period) == report.period,
+        col(Report.language) == report.language,
+    )
+    return list(session.execute(statement).scalars())
 
 
 def report_bytes(storage: Path, report: Report) -> bytes:

@@ -67,10 +67,10 @@ class TestArchive:
         assert client.get(f"/reports/{stored['DEP-B1'].id}/pdf").status_code == 200
 
         ok = client.get(f"/reports/{stored['DEP-A1'].id}/verify", headers={"accept-language": "en"})
-        assert "matches its recorded fingerprints" in ok.text
+        assert "This is the report as Maturity made it" in ok.text
         (storage / stored["DEP-A1"].file_path).write_bytes(b"%PDF-1.7 tampered")
         bad = client.get(f"/reports/{stored['DEP-A1'].id}/verify", headers={"accept-language": "en"})
-        assert "does NOT match" in bad.text
+        assert "This file is not the report as Maturity made it" in bad.text
 
     def test_a_report_of_an_earlier_snapshot_version_still_verifies_by_its_hashes(
         self,
@@ -108,7 +108,7 @@ class TestArchive:
         tampered = verify_report(storage, report)
         assert (tampered.snapshot_matches, tampered.earlier_version, tampered.ok) == (False, False, False)
         page = client.get(f"/reports/{report.id}/verify", headers={"accept-language": "en"})
-        assert "does NOT match" in page.text
+        assert "This file is not the report as Maturity made it" in page.text
 
     def test_staff_have_no_archive(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         login(client, "staff@example.org")

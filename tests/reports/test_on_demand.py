@@ -1,0 +1,203 @@
+"""The current PDF one click away: the archived report while nothing it reads has changed, a new
+one built and archived when something has; the archive's marks (current, out of date,
+superseded); the verify page in a leader's words."""
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from pypdf import PdfReader
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from indicators.records import RecordInput, check_records, record_values
+from maturity.audit.models import AuditEvent
+from maturity.audit.services import Actor, record_event
+from maturity.auth.models import User
+from maturity.units.models import OrgUnit
+from maturity.units.services import UnitScope
+from reports.content import ReportContent
+from reports.freshness import archive_marks, may_be_out_of_date
+from reports.models import Narrative, Report
+from reports.narratives import save_narrative
+from reports.pdf import RenderedPdf
+from reports.services import current_report
+from tests.factories import login
+
+EVERYTHING = UnitScope(everything=True, roots=frozenset())
+
+
+def unit(session: Session, code: str) -> OrgUnit:
+    return session.execute(select(OrgUnit).where(col(OrgUnit.code) == code)).scalars().one()
+
+
+def refuse(content: ReportContent) -> RenderedPdf:
+    raise AssertionError(f"{content.unit.code} was rendered again")
+
+
+def written_an_hour_ago(session: Session) -> None:
+    """What the fixtures wrote, as if written an hour ago (out of the window in which a write may
+    still have been committing while a report read its inputs)."""
+    hour = timedelta(hours=1)
+    session.execute(update(AuditEvent).values(at=col(AuditEvent.at) - hour))
+    session.execute(update(Narrative).values(updated_at=col(Narrative.updated_at) - hour))
+    session.commit()
+
+
+def record(session: Session, code: str, value: float) -> None:
+    checked = check_records(session, [RecordInput("KSUM", code, "2024", value=value, source="Register")], EVERYTHING)
+    record_values(session, checked, Actor.system("test"), via="cli")
+    session.commit()
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def build(session: Session, storage: Path, code: str = "DEP-A1") -> Report:
+    report = current_report(session, storage, unit(session, code), "2024", "nb", generated_by="test")
+    session.commit()
+    return report
+
+
+class TestCurrentReport:
+    def test_it_is_built_once_and_then_served_from_the_archive(
+        self, session: Session, records: None, storage: Path
+    ) -> None:
+        first = build(session, storage)
+        assert (storage / first.file_path).is_file()
+        written_an_hour_ago(session)
+        session.refresh(first)
+        confirmed = first.confirmed_at
+        again = current_report(session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse)
+        assert again.id == first.id
+        assert again.confirmed_at == confirmed  # served without building the report object again
+        assert archive_marks(session, [first]) == {first.id: "current"}
+
+    def test_a_narrative_change_builds_a_new_one_and_the_old_is_superseded(
+        self, session: Session, records: None, storage: Path
+    ) -> None:
+        first = build(session, storage)
+        written_an_hour_ago(session)
+        save_narrative(session, unit(session, "DEP-A1"), "2024", "Et godt år for instituttet.", Actor.system("t"))
+        session.commit()
+        session.refresh(first)
+        assert archive_marks(session, [first]) == {first.id: "out_of_date"}
+        second = build(session, storage)
+        assert second.id != first.id
+        assert archive_marks(session, [first, second]) == {first.id: "superseded", second.id: "current"}
+        assert "Et godt år for instituttet." in pdf_text((storage / second.file_path).read_bytes())
+        assert "Et godt år" not in pdf_text((storage / first.file_path).read_bytes())
+
+    def test_a_value_of_the_unit_makes_it_out_of_date_and_one_of_another_faculty_does_not(
+        self, session: Session, records: None, storage: Path
+    ) -> None:
+        first = build(session, storage)
+        written_an_hour_ago(session)
+        record(session, "DEP-B1", 101)  # another faculty: not in DEP-A1's report
+        session.refresh(first)
+        assert archive_marks(session, [first]) == {first.id: "current"}
+        served = current_report(session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse)
+        assert served.id == first.id
+
+        record(session, "DEP-A1", 27)
+        assert archive_marks(session, [first]) == {first.id: "out_of_date"}
+        second = build(session, storage)
+        assert second.id != first.id
+        assert "27,0" in pdf_text((storage / second.file_path).read_bytes())
+
+    def test_a_write_that_changes_nothing_in_it_is_checked_and_the_stored_one_confirmed(
+        self, session: Session, records: None, storage: Path
+    ) -> None:
+        first = build(session, storage)
+        written_an_hour_ago(session)
+        session.refresh(first)
+        before = first.confirmed_at
+        record_event(session, Actor.system("t"), "update", object_type="survey", object_id=1, label="x")
+        session.commit()
+        assert may_be_out_of_date(session, first)
+        served = current_report(session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse)
+        session.commit()
+        assert served.id == first.id
+        assert served.confirmed_at > before  # the snapshot was built again, found the same, and confirmed
+        assert len(session.execute(select(Report)).scalars().all()) == 1
+
+    def test_a_missing_file_is_built_again(self, session: Session, records: None, storage: Path) -> None:
+        first = build(session, storage)
+        written_an_hour_ago(session)
+        (storage / first.file_path).unlink()
+        second = build(session, storage)
+        assert (storage / second.file_path).is_file()
+
+
+class TestDownload:
+    def test_a_leader_gets_the_current_pdf_of_their_unit_and_nothing_outside(
+        self, client: TestClient[Litestar], people: dict[str, User], records: None, session: Session
+    ) -> None:
+        login(client, "leader@example.org")
+        page = client.get("/reports/view", params={"unit": "DEP-A1", "period": "2024", "lang": "nb"})
+        assert "/reports/pdf?unit=DEP-A1&amp;period=2024&amp;lang=nb" in page.text
+        assert "Last ned PDF" in page.text
+
+        first = client.get("/reports/pdf", params={"unit": "DEP-A1", "period": "2024", "lang": "nb"})
+        assert first.status_code == 200
+        assert first.headers["content-type"] == "application/pdf"
+        assert 'filename="DEP-A1-2024-nb.pdf"' in first.headers["content-disposition"]
+        assert "Institutt A1" in pdf_text(first.content)
+        stored = session.execute(select(Report)).scalars().all()
+        assert [(r.period, r.language) for r in stored] == [("2024", "nb")]
+
+        again = client.get("/reports/pdf", params={"unit": "DEP-A1", "period": "2024", "lang": "nb"})
+        assert again.content == first.content
+        assert len(session.execute(select(Report)).scalars().all()) == 1
+
+        for params in (
+            {"unit": "DEP-B1", "period": "2024", "lang": "nb"},
+            {"unit": "NOPE", "period": "2024", "lang": "nb"},
+            {"unit": "DEP-A1", "period": "sometime", "lang": "nb"},
+            {"unit": "DEP-A1", "period": "2024", "lang": "de"},
+        ):
+            assert client.get("/reports/pdf", params=params).status_code == 404, params
+        assert len(session.execute(select(Report)).scalars().all()) == 1
+
+
+class TestArchivePages:
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_the_archive_and_verify_page_say_which_report_is_current_in_plain_words(
+        self,
+        client: TestClient[Litestar],
+        people: dict[str, User],
+        records: None,
+        session: Session,
+        storage: Path,
+        htmx: bool,
+    ) -> None:
+        first = build(session, storage)
+        written_an_hour_ago(session)
+        save_narrative(session, unit(session, "DEP-A1"), "2024", "Ny tekst.", Actor.system("t"))
+        session.commit()
+        second = build(session, storage)
+        headers = {"accept-language": "nb", **({"HX-Request": "true"} if htmx else {})}
+
+        login(client, "leader@example.org")
+        archive = client.get("/reports/", headers={"accept-language": "nb"})
+        assert "Gjeldende" in archive.text
+        assert "Erstattet av en nyere versjon" in archive.text
+
+        old = client.get(f"/reports/{first.id}/verify", headers=headers)
+        assert old.status_code == 200
+        assert "Dette er rapporten slik Maturity laget den" in old.text
+        assert "En nyere versjon av denne rapporten er laget" in old.text
+        assert "/reports/pdf?unit=DEP-A1" in old.text
+        for technical in ("SHA-256", "maturity reports verify", first.pdf_sha256):
+            assert technical not in old.text
+        current = client.get(f"/reports/{second.id}/verify", headers=headers)
+        assert "Den viser dataene slik de er nå." in current.text
+
+        login(client, "office@example.org")
+        office = client.get(f"/reports/{second.id}/verify", headers=headers)
+        assert "Tekniske detaljer" in office.text
+        assert second.pdf_sha256 in office.text
