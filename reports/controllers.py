@@ -76,7 +76,7 @@ class ReportController(Controller):
             context.update(period=period, default_period=default_period())
             return render(request, "reports/pages/index.html", context, status_code=422)
         content = build_content(db_session, found, period, language)
-        context = document_context(content, report_charts(content))
+        context = document_context(content, report_charts(content), inline_charts=True)
         return render(request, "reports/pages/report.html", context)
 
     @get("/{report_id:int}/pdf", name="reports.download", sync_to_thread=True)
