@@ -75,8 +75,8 @@ format: install ## Fix what ruff can fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-chart-font: install ## Cut the font vl-convert measures chart labels with from Inter (reports/chart_font.py)
-	$(BIN)/python -m reports.chart_font
+chart-font: install ## Cut the font vl-convert measures chart labels with from Inter (maturity/charts/font.py)
+	$(BIN)/python -m maturity.charts.font
 
 bench: install ## Run the benchmarks in tests/benchmarks (figures on stdout)
 	$(BIN)/python -m pytest tests/benchmarks -s -q

@@ -30,11 +30,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from maturity.charts import compile_templates
 from maturity.db import Database
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.settings import LOCALES
 from maturity.units.models import OrgUnit
-from reports.charts import compile_templates
 from reports.services import BuildOutcome, build_report
 from reports.shared_scoring import SharedScoring
 from reports.storage import remove_leftovers
@@ -90,7 +90,7 @@ _worker: dict[str, object] = {}
 def init_worker(database_url: str, storage: str, chart_templates: dict[str, str]) -> None:
     """Runs once in each worker: open the database, take the batch's chart templates (so the
     worker never imports Altair: 30 MB less), warm up charts and the PDF renderer."""
-    from reports.charts import install_templates
+    from maturity.charts import install_templates
     from reports.rendering import warm_up
 
     install_templates(chart_templates)

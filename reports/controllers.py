@@ -95,7 +95,7 @@ class ReportController(Controller):
             context.update(period=period, default_period=default_period(), marks={})
             return render(request, "reports/pages/index.html", context, status_code=422)
         content = build_content(db_session, found, period, language, branding=branding_of(settings))
-        context = document_context(content, report_charts(content))
+        context = document_context(content, report_charts(content), inline_charts=True)
         return render(request, "reports/pages/report.html", context)
 
     @get("/pdf", name="reports.current_pdf", sync_to_thread=True)

@@ -13,11 +13,11 @@ from typing import Any
 from jinja2 import Environment
 
 from indicators.score_labels import STATUS, TREND
+from maturity import charts as chart_module
 from maturity import i18n, templating
+from maturity.charts import Chart, ProfileValue
 from maturity.errors import N_
 from maturity.periods import Frequency, Period
-from reports import charts as chart_module
-from reports.charts import Chart, ProfileValue
 from reports.content import DimensionProfile, KpiLine, ReportContent
 from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
 from reports.shared_scoring import SERIES_LENGTH
@@ -88,8 +88,9 @@ def profile_chart(report: ReportContent) -> Chart:
         )
         if key in labels and figure.value is not None and not figure.suppressed
     ]
-    series = [label for key, label in labels.items() if any(v.series == label for v in values)]
-    return chart_module.profile_chart(values, series, report.unit.name, locale)
+    shown = [(key, label) for key, label in labels.items() if any(v.series == label for v in values)]
+    series, roles = [label for _, label in shown], [key for key, _ in shown]
+    return chart_module.profile_chart(values, series, report.unit.name, locale, roles=roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ def hidden_groups(report: ReportContent) -> list[HiddenGroup]:
 
 def status_counts(report: ReportContent) -> list[tuple[str, int]]:
     """How many goals have each status, in the order of the statuses (those with none left out)."""
-    counts = {key: 0 for key in STATUS}
+    counts = dict.fromkeys(STATUS, 0)
     for goal in report.goals:
         if goal.score.status is not None:
             counts[goal.score.status] += 1
@@ -170,11 +171,13 @@ def profile_extremes(report: ReportContent) -> tuple[DimensionProfile | None, Di
     return ranked[-1], ranked[0]
 
 
-def document_context(report: ReportContent, charts: Mapping[str, Chart]) -> dict[str, Any]:
-    """What the body template needs, on screen and in print."""
+def document_context(report: ReportContent, charts: Mapping[str, Chart], *, inline_charts: bool) -> dict[str, Any]:
+    """What the body template needs, on screen (charts inline, in the page's font) and in print
+    (charts as images with alt text, which WeasyPrint tags)."""
     return {
         "report": report,
         "charts": charts,
+        "inline_charts": inline_charts,
         "locale": report.language,
         "series_tables": series_tables,
         "hidden_groups": hidden_groups,
@@ -193,7 +196,7 @@ def render_print_html(report: ReportContent) -> str:
     author = report_author(report)
     locale = report.language
     footer = i18n.translate(locale, "Page %(page)s of %(pages)s", page='" counter(page) "', pages='" counter(pages) "')
-    context = document_context(report, report_charts(report))
+    context = document_context(report, report_charts(report), inline_charts=False)
     context.update(author=author, page_footer=footer)
     return environment().get_template(PRINT_TEMPLATE).render(context)
 

@@ -29,13 +29,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.demo import load_demo_strategy
+from maturity.charts import clear_caches
 from maturity.db import Database
 from maturity.demo import load_demo
 from maturity.units.models import OrgUnit
 from maturity.units.services import import_units_csv
 from reports.assembly import build_content
 from reports.batch import peak_memory_mib, plan, release_memory, run_batch
-from reports.charts import clear_caches
 from reports.content import ReportContent
 from reports.rendering import render_html_pdf, render_print_html, warm_up
 from reports.shared_scoring import SharedScoring

@@ -1,19 +1,13 @@
 """The report's layout: a table of measures per goal, each KPI's trend line with the table of its
-values, hidden figures a row per group; and the charts behind it, cheap enough for a batch."""
+values, hidden figures a row per group (the charts themselves: tests/maturity/test_charts.py)."""
 
-import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from sqlalchemy import select
 from sqlmodel import Session
 
 from maturity import i18n
 from maturity.units.models import OrgUnit
-from reports import chart_font, charts
 from reports.assembly import build_content
 from reports.content import (
     DimensionProfile,
@@ -106,58 +100,3 @@ def test_every_kpi_has_its_row_trend_line_and_values(session: Session, records: 
     sources = re.search(r'<section class="sources".*?</section>', html, re.S)
     assert sources
     assert all(s.source in sources.group() for line in kpis for s in line.sources)
-
-
-class TestCharts:
-    def test_a_trend_line_writes_no_text_and_draws_its_target(self) -> None:
-        with_target = charts.kpi_trend_chart("K1 Name", [("2023", 1.0), ("2024", 2.5)], 4.0, "%", "nb")
-        without = charts.kpi_trend_chart("K1 Name", [("2023", 1.0), ("2024", 2.5)], None, "%", "nb")
-        svgs = [charts._trend_svg((("2023", 1.0), ("2024", 2.5)), t) for t in (4.0, None)]
-        assert all("<text" not in svg for svg in svgs)
-        assert charts.TARGET_COLOUR in svgs[0]
-        assert charts.TARGET_COLOUR not in svgs[1]
-        assert "Mål: 4." in with_target.alt
-        assert "Mål" not in without.alt
-
-    def test_the_profile_chart_writes_every_label_whole(self) -> None:
-        long = "Verdiskaping gjennom deling og gjenbruk av data"
-        values = [
-            charts.ProfileValue(dimension, series, score)
-            for dimension in ("Pedagogisk innovasjon", long)
-            for series, score in (("Fakultet for teknologi, kunst og design", 55.0), ("OsloMet", 52.5))
-        ]
-        chart = charts.profile_chart(values, ["Fakultet for teknologi, kunst og design", "OsloMet"], "F", "nb")
-        svg = charts._profile_svg(tuple(values), ("Fakultet for teknologi, kunst og design", "OsloMet"), "nb")
-        assert long in svg
-        assert "Fakultet for teknologi, kunst og design" in svg
-        assert "…" not in svg
-        assert chart.width > 380
-        assert charts.SERIES_COLOURS[0] in svg
-        assert charts.SERIES_COLOURS[1] in svg
-
-    def test_a_worker_given_the_templates_never_imports_altair(self) -> None:
-        templates = json.dumps(charts.compile_templates())
-        code = (
-            "import json, sys\n"
-            "from reports import charts, rendering\n"
-            f"charts.install_templates(json.loads({templates!r}))\n"
-            "rendering.warm_up()\n"
-            "charts.kpi_trend_chart('K', [('2023', 1.0), ('2024', 2.0)], 3.0, '', 'nb')\n"
-            "charts.profile_chart([charts.ProfileValue('D', 'U', 50.0)], ['U'], 'U', 'en')\n"
-            "print('altair' in sys.modules)\n"
-        )
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603  # our own code
-        assert result.stdout.strip() == "False"
-
-
-def test_the_chart_font_is_inter_cut_to_norwegian_and_english_with_the_same_widths(tmp_path: Path) -> None:
-    with TTFont(chart_font.TARGET) as committed, TTFont(chart_font.SOURCE) as whole:
-        assert committed["name"].getDebugName(1) == whole["name"].getDebugName(1) == "Inter"
-        cmap, whole_cmap = committed.getBestCmap(), whole.getBestCmap()
-        assert set(cmap) == set(chart_font.CHARACTERS) & set(whole_cmap)
-        for code in cmap:
-            assert committed["hmtx"][cmap[code]][0] == whole["hmtx"][whole_cmap[code]][0], chr(code)
-        features = {record.FeatureTag for record in committed["GPOS"].table.FeatureList.FeatureRecord}
-        assert features == {"kern"}  # pairs like "To" and "AV" measure as WeasyPrint sets them
-    with TTFont(chart_font.make_chart_font(target=tmp_path / "Inter-Regular.otf")) as again:
-        assert again.getBestCmap() == cmap  # the committed file is what the command makes now

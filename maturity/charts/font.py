@@ -3,18 +3,19 @@ characters of Norwegian and English text, its kerning kept, so every label measu
 WeasyPrint then draws it with the whole font. vl-convert measures a label in the cut font in
 half the time (the whole font's tables for other scripts are what it spends the time on).
 
-Made from ``fonts/Inter-Regular.otf`` by ``make chart-font`` (``python -m reports.chart_font``);
+Made from ``fonts/Inter-Regular.otf`` by ``make chart-font`` (``python -m maturity.charts.font``);
 the file is committed, and a test checks it still matches the whole font. SIL OFL 1.1 allows a
 cut-down copy under the same name (Inter has no reserved font name).
 """
 
 from pathlib import Path
 
-from reports.charts import CHART_FONT_DIR, FONT_DIR
+from maturity.charts.theme import CHART_FONT_DIR, FONT_DIR
 
 SOURCE = FONT_DIR / "Inter-Regular.otf"
 TARGET = CHART_FONT_DIR / "Inter-Regular.otf"
-# Basic Latin, Latin-1 (æ ø å é ü …), dashes, quotes, ellipsis, bullet, minus, no-break spaces.
+# Basic Latin, Latin-1 (æ ø å é ü …), dashes, quotes, ellipsis, bullet, minus, no-break spaces,
+# arrows and the status symbols (``theme.STATUS_SYMBOLS``: ▽ ○ ★ ⚠ ✓).
 CHARACTERS = [
     *range(0x20, 0x7F),
     *range(0xA0, 0x100),
@@ -24,7 +25,13 @@ CHARACTERS = [
     0x2022,
     0x2026,
     0x202F,
+    *range(0x2190, 0x2194),
     0x2212,
+    0x25BD,
+    0x25CB,
+    0x2605,
+    0x26A0,
+    0x2713,
 ]
 
 
