@@ -200,8 +200,12 @@ def users_create(
 @click.pass_obj
 def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no_serve: bool) -> None:
     """Create a fresh SQLite demo database, load the demo data and serve it."""
-    from maturity.demo import load_demo
+    from maturity.demo import DEMO_LOGO, load_demo
     from maturity.migrate import upgrade
+
+    # The demo institution's logo on report covers, unless one is configured; in the environment,
+    # so the demo's report workers (other processes) read it as the app does.
+    os.environ.setdefault("MATURITY_INSTITUTION_LOGO", str(DEMO_LOGO))
 
     database_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):

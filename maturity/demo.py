@@ -15,6 +15,7 @@ from maturity.auth.services import RoleSpec, create_user
 from maturity.units.services import import_units_csv
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_LOGO = DATA_DIR / "demo-logo.svg"  # a neutral logo of our own for the demo institution's reports
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from jinja2 import Environment
 from indicators.score_labels import STATUS, TREND
 from maturity import charts as chart_module
 from maturity import i18n, templating
-from maturity.charts import Chart, ProfileValue
+from maturity.charts import BulletRow, Chart, ProfileValue
 from maturity.errors import N_
 from maturity.periods import Frequency, Period
-from reports.content import DimensionProfile, KpiLine, ReportContent
+from reports.content import DimensionProfile, KpiLine, ReportContent, Score
 from reports.pdf import PdfMeta, RenderedPdf, StaticOnlyFetcher, render_pdf, static_url
 from reports.shared_scoring import SERIES_LENGTH
 
@@ -49,10 +49,19 @@ def environment() -> Environment:
 
 
 def report_charts(report: ReportContent) -> dict[str, Chart]:
-    """The charts of a report, by KPI code, and ``profile``: plain data in, SVG images out."""
+    """The charts of a report, by KPI code, ``goals`` and ``goal-<code>`` (bullet charts of the
+    goals and of each goal's indicators) and ``profile``: plain data in, SVG images out."""
     locale = report.language
     out: dict[str, Chart] = {}
+    expected = report.method.expected
+    if report.goals:
+        rows = [bullet_row(f"{g.code} {g.title}", g.score, locale) for g in report.goals]
+        out["goals"] = chart_module.bullet_chart(rows, expected, i18n.translate(locale, "the goals"), locale)
     for goal in report.goals:
+        if goal.indicators:
+            rows = [bullet_row(i.code, i.score, locale) for i in goal.indicators]
+            what = i18n.translate(locale, "the indicators of %(goal)s", goal=goal.code)
+            out[f"goal-{goal.code}"] = chart_module.bullet_chart(rows, expected, what, locale)
         for indicator in goal.indicators:
             for kpi in indicator.kpis:
                 if len(kpi.series) >= MIN_TREND_POINTS:
@@ -63,6 +72,11 @@ def report_charts(report: ReportContent) -> dict[str, Chart]:
     if report.has_profile:
         out["profile"] = profile_chart(report)
     return out
+
+
+def bullet_row(label: str, score: Score, locale: str) -> BulletRow:
+    status = score.status or "insufficient_data"
+    return BulletRow(label, score.value, status, i18n.translate(locale, STATUS[status][0]))
 
 
 def profile_chart(report: ReportContent) -> Chart:

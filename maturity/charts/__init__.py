@@ -8,7 +8,8 @@ The API (plain data in, ``Chart`` out):
   inline, so the page's ``@font-face`` gives it Inter; a PDF takes ``src`` in an ``<img alt>``,
   which WeasyPrint tags. The macros of ``charts/macros.html`` do either.
 - Chart kinds: ``kpi_trend_chart`` (a KPI's word-sized line), ``profile_chart`` (dimension
-  bars per series, ``ProfileValue``).
+  bars per series, ``ProfileValue``), ``bullet_chart`` (scores against expected progress and
+  the target, a ``BulletRow`` each, status in colour, symbol and word).
 - ``theme``: font, sizes and colours (``STATUS_COLOURS``, ``STATUS_SYMBOLS``, ``SERIES_COLOURS``)
   for anything that should look like the charts.
 - Speed: ``compile_templates`` (every kind's Vega, imports Altair) and ``install_templates``
@@ -21,14 +22,17 @@ then show it. Adding a kind: a module with a ``@chart_kind(NAME)`` specification
 function that returns ``Chart``; import it here so batches compile it.
 """
 
+from maturity.charts.bullet import BulletRow, bullet_chart
 from maturity.charts.engine import Chart, clear_caches, compile_templates, install_templates
 from maturity.charts.profile import ROLE_COLOURS, ProfileValue, profile_chart
 from maturity.charts.trend import kpi_trend_chart, trend_svg
 
 __all__ = [
     "ROLE_COLOURS",
+    "BulletRow",
     "Chart",
     "ProfileValue",
+    "bullet_chart",
     "clear_caches",
     "compile_templates",
     "install_templates",

@@ -20,9 +20,10 @@ from maturity import i18n
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor, event_row
 from maturity.auth.models import User
-from maturity.demo import load_demo
+from maturity.demo import DEMO_LOGO, load_demo
 from maturity.units.models import OrgUnit
 from reports.assembly import build_content
+from reports.branding import load_branding
 from reports.content import ReportContent, canonical_json
 from reports.demo import DEMO_UNIT
 from reports.rendering import render_print_html, render_report_pdf
@@ -32,6 +33,7 @@ from surveys.demo import load_demo_surveys
 from surveys.models import RespondentGroup, Response, Survey, SurveyRound
 from tests.factories import Org
 from tests.indicators.scored import add_scored_data
+from tests.reports.layout import MAX_PAGES, assert_layout
 from tests.surveys.conftest import survey
 
 __all__ = ["survey"]
@@ -281,26 +283,34 @@ def test_perspectives_show_only_the_groups_disclosure_shows(session: Session, sc
 
 
 def test_the_demo_organisations_report_builds(session: Session) -> None:
+    """TKD 2024, the demo's faculty, and the institution's report: every figure the scoring
+    service computed, in at most ten well-filled pages that open with the cover and its logo."""
     load_demo(session)
     load_demo_strategy(session, "http://demo")
     load_demo_surveys(session, "http://demo")
     session.commit()
+    branding = load_branding("", str(DEMO_LOGO))
     tkd = unit(session, DEMO_UNIT)
     card = unit_scorecard(session, tkd, PERIOD)
     assert card.scores.survey_round is not None
     shown = {f.mean for row in card.profile for f in (row.unit, row.parent, row.institution, row.previous) if f.shown}
     shown |= {f.mean for row in card.perspectives for f in row.groups if f.shown}
     for locale in ("nb", "en"):
-        content = build_content(session, tkd, PERIOD, locale)
+        content = build_content(session, tkd, PERIOD, locale, branding=branding)
         assert content.has_scores
         assert content.has_profile
         assert content.method.suppressed  # the demo has units below k
         figures = [f for d in content.profile for f in (d.unit, d.parent, d.institution, d.previous)]
         figures += [f for g in content.perspectives for f in g.scores]
         assert {f.value for f in figures if f.value is not None} <= shown
-        text = pdf_text(render_report_pdf(content).data)
+        rendered = render_report_pdf(content)
+        text = pdf_text(rendered.data)
         assert squeeze(tkd.name(locale)) in text
         for goal in card.unit_scores.goals:
             assert squeeze(goal.goal.tr("title", locale))[:30] in text
         for figure in expected_figures(card, locale):
             assert figure in text, figure
+        assert rendered.pages <= MAX_PAGES, (locale, rendered.pages)
+        assert_layout(rendered.data, content)
+    institution = build_content(session, unit(session, "OSLOMET"), PERIOD, "nb", branding=branding)
+    assert_layout(render_report_pdf(institution).data, institution)

@@ -3,29 +3,28 @@ one built and archived when something has; the archive's marks (current, out of 
 superseded); the verify page in a leader's words."""
 
 import io
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.records import RecordInput, check_records, record_values
-from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from reports.content import ReportContent
 from reports.freshness import archive_marks, may_be_out_of_date
-from reports.models import Narrative, Report
+from reports.models import Report
 from reports.narratives import save_narrative
 from reports.pdf import RenderedPdf
 from reports.services import current_report
 from tests.factories import login
+from tests.reports.freshness import age_writes
 
 EVERYTHING = UnitScope(everything=True, roots=frozenset())
 
@@ -41,9 +40,7 @@ def refuse(content: ReportContent) -> RenderedPdf:
 def written_an_hour_ago(session: Session) -> None:
     """What the fixtures wrote, as if written an hour ago (out of the window in which a write may
     still have been committing while a report read its inputs)."""
-    hour = timedelta(hours=1)
-    session.execute(update(AuditEvent).values(at=col(AuditEvent.at) - hour))
-    session.execute(update(Narrative).values(updated_at=col(Narrative.updated_at) - hour))
+    age_writes(session)
     session.commit()
 
 
@@ -100,7 +97,9 @@ class TestCurrentReport:
         record(session, "DEP-B1", 101)  # another faculty: not in DEP-A1's report
         session.refresh(first)
         assert archive_marks(session, [first]) == {first.id: "current"}
-        served = current_report(session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse)
+        served = current_report(
+            session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse
+        )
         assert served.id == first.id
 
         record(session, "DEP-A1", 27)
@@ -119,7 +118,9 @@ class TestCurrentReport:
         record_event(session, Actor.system("t"), "update", object_type="survey", object_id=1, label="x")
         session.commit()
         assert may_be_out_of_date(session, first)
-        served = current_report(session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse)
+        served = current_report(
+            session, storage, unit(session, "DEP-A1"), "2024", "nb", generated_by="t", render=refuse
+        )
         session.commit()
         assert served.id == first.id
         assert served.confirmed_at > before  # the snapshot was built again, found the same, and confirmed
