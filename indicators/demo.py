@@ -22,11 +22,13 @@ from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import UnitScope
 
 DEMO_STRATEGY = Path(__file__).resolve().parent / "data" / "demo_strategy.yaml"
+# The demo institution is Norwegian, so its systems carry the names its staff would type; a
+# record's source is shown as its author wrote it, in either language of a report.
 DEMO_SOURCE = {
-    Aggregation.SUM: "DBH / internal registers",
-    Aggregation.RATIO: "FS, Canvas and HR data",
-    Aggregation.MEAN: "Staff survey",
-    Aggregation.INSTITUTION_ONLY: "IT department",
+    Aggregation.SUM: "DBH og interne registre",
+    Aggregation.RATIO: "FS, Canvas og HR-data",
+    Aggregation.MEAN: "Medarbeiderundersøkelsen",
+    Aggregation.INSTITUTION_ONLY: "IT-avdelingen",
 }
 FIRST_YEAR = 2018
 # A few KPIs started later than the strategy; their series begin here.

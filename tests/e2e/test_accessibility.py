@@ -86,7 +86,10 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("leader@example.org", "/reports/view?unit=DEP-A1&period=last+year"),  # refused: the archive with a problem
     ],
     "/reports/narrative": [("leader@example.org", "/reports/narrative?unit=DEP-A1&period=2024")],
-    "/reports/{report_id:int}/verify": [("leader@example.org", "/reports/{report}/verify")],
+    "/reports/{report_id:int}/verify": [
+        ("leader@example.org", "/reports/{report}/verify"),
+        ("office@example.org", "/reports/{report}/verify"),  # with the technical details
+    ],
     "/reports/batches": [("office@example.org", "/reports/batches")],
     "/reports/batches/{batch_id:int}": [("office@example.org", "/reports/batches/{batch}")],
 }
@@ -99,6 +102,7 @@ NOT_PAGES: dict[str, str] = {
     "/kpis/export.csv": "a CSV download",
     "/surveys/builder/{survey_id:int}/export": "a YAML download",
     "/reports/{report_id:int}/pdf": "a PDF download (its tags and language: tests/reports/test_rendering.py)",
+    "/reports/pdf": "the current PDF, from the archive or built (tests/reports/test_on_demand.py)",
     "/api/kpi-records": "JSON",
     "/api/scores": "JSON",
     "/api/schema": "JSON",
@@ -199,3 +203,32 @@ def test_no_page_has_serious_or_critical_violations(auditor: Auditor) -> None:
                     blocking.append(f"{template} {opened}: {v['id']} ({v['impact']}) at {where}")
     print("\n".join(report))
     assert not blocking, "\n" + "\n".join(blocking)
+
+
+# Pages of reports read on a phone (WCAG 1.4.10 reflow: 320 CSS px without sideways scrolling of
+# the page); a wide table scrolls inside its own region, which the keyboard reaches.
+NARROW_PAGES = [
+    ("leader@example.org", "/reports/view?unit=DEP-A1&period=2024&lang=nb"),
+    ("leader@example.org", "/reports/view?unit=DEP-A1&period=2024&lang=en"),
+    ("leader@example.org", "/reports"),
+    ("leader@example.org", "/reports/{report}/verify"),
+    ("office@example.org", "/reports/{report}/verify"),
+]
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_report_pages_reflow_on_a_phone(browser: Browser, world: World, width: int) -> None:
+    for who in dict.fromkeys(w for w, _ in NARROW_PAGES):
+        context = browser.new_context(base_url=world.base_url, viewport={"width": width, "height": 800})
+        page = context.new_page()
+        log_in(page, who)
+        for reader, address in NARROW_PAGES:
+            if reader != who:
+                continue
+            page.goto(address.replace("{report}", str(world.ids["report"])))
+            page_width = page.evaluate("document.documentElement.scrollWidth")
+            assert page_width <= width, f"{address} at {width} px is {page_width} px wide"
+            for region in page.locator(".table-scroll").all():
+                assert region.get_attribute("tabindex") == "0"
+                assert region.get_attribute("aria-labelledby")
+        context.close()
