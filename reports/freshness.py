@@ -166,13 +166,11 @@ def may_be_out_of_date(session: Session, report: Report, *, now: datetime | None
     return changes.changed_after(report.unit_id, report.period, report.confirmed_at - COMMIT_MARGIN)
 
 
-ArchiveMark = str  # current, out_of_date, superseded
-
-
 def archive_marks(session: Session, reports: Iterable[Report], *, now: datetime | None = None) -> dict[int, str]:
     """Each report's mark in the archive: ``superseded`` when a newer one of its unit, period and
-    language exists; else ``out_of_date`` when its data changed since (or an earlier version of
-    Maturity made it), else ``current``."""
+    language exists; else ``earlier_version`` when an earlier version of Maturity made it (the
+    report object or its layout has changed since), ``out_of_date`` when its data changed since,
+    else ``current``."""
     newest: dict[tuple[int, str, str], Report] = {}
     listed = [r for r in reports if r.id is not None]
     for report in listed:
@@ -188,8 +186,10 @@ def archive_marks(session: Session, reports: Iterable[Report], *, now: datetime 
     changes = input_changes(session, min(r.confirmed_at for r in newest.values()), now=now)
     for report in newest.values():
         assert report.id is not None
-        stale = snapshot_version(report.snapshot) != SNAPSHOT_VERSION or changes.changed_after(
-            report.unit_id, report.period, report.confirmed_at
-        )
-        marks[report.id] = "out_of_date" if stale else "current"
+        if snapshot_version(report.snapshot) != SNAPSHOT_VERSION:
+            marks[report.id] = "earlier_version"
+        elif changes.changed_after(report.unit_id, report.period, report.confirmed_at):
+            marks[report.id] = "out_of_date"
+        else:
+            marks[report.id] = "current"
     return marks

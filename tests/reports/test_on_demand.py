@@ -3,6 +3,7 @@ one built and archived when something has; the archive's marks (current, out of 
 superseded); the verify page in a leader's words."""
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
-from reports.content import ReportContent
+from reports.content import SNAPSHOT_VERSION, ReportContent, sha256_text
 from reports.freshness import archive_marks, may_be_out_of_date
 from reports.models import Report
 from reports.narratives import save_narrative
@@ -202,3 +203,19 @@ class TestArchivePages:
         office = client.get(f"/reports/{second.id}/verify", headers=headers)
         assert "Tekniske detaljer" in office.text
         assert second.pdf_sha256 in office.text
+
+
+def test_a_report_made_by_an_earlier_version_is_marked_so_and_built_anew(
+    session: Session, records: None, storage: Path
+) -> None:
+    first = build(session, storage)
+    written_an_hour_ago(session)
+    old = json.loads(first.snapshot)
+    old["schema_version"] = SNAPSHOT_VERSION - 1
+    first.snapshot = json.dumps(old, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    first.snapshot_sha256 = sha256_text(first.snapshot)
+    session.commit()
+    assert archive_marks(session, [first]) == {first.id: "earlier_version"}
+    second = build(session, storage)
+    assert second.id != first.id
+    assert archive_marks(session, [first, second]) == {first.id: "superseded", second.id: "current"}
