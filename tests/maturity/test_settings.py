@@ -131,3 +131,17 @@ class TestSecureCookies:
 
     def test_a_mode_given_as_override_decides_the_default_too(self) -> None:
         assert Settings.from_env({}, mode="demo").secure_cookies is False
+
+
+class TestInstitution:
+    def test_the_name_and_logo_on_report_covers_are_read_and_the_logo_checked(self, tmp_path: Path) -> None:
+        logo = tmp_path / "logo.svg"
+        logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')
+        settings = from_env(secret_key="x" * 40, institution_name="Høgskolen", institution_logo=str(logo))
+        assert (settings.institution_name, settings.institution_logo) == ("Høgskolen", str(logo))
+        assert from_env(secret_key="x" * 40).institution_logo == ""
+        with pytest.raises(SettingsError, match=r"MATURITY_INSTITUTION_LOGO: there is no file '.*missing.svg'"):
+            from_env(secret_key="x" * 40, institution_logo=str(tmp_path / "missing.svg"))
+        (tmp_path / "logo.gif").write_bytes(b"GIF89a")
+        with pytest.raises(SettingsError, match=r"MATURITY_INSTITUTION_LOGO must be an \.svg or \.png file"):
+            from_env(secret_key="x" * 40, institution_logo=str(tmp_path / "logo.gif"))

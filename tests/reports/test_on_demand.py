@@ -2,6 +2,7 @@
 one built and archived when something has; the archive's marks (current, out of date,
 superseded); the verify page in a leader's words."""
 
+import base64
 import io
 import json
 from pathlib import Path
@@ -16,13 +17,17 @@ from sqlmodel import Session, col
 from indicators.records import RecordInput, check_records, record_values
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
+from maturity.demo import DEMO_LOGO
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
+from reports.assembly import build_content
+from reports.branding import Branding, load_branding
 from reports.content import SNAPSHOT_VERSION, ReportContent, sha256_text
 from reports.freshness import archive_marks, may_be_out_of_date
 from reports.models import Report
 from reports.narratives import save_narrative
 from reports.pdf import RenderedPdf
+from reports.rendering import render_print_html, render_report_pdf
 from reports.services import current_report
 from tests.factories import login
 from tests.reports.freshness import age_writes
@@ -219,3 +224,18 @@ def test_a_report_made_by_an_earlier_version_is_marked_so_and_built_anew(
     second = build(session, storage)
     assert second.id != first.id
     assert archive_marks(session, [first, second]) == {first.id: "superseded", second.id: "current"}
+
+
+def test_the_cover_carries_the_configured_institution_and_logo(session: Session, records: None) -> None:
+    plain = build_content(session, unit(session, "DEP-A1"), "2024", "nb", branding=Branding())
+    assert (plain.institution_name, plain.logo) == ("Universitetet", None)  # the top unit's name
+    branded = build_content(
+        session, unit(session, "DEP-A1"), "2024", "en", branding=load_branding("Høgskolen i Demo", str(DEMO_LOGO))
+    )
+    assert branded.institution_name == "Høgskolen i Demo"
+    assert branded.logo is not None
+    assert base64.b64decode(branded.logo.removeprefix("data:image/svg+xml;base64,")) == DEMO_LOGO.read_bytes()
+    data = render_report_pdf(branded).data
+    cover = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "Høgskolen i Demo" in cover
+    assert "Logo of Høgskolen i Demo" in render_print_html(branded)
