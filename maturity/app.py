@@ -48,6 +48,7 @@ from maturity.web import (
 from reports.controllers import ReportBatchController, ReportController
 from reports.navigation import REPORT_NAVIGATION
 from reports.on_demand import PdfRenderer
+from surveys.answering import AlreadySubmitted, RoundClosed
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
     AnswerController,
@@ -61,7 +62,6 @@ from surveys.navigation import SURVEY_NAVIGATION
 from surveys.question_controllers import QuestionBuilderController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
-from surveys.services import AlreadySubmitted, RoundClosed
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:

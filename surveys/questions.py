@@ -13,13 +13,12 @@ from maturity.errors import N_, NotFound, Problem
 from maturity.forms import FormState, InvalidForm
 from maturity.maturity_model.models import Dimension, MaturityModel
 from maturity.structured_file import validation_problems
-from surveys.builder import get_section, options_by_question, renumber
+from surveys.builder import get_section, renumber
 from surveys.forms import Choice, FormData, FormField, read_form, texts
 from surveys.models import SCORED_KINDS, Question, QuestionOption, Survey, SurveySection
 from surveys.schemas import QuestionSpec
-from surveys.services import sections_of
 from surveys.survey_file import Refs, check_question, indicator_codes, references
-from surveys.versions import ensure_editable
+from surveys.versions import ensure_editable, options_by_question, sections_of
 
 KINDS = [
     Choice("level", N_("Level: the dimension's five level descriptions as cards")),

@@ -12,7 +12,7 @@ from maturity.units.models import OrgUnit
 from maturity.units.services import as_tree
 from surveys.forms import Choice, FormData, FormField, local_time_value, read_form
 from surveys.models import Anonymity, Question, Survey, SurveyRound, SurveySection
-from surveys.services import create_round, freeze
+from surveys.rounds import create_round, freeze
 
 ANONYMITY = [
     Choice(Anonymity.ANONYMOUS, N_("Anonymous: nothing links an answer to a person")),

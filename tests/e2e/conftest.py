@@ -31,8 +31,9 @@ from maturity.units.services import UnitScope
 from reports.batch_jobs import create_batch, run_stored_batch
 from reports.models import Report
 from reports.narratives import save_narrative
+from surveys.invitations import Invitee, invite
 from surveys.models import Question, SurveySection
-from surveys.services import Invitee, create_round, invite
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 from tests.conftest import Backend
 from tests.factories import PASSWORD, STRATEGY_YAML, make_org, make_user
