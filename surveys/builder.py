@@ -16,9 +16,8 @@ from sqlmodel import Session, col
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import Choice, FormData, FormField, FormState, InvalidForm, read_form, texts
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
-from surveys.forms import Choice, FormData, FormField, read_form, texts
 from surveys.models import Question, QuestionOption, Survey, SurveyRound, SurveySection
 from surveys.versions import ensure_editable, is_frozen, options_by_question, sections_of
 
