@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from indicators.models import Strategy
-from indicators.records import export_kpi_csv, import_kpi_csv
+from indicators.record_files import export_kpi_csv, import_kpi_csv
 from indicators.services import find_strategy, list_strategies
 from indicators.strategy_file import export_strategy, import_strategy
 from maturity.audit.services import Actor

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Direction, ScoringMode, TargetKind
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from indicators.services import KpiNode, StrategyTree, find_strategy, load_strategy_tree
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor

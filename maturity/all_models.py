@@ -9,6 +9,7 @@ from maturity.audit import models as audit_models
 from maturity.auth import models as auth_models
 from maturity.maturity_model import models as maturity_model_models
 from maturity.units import models as unit_models
+from maturity.uploads import models as upload_models
 from reports import models as report_models
 from surveys import models as survey_models
 
@@ -20,4 +21,5 @@ MODULES = [
     survey_models,
     indicator_models,
     report_models,
+    upload_models,
 ]

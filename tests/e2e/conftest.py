@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.records import check_records, record_values
+from indicators.recording import record_values
+from indicators.records import check_records
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.tokens import issue_token
