@@ -7,8 +7,9 @@ import click
 
 from indicators.models import Strategy
 from indicators.record_files import export_kpi_csv, import_kpi_csv
-from indicators.services import find_strategy, list_strategies
-from indicators.strategy_file import export_strategy, import_strategy
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import import_strategy
+from indicators.strategy_tree import find_strategy, list_strategies
 from maturity.audit.services import Actor
 from maturity.cli import database_from_env, report_invalid_input
 from maturity.errors import InvalidInput

@@ -31,8 +31,9 @@ from indicators.editing_services import (
     validate,
 )
 from indicators.models import Strategy
-from indicators.services import current_strategy, find_strategy, list_strategies, load_strategy_tree
-from indicators.strategy_file import MAX_BYTES, export_strategy, import_strategy
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import MAX_BYTES, import_strategy
+from indicators.strategy_tree import current_strategy, find_strategy, list_strategies, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound

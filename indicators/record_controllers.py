@@ -19,7 +19,7 @@ from indicators.models import Kpi, TargetKind
 from indicators.record_files import export_kpi_csv, import_kpi_csv
 from indicators.recording import numbers_changed, record_values
 from indicators.records import check_grid
-from indicators.services import current_strategy, load_kpi_node, load_strategy_tree
+from indicators.strategy_tree import current_strategy, load_kpi_node, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.db import utcnow

@@ -16,7 +16,7 @@ from indicators.models import Aggregation
 from indicators.rollup import kpi_rollups
 from indicators.scorecard import Scorecard, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore, kpi_periods
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity import i18n
 from maturity.periods import Period
 from maturity.scoring import Change, Trend

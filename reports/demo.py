@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import col
 
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database
 from maturity.settings import Settings
