@@ -198,4 +198,10 @@ def main() -> None:
     command_line.add_command(kpi)
     command_line.add_command(survey)
     command_line.add_command(reports)
-    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys], after_demo=[build_demo_reports]))
+    command_line(
+        obj=CliContext(
+            create_app=create_app,
+            demo_steps=[load_demo_strategy, load_demo_surveys],
+            after_demo=[build_demo_reports],
+        )
+    )

@@ -2,9 +2,11 @@
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlmodel import Session
@@ -47,14 +49,19 @@ def settings_from_env() -> Settings:
     return _settings()
 
 
-def database_from_env() -> Database:
-    """The database named by MATURITY_DATABASE_URL, for commands that do not serve."""
-    return Database.from_url(_settings().database_url)
-
-
-def report_invalid_input(exc: InvalidInput, source: str) -> None:
-    """Print every located problem and exit with status 1."""
-    _fail(exc, source)
+@contextmanager
+def command_transaction(source: str, database_url: str | None = None) -> Iterator[Session]:
+    """The one transaction of a command: committed when the block ends, rolled back on any error;
+    InvalidInput prints every located problem (``source`` names what was read) and exits with
+    status 1; the database is disposed either way. ``database_url``: else MATURITY_DATABASE_URL."""
+    database = Database.from_url(database_url or _settings().database_url)
+    try:
+        with database.transaction() as session:
+            yield session
+    except InvalidInput as exc:
+        _fail(exc, source)
+    finally:
+        database.dispose()
 
 
 def _fail(exc: InvalidInput, source: str) -> None:
@@ -66,7 +73,10 @@ def _fail(exc: InvalidInput, source: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class CliContext:
-    """What the composition root hands the command line: the other packages' demo data."""
+    """What the composition root hands the command line: the app to serve and the other packages'
+    demo data (so this module imports no package to its right, nor ``maturity.app``)."""
+
+    create_app: Callable[[Settings], Any] | None = None  # ``maturity.app.create_app``
 
     # Each step loads its package's demo data and may return lines to print (links, say).
     demo_steps: list[Callable[[Session, str], list[str] | None]] = field(default_factory=list)
@@ -116,14 +126,8 @@ def units_import(file: Path) -> None:
 
     with file.open("rb") as handle:
         data = handle.read(DEFAULT_MAX_BYTES + 1)  # enough to tell it is too large, not a byte more
-    database = Database.from_url(_settings().database_url)
-    try:
-        with database.transaction() as session:
-            result = import_units_csv(session, data, Actor.system(f"command line: units import {file.name}"))
-    except InvalidInput as exc:
-        _fail(exc, str(file))
-    finally:
-        database.dispose()
+    with command_transaction(str(file)) as session:
+        result = import_units_csv(session, data, Actor.system(f"command line: units import {file.name}"))
     click.echo(f"{file}: {result.created} units created, {result.updated} updated, {result.headcounts} headcounts set.")
 
 
@@ -163,24 +167,18 @@ def users_create(
     roles += [RoleSpec(Role.LEADER, code) for code in leader_of]
     if strategy_office:
         roles.append(RoleSpec(Role.STRATEGY_OFFICE))
-    database = Database.from_url(_settings().database_url)
-    try:
-        with database.transaction() as session:
-            user = create_user(
-                session,
-                email=email,
-                name=name,
-                password=password,
-                home_unit_code=home_unit,
-                roles=roles,
-                locale=locale,
-                actor=Actor.system("command line: users create"),
-            )
-            click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
-    except InvalidInput as exc:
-        _fail(exc, "users create")
-    finally:
-        database.dispose()
+    with command_transaction("users create") as session:
+        user = create_user(
+            session,
+            email=email,
+            name=name,
+            password=password,
+            home_unit_code=home_unit,
+            roles=roles,
+            locale=locale,
+            actor=Actor.system("command line: users create"),
+        )
+        click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
 
 
 # --- demo and serving ---------------------------------------------------------------------------
@@ -234,14 +232,15 @@ def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no
     if no_serve:
         return
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
-    _serve(settings, host, port)
+    _serve(obj, settings, host, port)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="App processes (use PostgreSQL for more than one).")
-def serve(host: str, port: int, workers: int) -> None:
+@click.pass_obj
+def serve(obj: "CliContext | None", host: str, port: int, workers: int) -> None:
     """Serve the app with settings from MATURITY_* environment variables."""
     settings = _settings(serving=True)
     if workers > 1:
@@ -259,12 +258,12 @@ def serve(host: str, port: int, workers: int) -> None:
             timeout_worker_healthcheck=30,
         )
     else:
-        _serve(settings, host, port)
+        _serve(obj, settings, host, port)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(obj: "CliContext | None", settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from maturity.app import create_app
-
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    if obj is None or obj.create_app is None:
+        raise click.ClickException("Run the `maturity` command: it knows the app to serve.")
+    uvicorn.run(obj.create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
