@@ -2,11 +2,11 @@
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlmodel import Session
@@ -18,6 +18,12 @@ from maturity.auth.services import RoleSpec, create_user
 from maturity.db import Database
 from maturity.errors import InvalidInput, Problem
 from maturity.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from maturity.demo import DemoLogin
+
+
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}  # noqa: S104  # names, not bound here
 
 
 def _settings(*, serving: bool = False, **overrides: object) -> Settings:
@@ -80,9 +86,9 @@ class CliContext:
 
     # Each step loads its package's demo data and may return lines to print (links, say).
     demo_steps: list[Callable[[Session, str], list[str] | None]] = field(default_factory=list)
-    # After the demo data is committed: given the demo's settings and whether the app will be
-    # served (work may then go on in the background), each may return lines to print.
-    after_demo: list[Callable[[Settings, bool], list[str] | None]] = field(default_factory=list)
+    # After the demo data is committed: given the demo's settings, whether the app will be served
+    # (work may then go on in the background) and a function that prints a line at once.
+    after_demo: list[Callable[[Settings, bool, Callable[[str], None]], None]] = field(default_factory=list)
 
 
 @click.group()
@@ -195,44 +201,62 @@ def users_create(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
+@click.option("--keep", is_flag=True, help="Serve the demo database built before again, as it is (no rebuild).")
 @click.pass_obj
-def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no_serve: bool) -> None:
-    """Create a fresh SQLite demo database, load the demo data and serve it."""
-    from maturity.demo import DEMO_LOGO, load_demo
+def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no_serve: bool, keep: bool) -> None:
+    """Create a fresh SQLite demo database, load the demo data and serve it (--keep: serve the
+    existing one again)."""
+    from maturity.demo import DEMO_LOGINS, DEMO_LOGO, load_demo
     from maturity.migrate import upgrade
 
     # The demo institution's logo on report covers, unless one is configured; in the environment,
     # so the demo's report workers (other processes) read it as the app does.
     os.environ.setdefault("MATURITY_INSTITUTION_LOGO", str(DEMO_LOGO))
+    url = f"sqlite:///{database_path.resolve()}"
+    # Links are printed for a browser on this machine: an address that listens everywhere is
+    # reached through the loopback one.
+    base_url = f"http://{LOOPBACK.get(host, host)}:{port}"
+    settings = _settings(
+        mode="demo", database_url=url, base_url=base_url, report_storage=database_path.parent / "demo-reports"
+    )
+    if keep:
+        if not database_path.exists():
+            raise click.ClickException(f"No demo database at {database_path}: run `maturity demo` first.")
+        upgrade(url)  # a demo built by an earlier version gets the newer tables
+        click.echo(f"Demo database: {database_path} (kept as it was)")
+        _echo_logins(DEMO_LOGINS)
+        click.echo("The survey links printed when it was built still work; staff also find the survey in My surveys.")
+        if not no_serve:
+            click.echo(f"Serving on {base_url}  (Ctrl+C stops)")
+            _serve(obj, settings, host, port)
+        return
 
     database_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database_path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{database_path.resolve()}"
     upgrade(url)
     database = Database.from_url(url)
     with database.transaction() as session:
         logins = load_demo(session)
-        base_url = f"http://{host}:{port}"
         notes = [line for step in (obj.demo_steps if obj else []) for line in (step(session, base_url) or [])]
     database.dispose()
-    settings = _settings(
-        mode="demo",
-        database_url=url,
-        base_url=f"http://{host}:{port}",
-        report_storage=database_path.parent / "demo-reports",
-    )
-    notes += [line for step in (obj.after_demo if obj else []) for line in (step(settings, not no_serve) or [])]
     click.echo(f"Demo database: {database_path}")
+    _echo_logins(logins)
+    for note in notes:
+        click.echo(note)
+    for after in obj.after_demo if obj else []:
+        after(settings, not no_serve, click.echo)
+    if no_serve:
+        click.echo(f"Serve it again with: maturity demo --keep --port {port}")
+        return
+    click.echo(f"Serving on {base_url}  (Ctrl+C stops)")
+    _serve(obj, settings, host, port)
+
+
+def _echo_logins(logins: "Sequence[DemoLogin]") -> None:
     click.echo("Demo logins:")
     for login in logins:
         click.echo(f"  {login.role:<16} {login.email:<28} password: {login.password}")
-    for note in notes:
-        click.echo(note)
-    if no_serve:
-        return
-    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
-    _serve(obj, settings, host, port)
 
 
 @main.command()
