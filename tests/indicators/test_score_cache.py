@@ -169,7 +169,7 @@ class TestScoreCache:
         again = cache.period_scores(session, strategy.id, "2024", cache.inputs(session))
         assert again is not first
         dep = _unit(session, "DEP-A1").id or 0
-        ksum = [k for i in again.unit(dep).indicators() for k in i.kpis if k.kpi.code == "KSUM"][0]
+        ksum = next(k for i in again.unit(dep).indicators() for k in i.kpis if k.kpi.code == "KSUM")
         assert ksum.actual == 40
         assert first.tree.strategy.title_en == strategy.title_en  # detached objects stay readable
 
