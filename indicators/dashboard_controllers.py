@@ -66,6 +66,85 @@ def _first_unit(units: list[OrgUnit]) -> OrgUnit:
     return tops[0]
 
 
+def dashboard_context(
+    request: HTMXRequest,
+    db_session: Session,
+    unit_scope: UnitScope,
+    score_cache: ScoreCache,
+    unit: str | None,
+    period: str | None,
+    round_id: int | None,
+) -> tuple[str, dict[str, Any]]:
+    """The dashboard's template and context (the period's scores kept in ``score_cache``)."""
+    units = visible_units(db_session, unit_scope)
+    chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
+    strategy = current_strategy(db_session)
+    if strategy is None:
+        return "indicators/pages/no_strategy.html", {}
+    choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
+    card = drawn = None
+    if choice.chosen.has_data:
+        assert strategy.id is not None
+        assert chosen.id is not None
+        strategy_id, unit_id = strategy.id, chosen.id
+        round_chosen = choice.survey_round.id if choice.survey_round is not None else None
+        inputs = score_cache.inputs(db_session)
+        scores = score_cache.period_scores(db_session, strategy_id, choice.period, inputs, round_id=round_chosen)
+        card = unit_scorecard(db_session, chosen, choice.period, scope=unit_scope, scores=scores)
+        series = score_cache.kept(
+            db_session,
+            ("series", strategy_id, choice.period, round_chosen, unit_id),
+            lambda s: unit_series(s, scores, unit_id),
+            inputs,
+        )
+        drawn = dashboard_charts(card, series, locale_of(request))
+    context: dict[str, Any] = {
+        "card": card,
+        "charts": drawn,
+        "unit": chosen,
+        "units": units,
+        "choice": choice,
+        "strategy": strategy,
+        **LABELS,
+    }
+    return "indicators/pages/dashboard.html", context
+
+
+def overview_context(
+    request: HTMXRequest,
+    db_session: Session,
+    score_cache: ScoreCache,
+    period: str | None,
+    sort: str | None,
+    order: str | None,
+    overdue: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """The overview's template and context (the period's overview kept in ``score_cache``)."""
+    strategy = current_strategy(db_session)
+    if strategy is None:
+        return "indicators/pages/no_strategy.html", {}
+    choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
+    assert strategy.id is not None
+    strategy_id = strategy.id
+    found = score_cache.kept(
+        db_session,
+        ("overview", strategy_id, choice.period),
+        lambda s: overview(s, strategy_id, choice.period),
+        score_cache.inputs(db_session),
+    )
+    grouping = overdue if overdue in OVERDUE_GROUPINGS else OVERDUE_GROUPINGS[0]
+    context: dict[str, Any] = {
+        "view": found,
+        "heat": heatmap(found, sort, descending=order == "desc"),
+        "overdue_by": grouping,
+        "overdue_groups": overdue_groups(found, grouping),
+        "choice": choice,
+        "strategy": strategy,
+        **LABELS,
+    }
+    return "indicators/pages/overview.html", context
+
+
 class DashboardController(Controller):
     path = "/dashboard"
     guards = [requires_leader]
@@ -85,38 +164,8 @@ class DashboardController(Controller):
     ) -> Template:
         """A unit's goals, indicators and maturity profile for a period (and survey round); HTMX
         swaps the part below the form. A period without data gets a page that says so."""
-        units = visible_units(db_session, unit_scope)
-        chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
-        strategy = current_strategy(db_session)
-        if strategy is None:
-            return render(request, "indicators/pages/no_strategy.html", {})
-        choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
-        card = drawn = None
-        if choice.chosen.has_data:
-            assert strategy.id is not None
-            assert chosen.id is not None
-            strategy_id, unit_id = strategy.id, chosen.id
-            round_chosen = choice.survey_round.id if choice.survey_round is not None else None
-            inputs = score_cache.inputs(db_session)
-            scores = score_cache.period_scores(db_session, strategy_id, choice.period, inputs, round_id=round_chosen)
-            card = unit_scorecard(db_session, chosen, choice.period, scope=unit_scope, scores=scores)
-            series = score_cache.kept(
-                db_session,
-                ("series", strategy_id, choice.period, round_chosen, unit_id),
-                lambda s: unit_series(s, scores, unit_id),
-                inputs,
-            )
-            drawn = dashboard_charts(card, series, locale_of(request))
-        context: dict[str, Any] = {
-            "card": card,
-            "charts": drawn,
-            "unit": chosen,
-            "units": units,
-            "choice": choice,
-            "strategy": strategy,
-            **LABELS,
-        }
-        return render(request, "indicators/pages/dashboard.html", context, partial="indicators/partials/dashboard.html")
+        page, context = dashboard_context(request, db_session, unit_scope, score_cache, unit, period, round_id)
+        return render(request, page, context, partial="indicators/partials/dashboard.html")
 
 
 class OverviewController(Controller):
@@ -139,26 +188,5 @@ class OverviewController(Controller):
         """Every unit × goal status as a heatmap of the unit tree, sorted by a goal's score when
         asked (``sort`` a goal code, ``order=desc`` strongest first), and the KPI values overdue
         for their frequency, by unit or by KPI (``overdue=kpi``)."""
-        strategy = current_strategy(db_session)
-        if strategy is None:
-            return render(request, "indicators/pages/no_strategy.html", {})
-        choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
-        assert strategy.id is not None
-        strategy_id = strategy.id
-        found = score_cache.kept(
-            db_session,
-            ("overview", strategy_id, choice.period),
-            lambda s: overview(s, strategy_id, choice.period),
-            score_cache.inputs(db_session),
-        )
-        grouping = overdue if overdue in OVERDUE_GROUPINGS else OVERDUE_GROUPINGS[0]
-        context: dict[str, Any] = {
-            "view": found,
-            "heat": heatmap(found, sort, descending=order == "desc"),
-            "overdue_by": grouping,
-            "overdue_groups": overdue_groups(found, grouping),
-            "choice": choice,
-            "strategy": strategy,
-            **LABELS,
-        }
-        return render(request, "indicators/pages/overview.html", context, partial="indicators/partials/overview.html")
+        page, context = overview_context(request, db_session, score_cache, period, sort, order, overdue)
+        return render(request, page, context, partial="indicators/partials/overview.html")
