@@ -63,6 +63,7 @@ class ScoreCache:
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
+        self._current: InputsKey | None = None  # the inputs of what is kept
         # An in-memory SQLite database has one connection: a second session would share (and end)
         # the request's transaction, so nothing is kept there.
         self.enabled = not isinstance(database.engine.pool, StaticPool)
@@ -118,6 +119,11 @@ class ScoreCache:
                 own.close()  # detaches the result's objects without expiring them
             with self._lock:
                 if seen == inputs:
+                    if inputs != self._current:
+                        # A version once replaced never comes back (random, and a rollback only
+                        # restores the one before it): results kept under another are garbage.
+                        self._entries.clear()
+                        self._current = inputs
                     self._entries[full] = value
                     while len(self._entries) > self.maxsize:
                         self._entries.popitem(last=False)

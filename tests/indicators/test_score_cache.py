@@ -212,3 +212,19 @@ class TestPagesAfterAWrite:
         session.commit()
         after = client.get("/overview", params={"period": "2024"}).text
         assert "KINST" not in after.split('id="overdue-heading"')[1]
+
+
+def test_results_of_an_earlier_version_are_let_go(
+    db: Database, session: Session, scored: SurveyRound, strategy: Strategy
+) -> None:
+    cache = ScoreCache(db)
+    assert strategy.id is not None
+    cache.period_scores(session, strategy.id, "2024", cache.inputs(session))
+    cache.period_scores(session, strategy.id, "2025", cache.inputs(session))
+    assert len(cache._entries) == 2
+    record_values(
+        session, check_records(session, [RecordInput("KSUM", "DEP-A1", "2024", value=3)], EVERYTHING), ACTOR, via="cli"
+    )
+    session.commit()
+    cache.period_scores(session, strategy.id, "2024", cache.inputs(session))
+    assert len(cache._entries) == 1
