@@ -20,7 +20,9 @@ reach the same number by counting.
 import secrets
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -53,11 +55,17 @@ def input_version(session: Session) -> int | None:
 
 
 def bump(session: Session) -> None:
-    """Give the version a new value in the session's transaction."""
-    session.connection().execute(
-        update(InputVersion)
-        .where(InputVersion.id == INPUT_VERSION_ID)  # type: ignore[arg-type]  # a SQL expression
-        .values(version=secrets.randbits(62), changed_at=utcnow())
+    """Give the version a new value in the session's transaction (the row is made again if it
+    was removed: a database emptied table by table)."""
+    connection = session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    values = {"id": INPUT_VERSION_ID, "version": secrets.randbits(62), "changed_at": utcnow()}
+    statement = insert(InputVersion).values(values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"version": statement.excluded.version, "changed_at": statement.excluded.changed_at},
+        )
     )
 
 
