@@ -162,9 +162,9 @@ def test_dashboard_and_overview_of_a_200_unit_organisation(client: TestClient[Li
             after += _times(lambda p=path, q=params: _get(client, p, **q), 1)
         figures[f"{name}: after a write"] = after
     clear_caches()
-    sections = [code for code in units if code.startswith("SYN-")][:FIRST_VIEWS]
+    others = [code for code in units if not code.startswith("SYN-") and code not in ("OSLOMET", "TKD")]
     figures["dashboard: first view, charts new"] = [
-        t for code in sections for t in _times(lambda c=code: _get(client, "/dashboard", unit=c), 1)
+        t for code in others[:FIRST_VIEWS] for t in _times(lambda c=code: _get(client, "/dashboard", unit=c), 1)
     ]
     for label, seconds in figures.items():
         print(_line(label, seconds))
