@@ -8,9 +8,11 @@ before an INSERT, UPDATE or DELETE statement on such a table sent through a sess
 writes: KPI records, answers of the demo). What never feeds a score is left out (logins, the
 audit log, report files and batches, invitations and their links, API tokens, people): these
 are written by most requests, and one version row written by every request would make every
-writer wait for the one before. Answers saved by autosave go past the ORM on purpose: they
-belong to an open round, and no score reads a round before it closes (a round closing on its own
-time is no write at all; ``indicators.score_cache`` keys on the closed rounds for that).
+writer wait for the one before. Responses and answers are left out too: they are written only
+while their round is open (starting, autosaving, submitting — the busiest writes of all), and
+no score reads a round before it closes; a round closing on its own time is no write at all,
+so ``indicators.score_cache`` keys on the rounds closed by now, and closing or reopening a round
+by hand writes the round.
 
 The value is random, not a counter: a transaction rolled back leaves the version as it was
 with the data as it was, and no other database (a test's, rolled back and filled again) can
@@ -41,6 +43,8 @@ NOT_INPUTS = frozenset(
         "audit_event",
         "invitation",
         "invitation_token",
+        "response",
+        "answer",
         "response_invitation",
         "report",
         "report_batch",

@@ -23,7 +23,7 @@ from maturity.db import Database, utcnow
 from maturity.inputs.services import input_version
 from maturity.units.models import OrgUnit
 from reports.narratives import save_narrative
-from surveys.models import Survey, SurveyRound
+from surveys.models import Response, Survey, SurveyRound
 from surveys.scheduling import close_round_now
 from tests.factories import Org, csrf_token, login
 from tests.indicators.scored import add_scored_data
@@ -119,6 +119,35 @@ class TestInputVersion:
             )
         )
         record_event(session, ACTOR, "sign_in", office, label="office")
+        session.commit()
+        assert _version(db) == before
+
+    def test_answers_of_an_open_round_leave_it(
+        self, db: Database, session: Session, scored: SurveyRound, survey: Survey
+    ) -> None:
+        """Responses are written only while their round is open, which no score reads."""
+        open_round = SurveyRound(
+            survey_id=survey.id,
+            name_nb="Åpen",
+            name_en="Open",
+            period_label="2026",
+            opens_at=utcnow() - timedelta(days=1),
+            closes_at=utcnow() + timedelta(days=10),
+        )
+        session.add(open_round)
+        session.commit()
+        before = _version(db)
+        session.add(
+            Response(
+                round_id=open_round.id,
+                unit_id=_unit(session, "DEP-A1").id,
+                status="submitted",
+                resume_hash="r" * 64,
+                started_at=utcnow(),
+                updated_at=utcnow(),
+                submitted_at=utcnow(),
+            )
+        )
         session.commit()
         assert _version(db) == before
 
