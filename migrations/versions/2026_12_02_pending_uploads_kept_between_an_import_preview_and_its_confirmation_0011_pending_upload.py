@@ -1,7 +1,7 @@
 """pending uploads: files kept between an import's preview and its confirmation
 
 Revision ID: 0011_pending_upload
-Revises: 0010_report_confirmed
+Revises: 0014_input_version
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0011_pending_upload'
-down_revision: str | None = '0010_report_confirmed'
+down_revision: str | None = '0014_input_version'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
