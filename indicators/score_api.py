@@ -38,7 +38,7 @@ class FigureOut(msgspec.Struct):
     visibility: Annotated[
         str,
         msgspec.Meta(
-            description="shown; too_few (fewer than k respondents); suppressed (would reveal a smaller group); empty (no responses)."
+            description="shown; too_few (too few responses: hidden by disclosure control, for its own respondents or to protect another figure, which is not said); empty (no responses)."
         ),
     ]
     n: int | None = None

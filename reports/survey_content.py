@@ -10,12 +10,10 @@ from maturity.scoring import Change
 from reports.content import DimensionProfile, Figure, GroupProfile, ResponseRate
 from surveys.figures import SurveyFigure
 
-HIDDEN = (Visibility.TOO_FEW, Visibility.SUPPRESSED)
-
 
 def survey_figure(figure: SurveyFigure) -> Figure:
     """A disclosed figure as the report keeps it: shown with value and n, hidden with neither."""
-    if figure.visibility in HIDDEN:
+    if figure.visibility == Visibility.TOO_FEW:
         return Figure(suppressed=True)
     if not figure.shown:
         return Figure()

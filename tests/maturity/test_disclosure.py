@@ -179,8 +179,9 @@ def check(tree: Tree, with_groups: bool) -> None:
     for figure, (vector, n) in figures.items():
         visibility = result.visibility(*figure)  # type: ignore[arg-type]
         assert (visibility == Visibility.EMPTY) == (n == 0), figure
-        assert (visibility == Visibility.TOO_FEW) == (0 < n < tree.k), figure
-        if visibility in (Visibility.TOO_FEW, Visibility.SUPPRESSED):
+        assert (figure in result.too_few) == (0 < n < tree.k), figure
+        assert (visibility == Visibility.TOO_FEW) == (figure in result.too_few | result.suppressed), figure
+        if visibility == Visibility.TOO_FEW:
             assert vector not in shown, f"{figure} can be derived"
     # a unit's own respondents (all, per group, without a group) are never shown: below k, not derivable
     own_sets = [tree.vector([u], c) for u in tree.parents for c in (*columns, None)]
@@ -251,8 +252,8 @@ class TestCells:
         # U's own 2 are below k; U (12) less A (10) would give them away, so A goes too.
         result = disclose_cells({"U": None, "A": "U"}, {("U", "-"): 2, ("A", "-"): 10}, K)
         assert result.cell("U", "-") == Visibility.TOO_FEW
-        assert result.subtree("A") == Visibility.SUPPRESSED
-        assert result.cell("A", "-") == Visibility.SUPPRESSED
+        assert result.subtree("A") == Visibility.TOO_FEW
+        assert result.cell("A", "-") == Visibility.TOO_FEW
         assert result.subtree("U") == Visibility.SHOWN
 
     @settings(deadline=None, max_examples=200)
