@@ -199,16 +199,22 @@ class _System:
     # --- deciding ---------------------------------------------------------------------------
 
     def decide(self, k: int) -> tuple[set[int], set[int]]:
-        """The hidden terms, and those among them hidden for their own n (too few)."""
+        """The hidden terms, and those among them hidden for their own n (too few).
+
+        A term hidden only because a linked one is (a layer of an export cell that is not
+        released) need not stay hidden from the shown figures: what must not be worked out is
+        the term that was hidden in its own right, and the small parts."""
         primary = {t for t, term in enumerate(self.terms) if term.figure is not None and 0 < term.n < k}
+        guarded = set(primary)
         hidden = self._linked(primary)
         while True:
             # Peeling first (cheap, and complete for one layer without groups); elimination after.
-            leak = self.find_leak(hidden, k, eliminate=False)
+            leak = self.find_leak(hidden, guarded, k, eliminate=False)
             if leak is None and (self.grouped or self.layered):
-                leak = self.find_leak(hidden, k, eliminate=True)
+                leak = self.find_leak(hidden, guarded, k, eliminate=True)
             if leak is None:
                 return hidden, primary
+            guarded.add(leak)
             hidden |= self._linked({leak})
 
     def _linked(self, terms: set[int]) -> set[int]:
@@ -246,12 +252,12 @@ class _System:
             derived[term] = None
         return unknown, derived
 
-    def find_leak(self, hidden: set[int], k: int, *, eliminate: bool) -> int | None:
+    def find_leak(self, hidden: set[int], guarded: set[int], k: int, *, eliminate: bool) -> int | None:
         """The next figure to hide, or None when nothing leaks. The first protected term found
         determined is the root of a leak (later ones may follow from it): cover that one."""
         unknown, derived = self._derive(hidden, eliminate)
         for t in derived:
-            if t in hidden or 0 < self.terms[t].n < k:  # a hidden figure, or a too-small part
+            if t in guarded or 0 < self.terms[t].n < k:  # a hidden figure, or a too-small part
                 return self._cover(t, hidden, derived)
         for r, relation in enumerate(self.relations):
             open_terms = [t for t in relation.terms if t in unknown]

@@ -169,7 +169,8 @@ class TestExport:
         notes = exported.codebook_notes
         assert "Minimum group size k: 3" in notes
         assert "Unit x group cells left out: 4\n" in notes
-        assert "complementary" not in notes.lower() and "primary" not in notes.lower()
+        assert "complementary" not in notes.lower()
+        assert "primary" not in notes.lower()
         assert "Submitted responses left out in all: 10\n" in notes
         assert "SEC-A2X" not in notes
 
