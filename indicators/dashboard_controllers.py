@@ -17,6 +17,7 @@ from indicators.overview import overview
 from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
 from indicators.scorecard import EVERYTHING, unit_scorecard
 from indicators.services import current_strategy
+from maturity.auth.models import Role, User
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.models import OrgUnit
@@ -67,6 +68,7 @@ class DashboardController(Controller):
         request: HTMXRequest,
         db_session: NamedDependency[Session],
         unit_scope: NamedDependency[UnitScope],
+        user: NamedDependency[User],
         unit: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
         round_id: Annotated[int | None, QueryParameter(name="round")] = None,
@@ -83,7 +85,13 @@ class DashboardController(Controller):
         if choice.chosen.has_data:
             round_chosen = choice.survey_round.id if choice.survey_round is not None else None
             card = unit_scorecard(
-                db_session, chosen, choice.period, scope=unit_scope, strategy_id=strategy.id, round_id=round_chosen
+                db_session,
+                chosen,
+                choice.period,
+                scope=unit_scope,
+                strategy_id=strategy.id,
+                round_id=round_chosen,
+                exact_counts=user.has_role(Role.STRATEGY_OFFICE),  # and the round lets the office see them
             )
         context: dict[str, Any] = {
             "card": card,

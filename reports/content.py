@@ -163,7 +163,8 @@ class GroupProfile(Part):
 
 
 class ResponseRate(Part):
-    responses: int | None = None
+    responses: int | None = None  # None: no round, or ``below_k``
+    below_k: int | None = None  # k, when the unit has fewer than k responses (the count is not given)
     headcount: int | None = None
     rate: float | None = None  # 0–1
 
@@ -210,7 +211,8 @@ class Method(Part):
 # kept; 2: schema_version and expected_rule; 3: the scorecard layout (a table of measures per
 # goal with a trend line per KPI, values per period, sources in an appendix); 4: a cover with
 # the institution's name and logo, a first page of charts, the tables in an appendix; 5: hidden
-# figures without a reason (too few and protecting another read the same).
+# figures without a reason (too few and protecting another read the same), response counts below
+# k as "fewer than k".
 SNAPSHOT_VERSION = 5
 
 

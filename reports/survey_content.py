@@ -64,4 +64,5 @@ def response_rate(card: Scorecard) -> ResponseRate:
     if survey is None or card.unit.id is None:
         return ResponseRate()
     headcount = survey.headcounts.get(card.unit.id)
-    return ResponseRate(responses=card.submitted, headcount=headcount or None, rate=card.response_rate)
+    below_k = card.participation.k if card.participation is not None and card.participation.below_k else None
+    return ResponseRate(responses=card.submitted, headcount=headcount or None, rate=card.response_rate, below_k=below_k)

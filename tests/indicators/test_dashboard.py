@@ -167,6 +167,15 @@ class TestScoresApi:
             }
             assert not pattern.search(answer.text)
 
+    def test_a_response_count_below_k_is_not_given(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        token = make_token(session, "UNI")
+        small = client.get("/api/scores", params={"unit": "SEC-A2X", "period": "2024"}, headers=bearer(token)).json()
+        assert (small["responses"], small["responses_below_k"], small["response_rate"]) == (None, True, None)
+        large = client.get("/api/scores", params={"unit": "FAC-A", "period": "2024"}, headers=bearer(token)).json()
+        assert (large["responses"], large["responses_below_k"]) == (9, False)
+
     def test_outside_the_token_reads_like_unknown(
         self, client: TestClient[Litestar], session: Session, scored: SurveyRound
     ) -> None:

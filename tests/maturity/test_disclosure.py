@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maturity.disclosure import CellAnswers, SurveyDisclosure, Visibility, disclose, disclose_cells, disclose_survey
+from maturity.disclosure import (
+    CellAnswers,
+    SurveyDisclosure,
+    Visibility,
+    disclose,
+    disclose_cells,
+    disclose_survey,
+    participation,
+)
 
 K = 5
 
@@ -451,3 +459,26 @@ class TestRound:
     @given(rounds())
     def test_pages_and_export_together_give_nothing_away_across_layers(self, r: Round) -> None:
         check_round(r)
+
+
+class TestParticipation:
+    @pytest.mark.parametrize(
+        ("count", "exact", "shown", "rate"),
+        [
+            pytest.param(0, False, 0, 0.0, id="nobody: nothing to protect"),
+            pytest.param(1, False, None, None, id="one"),
+            pytest.param(4, False, None, None, id="k - 1"),
+            pytest.param(5, False, 5, 0.25, id="k"),
+            pytest.param(4, True, 4, 0.2, id="the office, when the round lets it"),
+        ],
+    )
+    def test_a_count_below_k_reads_fewer_than_k_and_draws_no_bar(
+        self, count: int, exact: bool, shown: int | None, rate: float | None
+    ) -> None:
+        p = participation(count, 5, headcount=20, exact=exact)
+        assert (p.count, p.rate, p.below_k) == (shown, rate, shown is None)
+        assert p.label("en") == ("fewer than 5" if shown is None else str(shown))
+        assert p.label("nb") == ("færre enn 5" if shown is None else str(shown))
+
+    def test_without_a_headcount_there_is_no_rate(self) -> None:
+        assert participation(12, 5).rate is None
