@@ -115,6 +115,7 @@ class _System:
         self.links: dict[Hashable, list[int]] = {}
         self.grouped = False
         self.layered = False
+        self.seeds: list[tuple[int, int]] = []  # (relation, its one never-shown term)
 
     def add(self, n: int, figure: Hashable | None, link: Hashable | None = None) -> int:
         self.terms.append(_Term(n, figure, [], link))
@@ -209,6 +210,14 @@ class _System:
         primary = {t for t, term in enumerate(self.terms) if term.figure is not None and 0 < term.n < k}
         guarded = set(primary)
         hidden = self._linked(primary)
+        for r, small in self.seeds:
+            # a relation whose only never-shown part is small gives it away while its figures are
+            # all shown: one of them goes (the fixed point would hide it too, one pass each)
+            if not 0 < self.terms[small].n < k or any(t in hidden for t in self.relations[r].terms):
+                continue
+            if (choice := self._smallest_shown([r], hidden)) is not None:
+                guarded.add(choice)
+                hidden |= self._linked({choice})
         while True:
             # Peeling first (cheap, and complete for one layer without groups); elimination after.
             leak = self.find_leak(hidden, guarded, k, eliminate=False)
@@ -582,9 +591,13 @@ def disclose_survey(
 
     # D · overall − Σ dimensions − partial = 0 wherever a term stands in every layer
     for key, overall in indexes[OVERALL].items():
-        pairs = [(overall, size), (indexes[_PARTIAL][key], -1)]
+        partial = indexes[_PARTIAL][key]
+        pairs = [(overall, size), (partial, -1)]
         pairs += [(indexes[dimension][key], -1) for dimension in dimensions]
+        before = len(system.relations)
         system.relate(pairs)
+        if len(system.relations) > before and system.terms[partial].figure is None:
+            system.seeds.append((before, partial))
     # a cell whose skipping pattern fixes its overall from its dimensions: partial = Σ (D − s_d)/s_d · dimension
     for (unit, group), answers in cells.items():
         sizes: dict[Layer, set[int]] = {}
