@@ -20,6 +20,7 @@ from indicators.score_cache import ScoreCache
 from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
 from indicators.scorecard import EVERYTHING, unit_scorecard
 from indicators.strategy_tree import current_strategy
+from maturity.auth.models import Role, User
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.models import OrgUnit
@@ -74,8 +75,11 @@ def dashboard_context(
     unit: str | None,
     period: str | None,
     round_id: int | None,
+    exact_counts: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """The dashboard's template and context (the period's scores kept in ``score_cache``)."""
+    """The dashboard's template and context (the period's scores kept in ``score_cache``);
+    ``exact_counts``: the reader is the strategy office (response counts below k are exact when
+    the round lets the office see them)."""
     units = visible_units(db_session, unit_scope)
     chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
     strategy = current_strategy(db_session)
@@ -90,7 +94,9 @@ def dashboard_context(
         round_chosen = choice.survey_round.id if choice.survey_round is not None else None
         inputs = score_cache.inputs(db_session)
         scores = score_cache.period_scores(db_session, strategy_id, choice.period, inputs, round_id=round_chosen)
-        card = unit_scorecard(db_session, chosen, choice.period, scope=unit_scope, scores=scores)
+        card = unit_scorecard(
+            db_session, chosen, choice.period, scope=unit_scope, scores=scores, exact_counts=exact_counts
+        )
         series = score_cache.kept(
             db_session,
             ("series", strategy_id, choice.period, round_chosen, unit_id),
@@ -158,13 +164,15 @@ class DashboardController(Controller):
         db_session: NamedDependency[Session],
         unit_scope: NamedDependency[UnitScope],
         score_cache: NamedDependency[ScoreCache],
+        user: NamedDependency[User],
         unit: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
         round_id: Annotated[int | None, QueryParameter(name="round")] = None,
     ) -> Template:
         """A unit's goals, indicators and maturity profile for a period (and survey round); HTMX
         swaps the part below the form. A period without data gets a page that says so."""
-        page, context = dashboard_context(request, db_session, unit_scope, score_cache, unit, period, round_id)
+        office = user.has_role(Role.STRATEGY_OFFICE)
+        page, context = dashboard_context(request, db_session, unit_scope, score_cache, unit, period, round_id, office)
         return render(request, page, context, partial="indicators/partials/dashboard.html")
 
 
