@@ -1,7 +1,7 @@
 """survey rounds say whether the strategy office sees exact response counts below k
 
 Revision ID: 0012_office_counts
-Revises: 0014_input_version
+Revises: 0011_pending_upload
 Create Date: 2026-12-02 15:40:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0012_office_counts'
-down_revision: str | None = '0014_input_version'
+down_revision: str | None = '0011_pending_upload'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
