@@ -30,11 +30,13 @@ from maturity.units.models import OrgUnit
 from maturity.units.services import import_units_csv
 from reports.assembly import build_content
 from reports.rendering import render_report_pdf
+from surveys.answering import NOT_APPLICABLE, open_response, save_answer, submit
 from surveys.export import export_round
 from surveys.figures import ALL_GROUPS, disclosed_round, unit_parents
+from surveys.invitations import Invitee, invite
 from surveys.models import Question, RespondentGroup, SurveyRound
+from surveys.rounds import create_round
 from surveys.scheduling import close_round_now
-from surveys.services import NOT_APPLICABLE, Invitee, create_round, invite, open_response, save_answer, submit
 from surveys.survey_file import import_survey
 from tests.factories import STRATEGY_YAML
 from tests.indicators.test_api import bearer, make_token
