@@ -57,7 +57,7 @@ def inputs_key(session: Session, now: datetime) -> InputsKey | None:
 class ScoreCache:
     """Results kept per key and inputs, the ``maxsize`` most recently used."""
 
-    def __init__(self, database: Database, maxsize: int = 64) -> None:
+    def __init__(self, database: Database, maxsize: int = 256) -> None:
         self.database = database
         self.maxsize = maxsize
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
