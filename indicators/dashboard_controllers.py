@@ -12,7 +12,7 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from indicators.dashboard_charts import dashboard_charts
-from indicators.dashboard_periods import PeriodChoice, period_choice
+from indicators.dashboard_periods import period_choice
 from indicators.kpi_series import unit_series
 from indicators.models import Strategy
 from indicators.overview import OVERDUE_GROUPINGS, heatmap, overdue_groups, overview
@@ -43,21 +43,6 @@ def provide_score_cache(request: Request[Any, Any, Any]) -> ScoreCache:
 CACHE = {"score_cache": Provide(provide_score_cache, sync_to_thread=False)}
 
 
-def _choice(
-    request: HTMXRequest,
-    session: Session,
-    strategy: Strategy,
-    scope: UnitScope,
-    period: str | None,
-    round_id: int | None = None,
-) -> PeriodChoice:
-    """The period (and round) asked for, or 400 naming the parameter that is wrong."""
-    choice = period_choice(session, strategy, scope, period, round_id, datetime.now(UTC))
-    if choice.problems:
-        raise BadParameter(choice.problems)
-    return choice
-
-
 def _first_unit(units: list[OrgUnit]) -> OrgUnit:
     """The reader's top unit: the institution for the office, the first led unit for a leader."""
     ids = {u.id for u in units}
@@ -85,25 +70,44 @@ def dashboard_context(
     strategy = current_strategy(db_session)
     if strategy is None:
         return "indicators/pages/no_strategy.html", {}
-    choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
+    assert strategy.id is not None
+    strategy_id = strategy.id
+    inputs = score_cache.inputs(db_session)
+    # Everything below is kept until a write changes the scores' inputs (indicators.score_cache):
+    # the periods offered, the period's scores, the unit's scorecard, KPI series and charts.
+    now = datetime.now(UTC)
+    choice = score_cache.kept(
+        db_session,
+        ("choice", strategy_id, unit_scope, period, round_id),
+        lambda s: period_choice(s, s.get_one(Strategy, strategy_id), unit_scope, period, round_id, now),
+        inputs,
+    )
+    if choice.problems:
+        raise BadParameter(choice.problems)
     card = drawn = None
     if choice.chosen.has_data:
-        assert strategy.id is not None
         assert chosen.id is not None
-        strategy_id, unit_id = strategy.id, chosen.id
+        unit_id, locale = chosen.id, locale_of(request)
         round_chosen = choice.survey_round.id if choice.survey_round is not None else None
-        inputs = score_cache.inputs(db_session)
         scores = score_cache.period_scores(db_session, strategy_id, choice.period, inputs, round_id=round_chosen)
-        card = unit_scorecard(
-            db_session, chosen, choice.period, scope=unit_scope, scores=scores, exact_counts=exact_counts
-        )
-        series = score_cache.kept(
+        where = (strategy_id, choice.period, round_chosen, unit_id, unit_scope, exact_counts)
+        card = score_cache.kept(
             db_session,
-            ("series", strategy_id, choice.period, round_chosen, unit_id),
-            lambda s: unit_series(s, scores, unit_id),
+            ("card", *where),
+            lambda s: unit_scorecard(
+                s,
+                s.get_one(OrgUnit, unit_id),
+                choice.period,
+                scope=unit_scope,
+                scores=scores,
+                exact_counts=exact_counts,
+            ),
             inputs,
         )
-        drawn = dashboard_charts(card, series, locale_of(request))
+        series = score_cache.kept(db_session, ("series", *where), lambda s: unit_series(s, scores, unit_id), inputs)
+        drawn = score_cache.kept(
+            db_session, ("charts", *where, locale), lambda _: dashboard_charts(card, series, locale), inputs
+        )
     context: dict[str, Any] = {
         "card": card,
         "charts": drawn,
@@ -129,14 +133,20 @@ def overview_context(
     strategy = current_strategy(db_session)
     if strategy is None:
         return "indicators/pages/no_strategy.html", {}
-    choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
     assert strategy.id is not None
     strategy_id = strategy.id
-    found = score_cache.kept(
+    inputs = score_cache.inputs(db_session)
+    now = datetime.now(UTC)
+    choice = score_cache.kept(  # the office sees every unit
         db_session,
-        ("overview", strategy_id, choice.period),
-        lambda s: overview(s, strategy_id, choice.period),
-        score_cache.inputs(db_session),
+        ("choice", strategy_id, EVERYTHING, period, None),
+        lambda s: period_choice(s, s.get_one(Strategy, strategy_id), EVERYTHING, period, None, now),
+        inputs,
+    )
+    if choice.problems:
+        raise BadParameter(choice.problems)
+    found = score_cache.kept(
+        db_session, ("overview", strategy_id, choice.period), lambda s: overview(s, strategy_id, choice.period), inputs
     )
     grouping = overdue if overdue in OVERDUE_GROUPINGS else OVERDUE_GROUPINGS[0]
     context: dict[str, Any] = {

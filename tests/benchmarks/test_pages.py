@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from litestar import Litestar, get
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.testing import TestClient
@@ -63,7 +64,7 @@ def render_dashboard(
     db_session: NamedDependency[Session],
     unit_scope: NamedDependency[UnitScope],
     score_cache: NamedDependency[ScoreCache],
-    unit: str,
+    unit: FromQuery[str],
 ) -> Template:
     """The dashboard's own context, computed at the first request and rendered again after."""
     key = f"dashboard-{unit}"
