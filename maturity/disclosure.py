@@ -600,15 +600,15 @@ def disclose_survey(
             system.seeds.append((before, partial))
     # a cell whose skipping pattern fixes its overall from its dimensions: partial = Σ (D − s_d)/s_d · dimension
     for (unit, group), answers in cells.items():
-        sizes: dict[Layer, set[int]] = {}
+        answered_sizes: dict[Layer, set[int]] = {}
         for (dimension, s), n in answers.answered.items():
             if n:
-                sizes.setdefault(dimension, set()).add(s)
-        if not layer_cells[_PARTIAL][unit, group] or any(len(s) != 1 for s in sizes.values()):
+                answered_sizes.setdefault(dimension, set()).add(s)
+        if not layer_cells[_PARTIAL][unit, group] or any(len(s) != 1 for s in answered_sizes.values()):
             continue
         key = ("unit", (unit, True), column(group))
         pairs = [(indexes[_PARTIAL][key], 1)]
-        for dimension, (s,) in ((d, tuple(s)) for d, s in sizes.items()):
+        for dimension, (s,) in ((d, tuple(s)) for d, s in answered_sizes.items()):
             pairs.append((indexes[dimension][key], -(size - s) * pow(s, -1, _PRIME)))
         system.relate(pairs)
 
@@ -617,12 +617,12 @@ def disclose_survey(
     def keys(terms: Iterable[int]) -> frozenset[Any]:
         return frozenset(system.terms[t].figure for t in terms if system.terms[t].figure is not None)
 
-    counts = {
+    shown_counts: dict[Any, int] = {
         term.figure: term.n
         for term in system.terms
         if term.figure is not None and cast("tuple[Any, ...]", term.figure)[2] != _PARTIAL
     }
-    return SurveyDisclosure(k, keys(hidden_terms), counts, submitted, layers, only_group, keys(primary_terms))
+    return SurveyDisclosure(k, keys(hidden_terms), shown_counts, submitted, layers, only_group, keys(primary_terms))
 
 
 # --- Response counts ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ releases. When someone left a whole dimension unanswered ("not applicable" throu
 small statement says who skipped what (``surveys.aggregates.answered_statement``).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Float, cast, func, select
@@ -160,7 +160,7 @@ def disclose_round(
         else:
             by_dimension[dimension_id][unit_id, group_id] = stats.n
     own_overall = _own_cells(parents, overall)
-    cells: dict[tuple[int, GroupId], dict[tuple[int | None, int], int]] = {}
+    cells: dict[tuple[int, GroupId], dict[tuple[Hashable, int], int]] = {}
     if all(_own_cells(parents, subtree) == own_overall for subtree in by_dimension.values()):
         for cell, n in own_overall.items():
             cells[cell] = {(d, len(dimensions)): n for d in dimensions}
