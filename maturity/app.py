@@ -27,6 +27,8 @@ from indicators.score_api import ScoresApi
 from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
+from maturity.auth.oidc import OidcClient
+from maturity.auth.oidc_controllers import SignInController
 from maturity.auth.token_controllers import ApiTokenController
 from maturity.controllers import HomeController
 from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         route_handlers=[
             HomeController,
             LoginController,
+            SignInController,
             UnitController,
             MyUnitController,
             UserController,
@@ -173,7 +176,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             disable_stack_trace={400, 401, 403, 404, 405, 422, 429, 503, NotFound, *DATABASE_UNAVAILABLE},
         ),
         lifespan=[lifespan],
-        state=State({"db": database, "settings": settings, "navigation": navigation, "pdf_renderer": pdf_renderer}),
+        state=State(
+            {
+                "db": database,
+                "settings": settings,
+                "navigation": navigation,
+                "pdf_renderer": pdf_renderer,
+                "oidc": OidcClient(settings) if settings.oidc_enabled else None,
+            }
+        ),
         debug=False,
     )
 
