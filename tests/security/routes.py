@@ -38,6 +38,8 @@ PUBLIC: dict[str, str] = {
     "/healthz": "liveness and readiness for the load balancer",
     "/login": "logging in",
     "/logout": "logging out ends whatever session there is",
+    "/login/oidc": "starting a sign-in with the identity provider (a POST with CSRF)",
+    "/login/oidc/callback": "the identity provider sends the browser back here; state, PKCE and the ID token decide",
     "/language": "the language switch, also before logging in",
     "/static/{file_path:path}": "style sheets and scripts",
     "/api/schema": "the API's OpenAPI description",
