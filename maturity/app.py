@@ -25,7 +25,7 @@ from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
 from maturity.audit.controllers import AuditController
-from maturity.auth.controllers import LoginController, UserController
+from maturity.auth.controllers import LoginController
 from maturity.auth.middleware import RequestContextMiddleware
 from maturity.auth.oidc import OidcClient
 from maturity.auth.oidc_controllers import SignInController
@@ -36,6 +36,7 @@ from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
 from maturity.int_params import refuse_ids_beyond_the_database
 from maturity.navigation import SHELL_NAVIGATION
+from maturity.people.controllers import PeopleController
 from maturity.settings import Settings
 from maturity.units.controllers import MyUnitController, UnitController
 from maturity.web import (
@@ -101,7 +102,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             SignInController,
             UnitController,
             MyUnitController,
-            UserController,
+            PeopleController,
             ApiTokenController,
             KpiRecordApi,
             ScoresApi,

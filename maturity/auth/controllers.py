@@ -9,21 +9,19 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from maturity.auth.middleware import SESSION_COOKIE
-from maturity.auth.models import Role
 from maturity.auth.oidc import OidcClient
 from maturity.auth.schemas import LanguageForm, LoginForm
 from maturity.auth.services import (
     LoginRateLimited,
     authenticate,
     end_session,
-    list_users,
     login_failure_keys,
     record_login_failure,
     set_locale,
     start_session,
 )
 from maturity.db import Database
-from maturity.guards import current_user, requires_strategy_office
+from maturity.guards import current_user
 from maturity.i18n import LOCALES
 from maturity.settings import Settings
 from maturity.web import LOCALE_COOKIE, flash, redirect, render, safe_next, t
@@ -165,13 +163,3 @@ class LoginController(Controller):
             )
         )
         return response
-
-
-class UserController(Controller):
-    path = "/users"
-    guards = [requires_strategy_office]
-    include_in_schema = False
-
-    @get("/", name="users.index", sync_to_thread=True)
-    def index(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:
-        return render(request, "auth/pages/users.html", {"rows": list_users(db_session), "Role": Role})

@@ -257,24 +257,3 @@ def set_locale(session: Session, user: User, locale: str) -> None:
         raise InvalidInput([Problem(N_("Unknown language %(value)s."), {"value": locale}, path="locale", value=locale)])
     user.locale = locale
     session.add(user)
-
-
-@dataclass(frozen=True, slots=True)
-class UserRow:
-    user: User
-    home_unit: OrgUnit | None
-    led_units: list[OrgUnit]
-
-
-def list_users(session: Session) -> list[UserRow]:
-    """Every user with home unit and led units, in two queries."""
-    users = list(session.execute(select(User).options(selectinload(_ROLES)).order_by(col(User.name))).scalars())
-    units = {u.id: u for u in session.execute(select(OrgUnit)).scalars()}
-    return [
-        UserRow(
-            user=user,
-            home_unit=units.get(user.home_unit_id) if user.home_unit_id is not None else None,
-            led_units=sorted((units[i] for i in user.led_unit_ids if i in units), key=lambda u: u.code),
-        )
-        for user in users
-    ]

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import column, delete, select, table
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event
@@ -14,12 +14,11 @@ from maturity.auth.models import Role, RoleAssignment, SignInFlow, User
 from maturity.auth.oidc import Identity
 from maturity.auth.services import find_user_by_email, load_user
 from maturity.db import utcnow
+from maturity.people.groups import group_ids_by_code
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 
 FLOW_SECONDS = 600  # time from pressing the button to coming back from the provider
-# The respondent groups belong to surveys; the shell reads only their codes.
-_RESPONDENT_GROUP = table("respondent_group", column("id"), column("code"))
 
 
 def _digest(value: str) -> str:
@@ -104,8 +103,7 @@ def _group_id(session: Session, settings: Settings, identity: Identity) -> int |
     code = settings.affiliation_groups.get(identity.affiliation or "")
     if code is None:
         return None
-    found = session.execute(select(_RESPONDENT_GROUP.c.id).where(_RESPONDENT_GROUP.c.code == code)).scalars().first()
-    return int(found) if found is not None else None
+    return group_ids_by_code(session).get(code)
 
 
 def find_or_create_person(session: Session, settings: Settings, identity: Identity) -> User:

@@ -22,7 +22,7 @@ from tests.surveys.conftest import open_round, survey, tokens  # noqa: F401  (fi
 
 
 @pytest.fixture
-def settings(storage: Path) -> Settings:
+def settings(storage: Path) -> Settings:  # noqa: F811  # the imported fixture, handed in by pytest
     """With sign-in through an identity provider on, so its routes are walked too. No test here
     gets as far as asking the provider (port 9 would refuse)."""
     return Settings(

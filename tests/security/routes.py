@@ -85,6 +85,7 @@ SAMPLES: dict[str, str] = {
     "section_id": "1",
     "report_id": "1",
     "batch_id": "1",
+    "user_id": "1",
     "number": "1",
     "kind": "goal",
     "token": "no-such-link",
