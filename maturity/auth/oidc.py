@@ -96,7 +96,7 @@ class OidcClient:
     def metadata(self) -> ProviderMetadata:
         with self._lock:
             if self._metadata.value is not None and time.monotonic() - self._metadata.fetched_at < CACHE_SECONDS:
-                return self._metadata.value  # type: ignore[no-any-return]  # set below
+                return self._metadata.value
         issuer = self.settings.oidc_issuer.rstrip("/")
         document = self._get_json(f"{issuer}/.well-known/openid-configuration")
         if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != issuer:
@@ -120,7 +120,7 @@ class OidcClient:
         with self._lock:
             fresh = time.monotonic() - self._keys.fetched_at < CACHE_SECONDS
             if self._keys.value is not None and fresh and not refresh:
-                return self._keys.value  # type: ignore[no-any-return]  # set below
+                return self._keys.value
         try:
             keys = KeySet.import_key_set(self._get_json(self.metadata().jwks_uri))
         except (JoseError, ValueError, TypeError) as exc:

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
@@ -84,8 +85,8 @@ class AccountConflict(Exception):
     """The login name belongs to an account already linked to another subject."""
 
 
-def _by(session: Session, column_: object, value: str) -> User | None:
-    user_id = session.execute(select(col(User.id)).where(column_ == value)).scalars().first()  # type: ignore[operator]  # a column
+def _by(session: Session, column_: Any, value: str) -> User | None:
+    user_id = session.execute(select(col(User.id)).where(column_ == value)).scalars().first()
     return load_user(session, user_id) if user_id is not None else None
 
 

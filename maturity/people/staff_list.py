@@ -220,8 +220,8 @@ def plan_staff_import(
         }
         for code, count in sorted(counts.items()):
             unit = units[code]
-            if current.get(unit.id) != count:  # type: ignore[arg-type]  # saved units have ids
-                plan.headcounts.append((unit, current.get(unit.id), count))  # type: ignore[arg-type]
+            if current.get(unit.id) != count:
+                plan.headcounts.append((unit, current.get(unit.id), count))
     return plan
 
 
@@ -261,10 +261,10 @@ def apply_staff_plan(session: Session, plan: StaffPlan, *, actor: Actor) -> None
                 select(UnitHeadcount).where(col(UnitHeadcount.period) == plan.headcount_period)
             ).scalars()
         }
-        for unit, before, after in plan.headcounts:
+        for unit, old, new in plan.headcounts:
             assert unit.id is not None
             record = existing.get(unit.id) or UnitHeadcount(unit_id=unit.id, period=plan.headcount_period, headcount=0)
-            record.headcount = after
+            record.headcount = new
             session.add(record)
             record_event(
                 session,
@@ -272,8 +272,8 @@ def apply_staff_plan(session: Session, plan: StaffPlan, *, actor: Actor) -> None
                 "update",
                 unit,
                 label=unit.code,
-                before={"period": plan.headcount_period, "headcount": before},
-                after={"period": plan.headcount_period, "headcount": after},
+                before={"period": plan.headcount_period, "headcount": old},
+                after={"period": plan.headcount_period, "headcount": new},
                 unit_id=unit.id,
             )
     session.flush()

@@ -170,10 +170,12 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
 
     With an ``actor``, every created or changed unit leaves an audit event.
 
-    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``.
-    A parent may come later in the file or already exist. Raises InvalidInput with every problem.
+    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``;
+    optionally external_id (the unit's group id at the identity provider, Feide:
+    ``fc:org:<realm>:unit:<id>``). A parent may come later in the file or already exist. Raises
+    InvalidInput with every problem.
     """
-    table = read_csv(data, required=UNIT_COLUMNS, column_pattern=_HEADCOUNT_COLUMN)
+    table = read_csv(data, required=UNIT_COLUMNS, optional=["external_id"], column_pattern=_HEADCOUNT_COLUMN)
     problems: list[Problem] = []
     existing = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
     incoming: dict[str, CsvRow] = {}
@@ -194,6 +196,7 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
                 )
 
     kinds = {k.value for k in UnitKind}
+    external_ids: dict[str, str] = {}  # external id → the code of the first row with it
     for row in table.rows:
         code = row.get("code")
         if not CODE_PATTERN.match(code):
@@ -219,10 +222,22 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
                 problems.append(row.problem(column, N_("The name is empty.")))
             elif len(row.get(column)) > 200:
                 problems.append(row.problem(column, N_("The name is longer than 200 characters.")))
+        external_id = row.get("external_id")
+        if len(external_id) > 200:
+            problems.append(row.problem("external_id", N_("This text is longer than %(limit)s characters."), limit=200))
+        elif external_id and external_ids.setdefault(external_id, code) != code:
+            problems.append(row.problem("external_id", N_("Another unit already has %(value)s."), value=external_id))
         for column in headcount_periods:
             raw = row.get(column)
             if raw and _headcount(raw) is None:
                 problems.append(row.problem(column, N_("A headcount is a whole number of people, 0 or more.")))
+
+    # An external id held by a unit the file does not name stays with it.
+    held = {u.external_id: c for c, u in existing.items() if u.external_id and c not in incoming}
+    for external_id, code in external_ids.items():
+        if external_id in held:
+            row = incoming[code]
+            problems.append(row.problem("external_id", N_("Another unit already has %(value)s."), value=external_id))
 
     # Parents must exist (in the file or the database), and the result must stay a tree.
     id_to_code = {u.id: code for code, u in existing.items()}
@@ -261,6 +276,8 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
         else:
             updated += 1
         unit.name_nb, unit.name_en, unit.kind = row.get("name_nb"), row.get("name_en"), row.get("kind").lower()
+        if "external_id" in table.columns:
+            unit.external_id = row.get("external_id") or None
         session.add(unit)
     session.flush()
     for code in incoming:
