@@ -62,6 +62,9 @@ SCOPE_IN_BODY: dict[tuple[str, str], str] = {
     ("POST", "/api/kpi-records"): "units in the JSON body — tests/indicators/test_api.py",
     ("GET", "/surveys/rounds/{round_id:int}"): "rates per visible unit — tests/surveys/test_rates.py",
     ("POST", "/surveys/rounds/{round_id:int}/invitations"): "units in the staff list — tests/surveys/test_rates.py",
+    ("POST", "/surveys/rounds/{round_id:int}/invitations/staff-list"): (
+        "strategy office only; units in the form, within the round's — tests/surveys/test_staff_invitations.py"
+    ),
     ("POST", "/surveys/rounds/{round_id:int}/reminders"): (
         "strategy office only; re-renders the rates of visible units — tests/surveys/test_reminders.py"
     ),
