@@ -22,12 +22,13 @@ from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from maturity.web import flash, redirect, render, t
 from surveys.export import export_round
+from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Invitation, Survey, SurveyRound
 from surveys.models import Response as SurveyResponse
 from surveys.rates import response_rates
 from surveys.reminders import reminder_plan, send_reminders
+from surveys.rounds import round_unit_ids
 from surveys.scheduling import get_round
-from surveys.services import invite_from_csv, links_csv, round_unit_ids, send_invitations
 from surveys.staff_invitations import invite_staff_of_units
 
 MAX_STAFF_FILE = 5 * 1024 * 1024

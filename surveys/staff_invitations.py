@@ -15,8 +15,9 @@ from maturity.auth.models import User
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.units.models import OrgUnit
 from maturity.units.services import subtree_ids
+from surveys.invitations import Invitee, invite
 from surveys.models import Invitation, RespondentGroup, SurveyRound
-from surveys.services import Invitee, invite, round_unit_ids
+from surveys.rounds import round_unit_ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """sign in with OpenID Connect, staff list fields and unit external ids
 
 Revision ID: 0016_feide
-Revises: 0014_input_version
+Revises: 0011_pending_upload
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0016_feide'
-down_revision: str | None = '0014_input_version'
+down_revision: str | None = '0011_pending_upload'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
