@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
+from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.forms import FormState
 from maturity.guards import requires_strategy_office
@@ -27,9 +28,11 @@ from maturity.people.users import (
     save_person,
     unit_choices,
 )
+from maturity.uploads.services import KeptFile, keep_upload, take_upload
 from maturity.web import flash, redirect, render, t
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
+UPLOAD_KIND = "staff_list"
 
 
 def _import_page(
@@ -38,15 +41,12 @@ def _import_page(
     options: dict[str, Any],
     plan: Any = None,
     problems: list[Problem] | None = None,
-    applied: bool = False,
+    upload: str = "",
+    filename: str = "",
     status_code: int = 200,
 ) -> Template:
-    return render(
-        request,
-        "people/pages/import.html",
-        {"options": options, "plan": plan, "problems": problems or [], "applied": applied},
-        status_code=status_code,
-    )
+    context = {"options": options, "plan": plan, "problems": problems or [], "upload": upload, "filename": filename}
+    return render(request, "people/pages/import.html", context, status_code=status_code)
 
 
 def _values(data: dict[str, Any], name: str) -> list[str]:
@@ -223,29 +223,47 @@ class PeopleController(Controller):
         data: MultipartBody[dict[str, Any]],
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
-    ) -> Template:
-        """Check the staff list and show what it would change; with "Import", apply it as well."""
+    ) -> Response[Any] | Template:
+        """Check a staff list (always first) and show what it would change; with ``commit``,
+        import the file the check kept on the server (``maturity.uploads``), with the same options."""
+        assert user.id is not None
         options = {
             "deactivate_missing": data.get("deactivate_missing") == "1",
             "headcount_period": str(data.get("headcount_period") or "").strip()[:10],
         }
+        commit = data.get("commit") == "1"
         upload = data.get("file")
-        content = b""
-        if isinstance(upload, UploadFile):
+        kept = None
+        if isinstance(upload, UploadFile) and upload.filename and not commit:
             with upload.file:
-                content = upload.file.read(MAX_STAFF_FILE + 1)
-        dry_run = data.get("action") != "import"
+                kept = KeptFile(upload.filename, upload.file.read(MAX_STAFF_FILE + 1))
+        elif commit:
+            kept = take_upload(db_session, str(data.get("upload", "")), user.id, UPLOAD_KIND, now=utcnow())
         try:
-            if not content:
-                raise InvalidInput([Problem(N_("Choose a CSV file."))])
+            if kept is None or not kept.content:
+                message = N_("The checked file has expired: choose it again.") if commit else N_("Choose a CSV file.")
+                raise InvalidInput([Problem(message)])
             plan = import_staff_csv(
                 db_session,
-                content,
+                kept.content,
                 actor=Actor.of(user),
                 deactivate_missing=bool(options["deactivate_missing"]),
                 headcount_period=str(options["headcount_period"]) or None,
-                dry_run=dry_run,
+                dry_run=not commit,
             )
         except InvalidInput as exc:
             return _import_page(request, options=options, problems=exc.problems, status_code=422)
-        return _import_page(request, options=options, plan=plan, applied=not dry_run)
+        if commit:
+            message = t(
+                request,
+                "Imported %(file)s: %(new)s new, %(changed)s changed, %(gone)s deactivated, %(same)s unchanged.",
+                file=kept.filename,
+                new=len(plan.create),
+                changed=len(plan.update),
+                gone=len(plan.deactivate),
+                same=plan.unchanged,
+            )
+            flash(request, message, "success")
+            return redirect(request, request.app.route_reverse("users.index"))
+        token = keep_upload(db_session, user.id, UPLOAD_KIND, kept.filename, kept.content, now=utcnow())
+        return _import_page(request, options=options, plan=plan, upload=token, filename=kept.filename)

@@ -1,5 +1,6 @@
 """The HR staff list: the service, the page with its dry run, and the command line."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -227,24 +228,23 @@ class TestPage:
         login(client, people["office"].email)
         files = {"file": ("staff.csv", GOOD.encode(), "text/csv")}
         token = csrf_token(client, "/users/import")
-        checked = client.post(
-            "/users/import",
-            data={"_csrf_token": token, "action": "check"},
-            files=files,
-            headers={"accept-language": "en"},
-        )
+        data = {"_csrf_token": token, "headcount_period": "2026"}
+        checked = client.post("/users/import", data=data, files=files, headers={"accept-language": "en"})
         assert checked.status_code == 200
         assert "3 new, 0 changed, 0 deactivated, 0 unchanged." in checked.text
         assert "Nothing has been saved yet." in checked.text
         assert people_count(session) == 3
-        done = client.post(
-            "/users/import",
-            data={"_csrf_token": token, "action": "import"},
-            files=files,
-            headers={"accept-language": "en"},
-        )
-        assert "Imported" in done.text
+        upload = re.search(r'name="upload" value="([^"]+)"', checked.text)
+        assert upload
+        assert 'name="headcount_period" value="2026"' in checked.text  # the checked options go with it
+        confirm = {"_csrf_token": token, "upload": upload.group(1), "commit": "1", "headcount_period": "2026"}
+        nothing = {"file": ("", b"", "application/octet-stream")}
+        done = client.post("/users/import", data=confirm, files=nothing, headers={"accept-language": "en"})
+        assert "Imported staff.csv: 3 new, 0 changed, 0 deactivated, 0 unchanged." in done.text
         assert people_count(session) == 6
+        again = client.post("/users/import", data=confirm, files=nothing, headers={"accept-language": "en"})
+        assert again.status_code == 422
+        assert "The checked file has expired" in again.text  # used once
 
     def test_problems_are_listed_with_their_place(
         self, client: TestClient[Litestar], session: Session, groups: None, people: dict[str, User]
@@ -253,7 +253,7 @@ class TestPage:
         files = {"file": ("staff.csv", (HEADER + "1;a@x.no;A;NOPE;\n").encode(), "text/csv")}
         answer = client.post(
             "/users/import",
-            data={"_csrf_token": csrf_token(client, "/users/import"), "action": "import"},
+            data={"_csrf_token": csrf_token(client, "/users/import")},
             files=files,
             headers={"accept-language": "en"},
         )
