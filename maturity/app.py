@@ -26,8 +26,10 @@ from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
 from indicators.score_cache import ScoreCache
 from maturity.audit.controllers import AuditController
-from maturity.auth.controllers import LoginController, UserController
+from maturity.auth.controllers import LoginController
 from maturity.auth.middleware import RequestContextMiddleware
+from maturity.auth.oidc import OidcClient
+from maturity.auth.oidc_controllers import SignInController
 from maturity.auth.token_controllers import ApiTokenController
 from maturity.controllers import HomeController
 from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
@@ -35,6 +37,7 @@ from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
 from maturity.int_params import refuse_ids_beyond_the_database
 from maturity.navigation import SHELL_NAVIGATION
+from maturity.people.controllers import PeopleController
 from maturity.settings import Settings
 from maturity.units.controllers import MyUnitController, UnitController
 from maturity.web import (
@@ -97,9 +100,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         route_handlers=[
             HomeController,
             LoginController,
+            SignInController,
             UnitController,
             MyUnitController,
-            UserController,
+            PeopleController,
             ApiTokenController,
             KpiRecordApi,
             ScoresApi,
@@ -180,6 +184,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
                 "settings": settings,
                 "navigation": navigation,
                 "pdf_renderer": pdf_renderer,
+                "oidc": OidcClient(settings) if settings.oidc_enabled else None,
                 "score_cache": ScoreCache(database),  # scores of a period until a write changes them
             }
         ),

@@ -152,6 +152,7 @@ def users() -> None:
 @click.option("--leader-of", "leader_of", multiple=True, help="Unit code the user leads (repeatable).")
 @click.option("--strategy-office", is_flag=True, help="Give the strategy-office role.")
 @click.option("--locale", type=click.Choice(["nb", "en"]))
+@click.option("--break-glass", is_flag=True, help="May log in with a password when password login is off.")
 @click.option(
     "--password",
     prompt=True,
@@ -166,6 +167,7 @@ def users_create(
     leader_of: tuple[str, ...],
     strategy_office: bool,
     locale: str | None,
+    break_glass: bool,
     password: str,
 ) -> None:
     """Create a user. Every user is staff; add --leader-of and --strategy-office as needed."""
@@ -184,7 +186,46 @@ def users_create(
             locale=locale,
             actor=Actor.system("command line: users create"),
         )
+        user.break_glass = break_glass
         click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+@main.group()
+def people() -> None:
+    """People from the HR staff list."""
+
+
+@people.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--deactivate-missing", is_flag=True, help="Deactivate staff-list people who are not in the file.")
+@click.option("--headcount-period", help="Set each unit's headcount for this period (e.g. 2026) from the file.")
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change; save nothing.")
+def people_import(file: Path, deactivate_missing: bool, headcount_period: str | None, dry_run: bool) -> None:
+    """Create and update people from a staff list (employee_number, email, name, unit, group[, login_name])."""
+    from maturity.csvio import DEFAULT_MAX_BYTES
+    from maturity.people.staff_list import import_staff_csv
+
+    with file.open("rb") as handle:
+        data = handle.read(DEFAULT_MAX_BYTES + 1)
+    with command_transaction(str(file)) as session:
+        plan = import_staff_csv(
+            session,
+            data,
+            actor=Actor.system(f"command line: people import {file.name}"),
+            deactivate_missing=deactivate_missing,
+            headcount_period=headcount_period,
+            dry_run=dry_run,
+        )
+        if dry_run:
+            session.rollback()
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{file}: {len(plan.create)} people {verb} created, {len(plan.update)} updated, "
+        f"{len(plan.deactivate)} deactivated, {plan.unchanged} unchanged; {len(plan.headcounts)} headcounts {verb} set."
+    )
 
 
 # --- demo and serving ---------------------------------------------------------------------------

@@ -39,6 +39,28 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     session_idle_seconds: int = 8 * 3600
+    # Password login for everyone; when off, only accounts marked break-glass may use it.
+    password_login: bool = True
+    # Sign-in with OpenID Connect (Feide: issuer https://auth.dataporten.no); off while the issuer is empty.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_scopes: str = "openid userid-feide userinfo-name email groups-org"
+    oidc_button_label: str = ""  # empty: "Log in with Feide" in the reader's language
+    # Claims of the userinfo answer: the account key (the login name) and the person's name and e-mail.
+    oidc_login_claim: str = "https://n.feide.no/claims/eduPersonPrincipalName"
+    oidc_name_claim: str = "name"
+    oidc_email_claim: str = "email"
+    # Feide's groups API (https://groups-api.dataporten.no/groups/me/groups); empty: not asked.
+    oidc_groups_url: str = ""
+    # primaryAffiliation → respondent group code, e.g. "faculty=academic,staff=admin".
+    oidc_affiliation_groups: str = ""
+    # Create people the staff list does not know as staff (home unit from the groups API).
+    oidc_self_registration: bool = False
+    # Link a first sign-in to a staff-list person without a login name by their e-mail address.
+    oidc_link_by_email: bool = True
+    # Whom a person the app does not know should contact, shown on the refusal page.
+    signin_contact: str = ""
 
     def __post_init__(self) -> None:
         if self.mode not in ("production", "development", "demo", "test"):
@@ -65,8 +87,36 @@ class Settings:
                 )
             if not logo.is_file():
                 raise SettingsError(f"MATURITY_INSTITUTION_LOGO: there is no file {self.institution_logo!r}")
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise SettingsError("MATURITY_OIDC_CLIENT_ID is needed when MATURITY_OIDC_ISSUER is set.")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://") and self.mode == "production":
+            raise SettingsError(f"MATURITY_OIDC_ISSUER must be an https:// URL, not {self.oidc_issuer!r}")
+        if "openid" not in self.oidc_scopes.split():
+            raise SettingsError(f"MATURITY_OIDC_SCOPES must include openid, not {self.oidc_scopes!r}")
+        try:
+            _ = self.affiliation_groups
+        except ValueError:
+            raise SettingsError(
+                "MATURITY_OIDC_AFFILIATION_GROUPS must be affiliation=group pairs separated by commas, "
+                f"not {self.oidc_affiliation_groups!r}"
+            ) from None
         if self.mode == "production" and self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             raise SettingsError("MATURITY_DATABASE_URL: an in-memory SQLite database cannot serve production.")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def affiliation_groups(self) -> dict[str, str]:
+        """The affiliation → respondent group code pairs of ``oidc_affiliation_groups``."""
+        pairs: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in self.oidc_affiliation_groups.split(","))):
+            affiliation, equals, group = item.partition("=")
+            if not equals or not affiliation.strip() or not group.strip():
+                raise ValueError(item)
+            pairs[affiliation.strip().lower()] = group.strip()
+        return pairs
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
@@ -158,8 +158,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def redirect(request: HTMXRequest, url: str) -> Response[Any]:
-    """POST → redirect → GET. An HTMX request that is not boosted is told where to go instead."""
-    if request.htmx and not request.htmx.boosted:
+    """POST → redirect → GET. An HTMX request that is not boosted is told where to go instead,
+    and so is any HTMX request sent to another site (a boosted request would follow the redirect
+    with a script, which the other site refuses)."""
+    if request.htmx and (not request.htmx.boosted or urlsplit(url).netloc):
         response = ClientRedirect(redirect_to=url)
         response.status_code = 200  # else a POST handler's default 201 applies
         return response
@@ -222,20 +224,30 @@ async def write_flash_cookie(message: Any, scope: Any) -> None:
 
 # --- security headers -----------------------------------------------------------------------
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
+CSP_KEY = "maturity.csp"
+
+
+def content_security_policy(form_targets: Sequence[str] = ()) -> str:
+    """The policy; ``form_targets`` are the other origins a form may lead to (the sign-in
+    provider: its login page follows the sign-in form, its logout page the logout form)."""
+    form_action = " ".join(["'self'", *form_targets])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            f"form-action {form_action}",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -260,7 +272,12 @@ async def add_security_headers(message: Any, scope: Any) -> None:
     headers = message.get("headers")
     headers = message["headers"] = list(headers) if headers is not None else []
     present = {name.lower() for name, _ in headers}
-    headers.extend(pair for pair in _ENCODED_SECURITY_HEADERS if pair[0] not in present)
+    policy = scope.get(CSP_KEY)  # bytes: the app's own policy when it differs from the default
+    headers.extend(
+        (name, policy if policy and name == b"content-security-policy" else value)
+        for name, value in _ENCODED_SECURITY_HEADERS
+        if name not in present
+    )
     if scope.get(SECURE_KEY):
         if _HSTS[0] in present:
             headers[:] = [pair for pair in headers if pair[0].lower() != _HSTS[0]]

@@ -6,7 +6,7 @@ from typing import Any
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, MultipartBody
+from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlalchemy import func, select
@@ -18,15 +18,18 @@ from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.settings import Settings
+from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from maturity.web import flash, redirect, render, t
 from surveys.export import export_round
 from surveys.invitations import invite_from_csv, links_csv, send_invitations
+from surveys.models import Invitation, Survey, SurveyRound
 from surveys.models import Response as SurveyResponse
-from surveys.models import Survey, SurveyRound
 from surveys.rates import response_rates, sees_exact_counts
 from surveys.reminders import reminder_plan, send_reminders
+from surveys.rounds import round_unit_ids
 from surveys.scheduling import get_round
+from surveys.staff_invitations import invite_staff_of_units
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 
@@ -51,8 +54,30 @@ def _round_context(
         "rows": rows,
         "groups": groups,
         "reminders": reminder_plan(db_session, settings, survey_round, now=now),
+        "round_units": sorted(
+            db_session.execute(
+                select(OrgUnit).where(col(OrgUnit.id).in_(round_unit_ids(db_session, survey_round)))
+            ).scalars(),
+            key=lambda u: u.code,
+        ),
         "now": now,
     }
+
+
+def _links_file(
+    db_session: Session, settings: Settings, issued: Sequence[tuple[Invitation, str]], round_id: int
+) -> Response[bytes]:
+    """The personal links as a CSV file, shown this once: only their hashes are kept."""
+    text = links_csv(db_session, issued, settings.base_url)
+    return Response(
+        "\ufeff".encode() + text.encode(),
+        media_type="text/csv; charset=utf-8",
+        status_code=200,
+        headers={
+            "content-disposition": f'attachment; filename="links-round-{round_id}.csv"',
+            "cache-control": "no-store",
+        },
+    )
 
 
 class SurveyRoundController(Controller):
@@ -130,16 +155,37 @@ class SurveyRoundController(Controller):
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
             send_invitations(db_session, settings, survey, survey_round, issued)
-        text = links_csv(db_session, issued, settings.base_url)
-        return Response(
-            "\ufeff".encode() + text.encode(),
-            media_type="text/csv; charset=utf-8",
-            status_code=200,
-            headers={
-                "content-disposition": f'attachment; filename="links-round-{round_id}.csv"',
-                "cache-control": "no-store",
-            },
-        )
+        return _links_file(db_session, settings, issued, round_id)
+
+    @post(
+        "/rounds/{round_id:int}/invitations/staff-list",
+        name="surveys.invite_staff_list",
+        guards=[requires_strategy_office],
+        sync_to_thread=True,
+    )
+    def invite_staff_list(
+        self,
+        request: HTMXRequest,
+        round_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        unit_scope: NamedDependency[UnitScope],
+        user: NamedDependency[User],
+    ) -> Response[bytes] | Template:
+        """Everyone in the chosen units according to the staff list: the links out as a file, once."""
+        survey_round = get_round(db_session, round_id)
+        survey = db_session.get_one(Survey, survey_round.survey_id)
+        raw = data.get("units", [])
+        codes = [str(c) for c in (raw if isinstance(raw, list) else [raw])]
+        try:
+            result = invite_staff_of_units(db_session, survey_round, codes, actor=Actor.of(user))
+        except InvalidInput as exc:
+            context = _round_context(db_session, settings, survey_round, unit_scope, user, problems=exc.problems)
+            return render(request, "surveys/pages/round.html", context, status_code=422)
+        if data.get("send") == "1":
+            send_invitations(db_session, settings, survey, survey_round, result.issued)
+        return _links_file(db_session, settings, result.issued, round_id)
 
     @post(
         "/rounds/{round_id:int}/reminders",

@@ -26,6 +26,9 @@ ACTION_LABELS = {
     "revoke": N_("revoked"),
     "open": N_("opened"),
     "close": N_("closed"),
+    "link": N_("linked to a sign-in"),
+    "deactivate": N_("deactivated"),
+    "reactivate": N_("reactivated"),
 }
 OBJECT_LABELS = {
     "strategy": N_("Strategy"),

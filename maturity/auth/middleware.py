@@ -1,6 +1,7 @@
 """Per request: who is logged in and which language they read, before any handler runs."""
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from litestar.datastructures import Headers
@@ -14,6 +15,7 @@ from maturity.auth.services import user_for_session
 from maturity.db import Database, bind_request_scope, request_session, unbind_request_scope
 from maturity.settings import Settings
 from maturity.web import (
+    CSP_KEY,
     DEFAULT_LOCALE_KEY,
     FLASH_COOKIE,
     FLASH_IN_KEY,
@@ -21,6 +23,7 @@ from maturity.web import (
     LOCALE_KEY,
     SECRET_KEY,
     SECURE_KEY,
+    content_security_policy,
     decode_flash,
     request_cookies,
 )
@@ -36,6 +39,13 @@ class RequestContextMiddleware(ASGIMiddleware):
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        issuer = urlsplit(settings.oidc_issuer)
+        # The sign-in provider's origin may follow our forms (its login page, its logout page).
+        self.csp = (
+            content_security_policy([f"{issuer.scheme}://{issuer.netloc}"]).encode("latin-1")
+            if settings.oidc_enabled
+            else None
+        )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         state = cast(dict[str, Any], scope)
@@ -43,6 +53,8 @@ class RequestContextMiddleware(ASGIMiddleware):
         cookies = request_cookies(headers)
         state[SECRET_KEY] = self.settings.secret_key
         state[SECURE_KEY] = self.settings.secure_cookies
+        if self.csp:
+            state[CSP_KEY] = self.csp
         user: User | None = None
         token = cookies.get(SESSION_COOKIE)
         if token:

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint, false
 from sqlmodel import Field, Relationship, SQLModel
 
 from maturity.db import UTCDateTime, utcnow
@@ -24,6 +24,17 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Sign-in with OpenID Connect: the account key (Feide login name, stored lower-case) and the
+    # provider's subject beside it.
+    login_name: str | None = Field(default=None, max_length=254, unique=True)
+    oidc_sub: str | None = Field(default=None, max_length=255, unique=True)
+    # From the HR staff list; the respondent group table belongs to surveys, hence the bare key.
+    employee_number: str | None = Field(default=None, max_length=40, unique=True)
+    respondent_group_id: int | None = Field(
+        default=None, foreign_key="respondent_group.id", index=True, ondelete="SET NULL"
+    )
+    # May log in with a password when password login is switched off (for when the provider is down).
+    break_glass: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     roles: list["RoleAssignment"] = Relationship(
         back_populates="user",
@@ -67,6 +78,25 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # The provider's ID token of an OpenID Connect sign-in: the hint its logout endpoint asks for.
+    id_token: str | None = Field(default=None, sa_type=Text)
+
+
+class SignInFlow(SQLModel, table=True):
+    """An OpenID Connect sign-in under way: what the callback must find again, used once.
+
+    Keyed by the SHA-256 of ``state`` and bound to the browser that started it by the SHA-256 of
+    a random cookie, so a callback from another browser, or a second time, finds nothing.
+    """
+
+    __tablename__ = "sign_in_flow"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    browser_hash: str = Field(max_length=64)
+    nonce: str = Field(max_length=100)
+    code_verifier: str = Field(max_length=128)
+    next_path: str = Field(default="/", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 class LoginFailure(SQLModel, table=True):

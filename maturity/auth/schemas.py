@@ -12,3 +12,8 @@ class LoginForm:
 class LanguageForm:
     locale: str = ""
     next: str = ""
+
+
+@dataclass
+class SignInForm:
+    next: str = ""

@@ -164,9 +164,17 @@ def record_login_failure(session: Session, keys: list[str], *, window_seconds: i
 
 
 def authenticate(
-    session: Session, email: str, password: str, *, client: str, max_failures: int, window_seconds: int
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client: str,
+    max_failures: int,
+    window_seconds: int,
+    break_glass_only: bool = False,
 ) -> User | None:
-    """The user if the password matches an active account; None otherwise.
+    """The user if the password matches an active account (a break-glass one, with
+    ``break_glass_only``: password login is off); None otherwise.
 
     Raises LoginRateLimited before checking anything when the address or the client has failed
     too often. The caller records failures in a transaction of its own, so they outlive the
@@ -178,26 +186,51 @@ def authenticate(
     user = find_user_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
         return None
+    if break_glass_only and not user.break_glass:
+        return None
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     session.execute(delete(LoginFailure).where(col(LoginFailure.key) == login_failure_keys(email, client)[0]))
     return user
 
 
-def start_session(session: Session, user: User, *, idle_seconds: int, previous_token: str | None = None) -> str:
-    """A new session id for the user (the old one, if any, is dropped: rotation on login)."""
+def start_session(
+    session: Session, user: User, *, idle_seconds: int, previous_token: str | None = None, id_token: str | None = None
+) -> str:
+    """A new session id for the user (the old one, if any, is dropped: rotation on login).
+
+    ``id_token`` is the provider's ID token of an OpenID Connect sign-in, kept for its logout."""
     if previous_token:
         end_session(session, previous_token)
     now = utcnow()
     session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id, col(UserSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(id=_token_id(token), user_id=user.id, expires_at=now + timedelta(seconds=idle_seconds)))  # type: ignore[arg-type]  # id set after flush
+    session.add(
+        UserSession(
+            id=_token_id(token),
+            user_id=user.id,  # type: ignore[arg-type]  # id set after flush
+            expires_at=now + timedelta(seconds=idle_seconds),
+            id_token=id_token,
+        )
+    )
     session.flush()
     return token
 
 
-def end_session(session: Session, token: str) -> None:
-    session.execute(delete(UserSession).where(col(UserSession.id) == _token_id(token)))
+def end_session(session: Session, token: str) -> str | None:
+    """Log out; returns the provider's ID token when the login came from an OpenID Connect sign-in."""
+    record = session.get(UserSession, _token_id(token))
+    if record is None:
+        return None
+    id_token = record.id_token
+    session.delete(record)
+    session.flush()
+    return id_token
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Every login of the user ends at once (deactivation)."""
+    session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
 
 
 _TOUCH_AFTER = timedelta(minutes=5)
@@ -224,24 +257,3 @@ def set_locale(session: Session, user: User, locale: str) -> None:
         raise InvalidInput([Problem(N_("Unknown language %(value)s."), {"value": locale}, path="locale", value=locale)])
     user.locale = locale
     session.add(user)
-
-
-@dataclass(frozen=True, slots=True)
-class UserRow:
-    user: User
-    home_unit: OrgUnit | None
-    led_units: list[OrgUnit]
-
-
-def list_users(session: Session) -> list[UserRow]:
-    """Every user with home unit and led units, in two queries."""
-    users = list(session.execute(select(User).options(selectinload(_ROLES)).order_by(col(User.name))).scalars())
-    units = {u.id: u for u in session.execute(select(OrgUnit)).scalars()}
-    return [
-        UserRow(
-            user=user,
-            home_unit=units.get(user.home_unit_id) if user.home_unit_id is not None else None,
-            led_units=sorted((units[i] for i in user.led_unit_ids if i in units), key=lambda u: u.code),
-        )
-        for user in users
-    ]

@@ -39,6 +39,7 @@ NOT_INPUTS = frozenset(
         "role_assignment",
         "user_session",
         "login_failure",
+        "sign_in_flow",
         "api_token",
         "api_token_unit",
         "audit_event",

@@ -37,6 +37,9 @@ class OrgUnit(SQLModel, table=True):
     name_en: str = Field(max_length=200)
     kind: str = Field(default=UnitKind.OTHER, sa_type=String(20))
     parent_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True, ondelete="RESTRICT")
+    # The unit's id in the identity provider's groups (Feide: ``fc:org:<realm>:unit:<id>``), so a
+    # person signing in is placed in it; None where the staff list decides the home unit.
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nb

@@ -170,17 +170,20 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
 
     With an ``actor``, every created or changed unit leaves an audit event.
 
-    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``.
-    A parent may come later in the file or already exist. Raises InvalidInput with every problem.
+    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``;
+    optionally external_id (the unit's group id at the identity provider, Feide:
+    ``fc:org:<realm>:unit:<id>``; a file without the column keeps the ids). A parent may come
+    later in the file or already exist. Raises InvalidInput with every problem.
     """
-    table = read_csv(data, required=UNIT_COLUMNS, column_pattern=_HEADCOUNT_COLUMN)
+    table = read_csv(data, required=UNIT_COLUMNS, optional=["external_id"], column_pattern=_HEADCOUNT_COLUMN)
     existing = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
     periods, problems = _headcount_periods(table.columns)
     incoming = _check_rows(table.rows, periods, problems)
     parent_of = _check_tree(existing, incoming, problems)
+    _check_external_ids(existing, incoming, problems)
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: p.line or 0))
-    units, created = _apply_units(session, existing, incoming, parent_of, actor)
+    units, created = _apply_units(session, existing, incoming, parent_of, actor, "external_id" in table.columns)
     headcounts = _apply_headcounts(session, units, incoming, periods)
     return UnitImportResult(created, len(incoming) - created, headcounts)
 
@@ -272,12 +275,27 @@ def _check_tree(
     return parent_of
 
 
+def _check_external_ids(
+    existing: Mapping[str, OrgUnit], incoming: Mapping[str, CsvRow], problems: list[Problem]
+) -> None:
+    """An external id names one unit: not two rows of the file, nor a unit the file leaves alone."""
+    held = {u.external_id: code for code, u in existing.items() if u.external_id and code not in incoming}
+    first: dict[str, str] = {}
+    for code, row in incoming.items():
+        external_id = row.get("external_id")
+        if len(external_id) > 200:
+            problems.append(row.problem("external_id", N_("This text is longer than %(limit)s characters."), limit=200))
+        elif external_id and (first.setdefault(external_id, code) != code or external_id in held):
+            problems.append(row.problem("external_id", N_("Another unit already has %(value)s."), value=external_id))
+
+
 def _apply_units(
     session: Session,
     existing: Mapping[str, OrgUnit],
     incoming: Mapping[str, CsvRow],
     parent_of: Mapping[str, str | None],
     actor: Actor | None,
+    with_external_ids: bool = False,
 ) -> tuple[dict[str, OrgUnit], int]:
     """Create or update the units of the file, then link their parents; an audit event for each
     created or changed unit when there is an ``actor``. Returns every unit by code and how many
@@ -289,6 +307,8 @@ def _apply_units(
         if unit is None:
             unit = units[code] = OrgUnit(code=code, name_nb="", name_en="")
         unit.name_nb, unit.name_en, unit.kind = row.get("name_nb"), row.get("name_en"), row.get("kind").lower()
+        if with_external_ids:
+            unit.external_id = row.get("external_id") or None
         session.add(unit)
     session.flush()
     for code in incoming:

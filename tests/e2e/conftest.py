@@ -38,6 +38,7 @@ from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 from tests.conftest import Backend
 from tests.factories import PASSWORD, STRATEGY_YAML, make_org, make_user
+from tests.maturity.auth.oidc_provider import Provider, running_provider
 from tests.reports.conftest import VALUES
 from tests.surveys.conftest import SURVEY_YAML
 
@@ -68,13 +69,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass
 class World:
-    """What the seed made: the server's address, the survey links not used yet, and the ids of
+    """What the seed made: the server's address, the survey links not used yet, the ids of
     what the pages show (``ids``: draft survey, its background section and first question, a
-    stored report, a finished report batch)."""
+    stored report, a finished report batch), and the OpenID provider the app signs in with."""
 
     base_url: str
     links: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
+    provider: Provider | None = None
 
     def link(self) -> str:
         """A personal survey link nobody has used yet."""
@@ -178,6 +180,8 @@ def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     links, ids = _seed(url, storage)
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    provider_context = running_provider()
+    provider = provider_context.__enter__()
     env = {
         **os.environ,
         "MATURITY_DATABASE_URL": url,
@@ -185,6 +189,11 @@ def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "MATURITY_MODE": "test",
         "MATURITY_SECRET_KEY": SECRET,
         "MATURITY_BASE_URL": f"http://127.0.0.1:{port}",
+        "MATURITY_OIDC_ISSUER": provider.url,
+        "MATURITY_OIDC_CLIENT_ID": "maturity-e2e",
+        "MATURITY_OIDC_CLIENT_SECRET": "e2e-secret",
+        # The mock sends the standard claim "name" only with the scope "profile".
+        "MATURITY_OIDC_SCOPES": "openid userid-feide userinfo-name email groups-org profile",
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "maturity.app:app_from_env"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
@@ -192,10 +201,11 @@ def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process, log)
-        yield World(f"http://127.0.0.1:{port}", links, ids)
+        yield World(f"http://127.0.0.1:{port}", links, ids, provider)
     finally:
         process.terminate()
         process.wait(timeout=10)
+        provider_context.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
@@ -241,5 +251,5 @@ def log_in(page: Page, email: str) -> None:
     page.goto("/login")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").last.click()
+    page.get_by_role("button", name="Log in", exact=True).last.click()
     page.wait_for_url(lambda url: "/login" not in url)

@@ -145,3 +145,34 @@ class TestInstitution:
         (tmp_path / "logo.gif").write_bytes(b"GIF89a")
         with pytest.raises(SettingsError, match=r"MATURITY_INSTITUTION_LOGO must be an \.svg or \.png file"):
             from_env(secret_key="x" * 40, institution_logo=str(tmp_path / "logo.gif"))
+
+
+class TestSignInSettings:
+    def test_sign_in_is_off_until_an_issuer_and_client_are_set(self) -> None:
+        assert not from_env(secret_key=SECRET).oidc_enabled
+        settings = from_env(secret_key=SECRET, oidc_issuer="https://auth.dataporten.no", oidc_client_id="abc")
+        assert settings.oidc_enabled
+        assert settings.oidc_scopes == "openid userid-feide userinfo-name email groups-org"
+        assert settings.password_login
+
+    def test_an_issuer_without_a_client_or_over_plain_http_is_refused(self) -> None:
+        with pytest.raises(SettingsError, match="MATURITY_OIDC_CLIENT_ID"):
+            from_env(secret_key=SECRET, oidc_issuer="https://auth.dataporten.no")
+        with pytest.raises(SettingsError, match="MATURITY_OIDC_ISSUER must be an https"):
+            from_env(secret_key=SECRET, oidc_issuer="http://auth.example", oidc_client_id="abc")
+
+    def test_scopes_need_openid(self) -> None:
+        with pytest.raises(SettingsError, match="MATURITY_OIDC_SCOPES"):
+            from_env(secret_key=SECRET, oidc_scopes="email profile")
+
+    def test_affiliation_groups_are_pairs(self) -> None:
+        settings = from_env(secret_key=SECRET, oidc_affiliation_groups="Faculty=academic, staff=admin")
+        assert settings.affiliation_groups == {"faculty": "academic", "staff": "admin"}
+        with pytest.raises(SettingsError, match="MATURITY_OIDC_AFFILIATION_GROUPS"):
+            from_env(secret_key=SECRET, oidc_affiliation_groups="faculty")
+
+    def test_the_client_secret_is_not_shown(self) -> None:
+        assert "hush" not in repr(from_env(secret_key=SECRET, oidc_client_secret="hush-hush"))
+
+    def test_password_login_can_be_switched_off(self) -> None:
+        assert not from_env(secret_key=SECRET, password_login="false").password_login

@@ -2,6 +2,7 @@
 and a way to see everything the database holds."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -14,9 +15,25 @@ from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.auth.tokens import issue_token
 from maturity.db import Database
+from maturity.settings import Settings
 from tests.factories import Org, make_user
-from tests.reports.conftest import records, settings, storage  # noqa: F401  (fixtures: report storage, KPI values)
+from tests.reports.conftest import records, storage  # noqa: F401  (fixtures: report storage, KPI values)
 from tests.surveys.conftest import open_round, survey, tokens  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def settings(storage: Path) -> Settings:  # noqa: F811  # the imported fixture, handed in by pytest
+    """With sign-in through an identity provider on, so its routes are walked too. No test here
+    gets as far as asking the provider (port 9 would refuse)."""
+    return Settings(
+        mode="test",
+        secure_cookies=False,
+        secret_key="test-" + "s" * 40,
+        login_max_failures=5,
+        report_storage=storage,
+        oidc_issuer="http://localhost:9",
+        oidc_client_id="maturity",
+    )
 
 
 @pytest.fixture

@@ -38,6 +38,8 @@ PUBLIC: dict[str, str] = {
     "/healthz": "liveness and readiness for the load balancer",
     "/login": "logging in",
     "/logout": "logging out ends whatever session there is",
+    "/login/oidc": "starting a sign-in with the identity provider (a POST with CSRF)",
+    "/login/oidc/callback": "the identity provider sends the browser back here; state, PKCE and the ID token decide",
     "/language": "the language switch, also before logging in",
     "/static/{file_path:path}": "style sheets and scripts",
     "/api/schema": "the API's OpenAPI description",
@@ -60,6 +62,9 @@ SCOPE_IN_BODY: dict[tuple[str, str], str] = {
     ("POST", "/api/kpi-records"): "units in the JSON body — tests/indicators/test_api.py",
     ("GET", "/surveys/rounds/{round_id:int}"): "rates per visible unit — tests/surveys/test_rates.py",
     ("POST", "/surveys/rounds/{round_id:int}/invitations"): "units in the staff list — tests/surveys/test_rates.py",
+    ("POST", "/surveys/rounds/{round_id:int}/invitations/staff-list"): (
+        "strategy office only; units in the form, within the round's — tests/surveys/test_staff_invitations.py"
+    ),
     ("POST", "/surveys/rounds/{round_id:int}/reminders"): (
         "strategy office only; re-renders the rates of visible units — tests/surveys/test_reminders.py"
     ),
@@ -83,6 +88,7 @@ SAMPLES: dict[str, str] = {
     "section_id": "1",
     "report_id": "1",
     "batch_id": "1",
+    "user_id": "1",
     "number": "1",
     "kind": "goal",
     "token": "no-such-link",

@@ -526,3 +526,32 @@ class TestParseNumber:
 
     def test_it_keeps_the_digits_that_were_written(self) -> None:
         assert str(parse_number("1 234,50")) == "1234.50"
+
+
+class TestImportUnitsCsvExternalIds:
+    """The optional external_id column: each unit's group id at the identity provider."""
+
+    HEADER = b"code;parent_code;kind;name_nb;name_en;external_id\n"
+
+    def test_it_sets_and_clears_them(self, session: Session) -> None:
+        import_units_csv(session, self.HEADER + b"UNI;;institution;Uni;Uni;fc:org:uni.no\n")
+        assert unit(session, "UNI").external_id == "fc:org:uni.no"
+        import_units_csv(session, self.HEADER + b"UNI;;institution;Uni;Uni;\n")
+        assert unit(session, "UNI").external_id is None
+
+    def test_a_file_without_the_column_keeps_them(self, session: Session) -> None:
+        import_units_csv(session, self.HEADER + b"UNI;;institution;Uni;Uni;fc:org:uni.no\n")
+        import_units_csv(session, csv("UNI;;institution;Uni;Universitetet"))
+        assert unit(session, "UNI").external_id == "fc:org:uni.no"
+
+    def test_one_id_is_one_units(self, session: Session) -> None:
+        import_units_csv(session, self.HEADER + b"UNI;;institution;Uni;Uni;fc:org:uni.no:unit:1\n")
+        for text in (
+            b"A;;institution;A;A;fc:org:uni.no:unit:2\nB;;institution;B;B;fc:org:uni.no:unit:2\n",
+            b"A;;institution;A;A;fc:org:uni.no:unit:1\n",
+        ):
+            with pytest.raises(InvalidInput) as caught:
+                import_units_csv(session, self.HEADER + text)
+            [problem] = caught.value.problems
+            assert problem.column == "external_id"
+            assert problem.message == "Another unit already has %(value)s."
