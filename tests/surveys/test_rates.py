@@ -29,7 +29,8 @@ def answered(session: Session, tokens: list[str], settings: object) -> None:
 
 
 def rate_row(html: str, unit_name: str) -> str:
-    start = html.index(unit_name)
+    """The unit's row of the rates table (the page also names units in the staff-list form)."""
+    start = html.index(unit_name, html.index("<tbody"))
     return html[start : html.index("</tr>", start)]
 
 
