@@ -47,6 +47,20 @@ def _choice(
     return choice
 
 
+def _outside(
+    request: HTMXRequest, choice: PeriodChoice, strategy: Strategy, route: str, unit: OrgUnit | None
+) -> Template:
+    """A period outside the strategy's dates: 404, with the periods that exist."""
+    context = {"choice": choice, "strategy": strategy, "route": route, "unit": unit}
+    return render(
+        request,
+        "indicators/pages/outside_period.html",
+        context,
+        partial="indicators/partials/outside_period.html",
+        status_code=404,
+    )
+
+
 def _first_unit(units: list[OrgUnit]) -> OrgUnit:
     """The reader's top unit: the institution for the office, the first led unit for a leader."""
     ids = {u.id for u in units}
@@ -79,6 +93,8 @@ class DashboardController(Controller):
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
         choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
+        if choice.outside:
+            return _outside(request, choice, strategy, "dashboard.index", chosen)
         card = None
         if choice.chosen.has_data:
             round_chosen = choice.survey_round.id if choice.survey_round is not None else None
@@ -110,6 +126,8 @@ class OverviewController(Controller):
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
         choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
+        if choice.outside:
+            return _outside(request, choice, strategy, "overview.index", None)
         assert strategy.id is not None
         found = overview(db_session, strategy.id, choice.period)
         context: dict[str, Any] = {"view": found, "choice": choice, "strategy": strategy, **LABELS}

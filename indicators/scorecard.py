@@ -97,18 +97,6 @@ class Scorecard:
         return self.records.get(kpi_score.kpi.id or 0, [])
 
 
-def default_period(strategy_start: date, strategy_end: date, today: date) -> str:
-    """The latest year of the strategy that has ended (its first year while none has)."""
-    year = min(strategy_end.year, today.year - 1)
-    return str(max(year, strategy_start.year))
-
-
-def period_choices(strategy_start: date, strategy_end: date, today: date) -> list[str]:
-    """The years of the strategy up to the current one, latest first."""
-    last = min(strategy_end.year, today.year)
-    return [str(y) for y in range(last, strategy_start.year - 1, -1)]
-
-
 def unit_scorecard(
     session: Session,
     unit: OrgUnit,

@@ -3,11 +3,13 @@ batch like the strategy office's (in the background while the demo is served), p
 for the demo leader's unit so that section has something to show."""
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from indicators.dashboard_periods import default_period_label
+from indicators.scorecard import EVERYTHING
 from indicators.services import current_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database
@@ -25,11 +27,12 @@ DEMO_NARRATIVE = (
 
 
 def demo_period(database: Database) -> str:
-    """The last whole year of the current strategy that has passed."""
+    """The period the dashboard opens on (the one default-period rule), as the office sees it."""
     with database.transaction() as session:
         strategy = current_strategy(session)
-        end_year = strategy.period_end.year if strategy else date.today().year - 1
-    return str(min(end_year, date.today().year - 1))
+        if strategy is None:
+            return str(date.today().year - 1)
+        return default_period_label(session, strategy, EVERYTHING, datetime.now(UTC))
 
 
 def build_demo_reports(settings: Settings, serving: bool) -> list[str]:
