@@ -14,9 +14,17 @@ from sqlmodel import Session
 from indicators.dashboard_periods import PeriodChoice, period_choice
 from indicators.models import Strategy
 from indicators.overview import overview
-from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
+from indicators.score_labels import (
+    FORMULA,
+    STATUS,
+    STATUS_CLASS,
+    TARGET_SOURCE,
+    TREND,
+    expected_rule,
+    target_source_key,
+)
 from indicators.scorecard import EVERYTHING, unit_scorecard
-from indicators.services import current_strategy
+from indicators.services import list_strategies, strategy_for
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.models import OrgUnit
@@ -29,6 +37,8 @@ LABELS = {
     "trend_labels": TREND,
     "formulas": FORMULA,
     "expected_rule": expected_rule,
+    "target_sources": TARGET_SOURCE,
+    "target_source_key": target_source_key,
 }
 
 
@@ -84,12 +94,13 @@ class DashboardController(Controller):
         unit: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
         round_id: Annotated[int | None, QueryParameter(name="round")] = None,
+        strategy_code: Annotated[str | None, QueryParameter(name="strategy")] = None,
     ) -> Template:
         """A unit's goals, indicators and maturity profile for a period (and survey round); HTMX
         swaps the part below the form. A period without data gets a page that says so."""
         units = visible_units(db_session, unit_scope)
         chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
-        strategy = current_strategy(db_session)
+        strategy = strategy_for(db_session, strategy_code, period)
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
         choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
@@ -107,6 +118,8 @@ class DashboardController(Controller):
             "units": units,
             "choice": choice,
             "strategy": strategy,
+            "strategies": list_strategies(db_session),
+            "today": datetime.now(UTC).date(),
             **LABELS,
         }
         return render(request, "indicators/pages/dashboard.html", context, partial="indicators/partials/dashboard.html")
@@ -119,10 +132,14 @@ class OverviewController(Controller):
 
     @get("/", name="overview.index", sync_to_thread=True)
     def index(
-        self, request: HTMXRequest, db_session: NamedDependency[Session], period: FromQuery[str | None] = None
+        self,
+        request: HTMXRequest,
+        db_session: NamedDependency[Session],
+        period: FromQuery[str | None] = None,
+        strategy_code: Annotated[str | None, QueryParameter(name="strategy")] = None,
     ) -> Template:
         """Every unit × goal status, and the KPI values overdue for their frequency."""
-        strategy = current_strategy(db_session)
+        strategy = strategy_for(db_session, strategy_code, period)
         if strategy is None:
             return render(request, "indicators/pages/no_strategy.html", {})
         choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
@@ -130,5 +147,12 @@ class OverviewController(Controller):
             return _outside(request, choice, strategy, "overview.index", None)
         assert strategy.id is not None
         found = overview(db_session, strategy.id, choice.period)
-        context: dict[str, Any] = {"view": found, "choice": choice, "strategy": strategy, **LABELS}
+        context: dict[str, Any] = {
+            "view": found,
+            "choice": choice,
+            "strategy": strategy,
+            "strategies": list_strategies(db_session),
+            "today": datetime.now(UTC).date(),
+            **LABELS,
+        }
         return render(request, "indicators/pages/overview.html", context, partial="indicators/partials/overview.html")

@@ -46,6 +46,7 @@ class PeriodChoice:
     survey_round: SurveyRound | None
     problems: list[Problem] = field(default_factory=list)  # a bad ``period`` or ``round``: answer 400
     outside: bool = False  # the period asked for lies outside the strategy's dates: answer 404
+    strategy: Strategy | None = None  # the strategy whose periods these are
 
     @property
     def period(self) -> str:
@@ -143,7 +144,7 @@ def period_choice(
             chosen = _default(options, strategy, today)
         elif not in_strategy(strategy, parsed):
             chosen = _option(str(parsed), records, rounds)
-            return PeriodChoice(options, chosen, None, outside=True)
+            return PeriodChoice(options, chosen, None, outside=True, strategy=strategy)
         else:
             chosen = next((o for o in options if o.label == str(parsed)), None) or _option(str(parsed), records, rounds)
     else:
@@ -161,7 +162,7 @@ def period_choice(
                     path="round",
                 )
             )
-    return PeriodChoice(options, chosen, survey_round, problems)
+    return PeriodChoice(options, chosen, survey_round, problems, strategy=strategy)
 
 
 def in_strategy(strategy: Strategy, period: Period) -> bool:

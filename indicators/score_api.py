@@ -15,7 +15,7 @@ from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, ap
 from indicators.dashboard_periods import period_choice
 from indicators.scorecard import Scorecard, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
-from indicators.services import current_strategy
+from indicators.services import strategy_for
 from maturity import i18n
 from maturity.errors import N_, BadParameter
 from maturity.scoring import Pace, Trend
@@ -25,7 +25,10 @@ from surveys.figures import SurveyFigure
 Status = Annotated[
     str,
     msgspec.Meta(
-        description="achieved, on_track, behind, at_risk or insufficient_data (no score, or coverage below 50 %)."
+        description=(
+            "achieved, on_track, behind, at_risk or insufficient_data (no score, or coverage below 50 %); "
+            "for a concluded strategy's final period: achieved, partly_achieved or not_achieved."
+        )
     ),
 ]
 Change = Annotated[
@@ -251,9 +254,16 @@ class ScoresApi(TokenApi):
                 )
             ),
         ] = None,
+        strategy_code: Annotated[
+            str | None,
+            QueryParameter(
+                name="strategy",
+                description="A strategy's code; by default the one in force at the period's end, else today's.",
+            ),
+        ] = None,
     ) -> ScoresOut:
         chosen = get_unit(db_session, api_client.scope, unit)
-        strategy = current_strategy(db_session)
+        strategy = strategy_for(db_session, strategy_code, period)
         if strategy is None:
             return ScoresOut(unit=chosen.code, period=None, strategy=None)
         choice = period_choice(db_session, strategy, api_client.scope, period, None, datetime.now(UTC))

@@ -27,6 +27,12 @@ from indicators.models import (
 )
 from indicators.schemas import FORMAT, DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
 from indicators.services import StrategyTree, load_strategy_tree
+from indicators.strategy_conclusion import (
+    cascade_problems,
+    final_evaluation_data,
+    final_evaluation_problems,
+    final_evaluation_values,
+)
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
@@ -105,6 +111,7 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
         problems.append(Problem(N_("The period must end after it starts."), path="period.end", value=str(s.period.end)))
     if s.pace.behind >= s.pace.on_track:
         problems.append(Problem(N_("The 'behind' threshold must be below 'on track'."), path="pace.behind"))
+    problems += final_evaluation_problems(session, s)
     problems += check_file_milestones(_milestones(spec), s.period.start, s.period.end)
     units = set(session.execute(select(col(OrgUnit.code))).scalars())
 
@@ -169,6 +176,7 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
                 problems.append(Problem(N_("An indicator needs at least one KPI or survey measure."), path=base))
             for n, kpi in enumerate(indicator.kpis):
                 where = f"{base}.kpis[{n}]"
+                problems += cascade_problems(kpi, where)
                 problems += _check_dated(kpi, where, kpi.baselines, "baselines", units)
                 problems += _check_dated(kpi, where, kpi.targets, "targets", units)
             measured = [m.dimension for m in indicator.survey_measures]
@@ -333,6 +341,7 @@ def import_strategy(session: Session, data: bytes, actor: Actor) -> ImportSummar
             "period_end": s.period.end,
             "on_track_threshold": s.pace.on_track,
             "behind_threshold": s.pace.behind,
+            **final_evaluation_values(session, s),
             "maturity_model_id": model_id,
         },
         s.code,
@@ -428,6 +437,7 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
                         "scoring": k.scoring,
                         "frequency": k.frequency,
                         "aggregation": k.aggregation,
+                        "cascade": k.cascade,
                         "weight": k.weight,
                         "decimals": k.decimals,
                         "position": kpos,
@@ -563,6 +573,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
             "description": _pair(s, "description"),
             "period": {"start": s.period_start, "end": s.period_end},
             "pace": {"on_track": _number(s.on_track_threshold), "behind": _number(s.behind_threshold)},
+            **final_evaluation_data(session, s),
             **({"milestones": milestones_as_data(tree.milestones)} if tree.milestones else {}),
             "goals": [
                 {
@@ -588,6 +599,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
                                     "scoring": k.kpi.scoring,
                                     "frequency": k.kpi.frequency,
                                     "aggregation": k.kpi.aggregation,
+                                    **({"cascade": k.kpi.cascade} if k.kpi.cascade != "none" else {}),
                                     "weight": _number(k.kpi.weight),
                                     "decimals": k.kpi.decimals,
                                     "baselines": [_dated(r, unit_codes) for r in k.baselines],

@@ -46,7 +46,10 @@ def default_period(session: Session, scope: UnitScope) -> str:
 
 def outside_strategy(session: Session, scope: UnitScope, period: str) -> PeriodChoice | None:
     """The choice naming the periods with data when ``period`` lies outside the current strategy."""
-    strategy = current_strategy(session)
+    try:
+        strategy = current_strategy(session, today=Period.parse(period).end)  # the one covering it, else the latest
+    except ValueError:
+        return None
     if strategy is None:
         return None
     choice = period_choice(session, strategy, scope, period, None, datetime.now(UTC))
@@ -114,7 +117,7 @@ class ReportController(Controller):
         if outside is not None:
             context = {"problems": [], "units": visible_units(db_session, unit_scope), "rows": [], "marks": {}}
             context.update(period=period, default_period=outside.with_data[0].label if outside.with_data else period)
-            context.update(outside=outside, strategy=current_strategy(db_session), unit=found)
+            context.update(outside=outside, strategy=outside.strategy, unit=found)
             return render(request, "reports/pages/index.html", context, status_code=404)
         content = build_content(db_session, found, period, language, branding=branding_of(settings))
         context = document_context(content, report_charts(content), inline_charts=True)
