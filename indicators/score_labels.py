@@ -140,5 +140,5 @@ def target_rules(kpis: list[KpiScore], locale: str) -> list[str]:
             kpis=", ".join(codes),
             rule=i18n.translate(locale, TARGET_SOURCE[key]),
         )
-        for key, codes in sorted(used.items(), key=lambda item: list(TARGET_SOURCE).index(item[0].split(":")[0]))
+        for key, codes in sorted(used.items(), key=lambda item: list(TARGET_SOURCE).index(item[0]))
     ]

@@ -24,6 +24,7 @@ from indicators.strategy_file import export_strategy, import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.errors import InvalidInput
+from maturity.scoring import PaceStatus
 from maturity.scoring.unit_targets import Cascade, TargetSource, adds_up, apportion
 from maturity.units.services import UnitScope
 from tests.factories import Org, login
@@ -373,3 +374,39 @@ strategy:
             import_strategy(session, STRATEGY.replace(*change, 1).encode(), Actor.system("test"))
         problems = caught.value.problems
         assert any(p.path.endswith(path) and words in (p.message % p.params) for p in problems), problems
+
+
+class TestConcludedStrategy:
+    """The strategy runs 2020–2025; on 2026-11-22 it has concluded."""
+
+    def test_its_last_period_is_the_final_evaluation(self, session: Session, scores: PeriodScores, org: Org) -> None:
+        assert scores.final is False  # 2024 keeps its pace
+        final = score_period(session, scores.strategy.id or 0, "2025", today=TODAY)
+        assert final.final is True
+        k = kpi_score(final, org, "FAC-A", "KBASE")
+        assert k.score == pytest.approx(100 * (150 - 60) / (300 * 0.6 - 60))  # 75
+        uni = final.unit(org["UNI"].id or 0).goals[0]
+        # UNI's indicator: KBASE (150 of 100 → 300: 25), KRATE none in 2025, KINST none in 2025 …
+        # too little data in 2025: insufficient, not a status of pace
+        assert uni.pace.status in {PaceStatus.INSUFFICIENT_DATA, PaceStatus.NOT_ACHIEVED}
+        running = score_period(session, scores.strategy.id or 0, "2025", today=date(2025, 6, 1))
+        assert running.final is False  # before its end the same period is judged by pace
+
+    def test_the_report_is_titled_final_report(self, session: Session, scores: PeriodScores, org: Org) -> None:
+        from reports.assembly import build_content
+
+        content = build_content(session, org["FAC-A"], "2025", "en")
+        assert content.title == "Final report 2025: Faculty A"
+        progress = build_content(session, org["FAC-A"], "2024", "en")
+        assert progress.title == "Progress report 2024: Faculty A"
+        # the method appendix names the rule each target came from
+        rules = [f for f in progress.method.formulas if f.startswith("Targets of")]
+        assert [r.split(":")[0] for r in rules] == [
+            "Targets of KRATE, KMIX, KWARN",  # own
+            "Targets of KBASE",  # cascaded by baseline share
+            "Targets of KHEAD",  # cascaded by headcount
+            "Targets of KNONE",  # none
+            "Targets of KINST",  # institution only
+        ]
+        assert "values in the period before the baseline took effect" in rules[1]
+        assert "headcount" in rules[2]
