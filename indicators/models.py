@@ -30,7 +30,7 @@ class Strategy(Bilingual, SQLModel, table=True):
         CheckConstraint("period_end > period_start", name="period_forward"),
         CheckConstraint("behind_threshold < on_track_threshold", name="thresholds_ordered"),
         CheckConstraint("partly_threshold < achieved_threshold", name="final_thresholds_ordered"),
-        CheckConstraint("successor_id IS NULL OR successor_id <> id", name="successor_not_itself"),
+        CheckConstraint("successor_code IS NULL OR successor_code <> code", name="successor_not_itself"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,7 +47,8 @@ class Strategy(Bilingual, SQLModel, table=True):
     # Final evaluation, once concluded: score ≥ achieved is achieved, ≥ partly is partly achieved.
     achieved_threshold: float = 100.0
     partly_threshold: float = 50.0
-    successor_id: int | None = Field(default=None, foreign_key="strategy.id", ondelete="SET NULL")
+    # The code of the strategy that follows this one (it may be imported later).
+    successor_code: str | None = Field(default=None, max_length=60)
     maturity_model_id: int | None = Field(default=None, foreign_key="maturity_model.id", ondelete="SET NULL")
 
 

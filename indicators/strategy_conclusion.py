@@ -1,11 +1,10 @@
-"""A strategy's final evaluation and its successor, and a KPI's cascade key, as the strategy
+"""A strategy's final evaluation and its successor (a code: the successor may be imported later), and a KPI's cascade key, as the strategy
 file carries them: checks, the values an import applies and what an export writes. (Kept apart
 from ``strategy_file.py`` so that the file's own module stays about the file.)"""
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from indicators.models import Strategy
 from indicators.schemas import KpiSpec, StrategySpec
@@ -38,25 +37,18 @@ def final_evaluation_problems(session: Session, spec: StrategySpec) -> list[Prob
                 value=str(spec.final.partly),
             )
         )
-    if spec.successor is not None:
-        if spec.successor == spec.code:
-            problems.append(Problem(N_("A strategy cannot succeed itself."), path="successor", value=spec.successor))
-        elif _strategy_id(session, spec.successor) is None:
-            problems.append(
-                Problem(
-                    N_("Unknown strategy %(value)s; import the successor first."),
-                    {"value": spec.successor},
-                    path="successor",
-                    value=spec.successor,
-                )
-            )
+    if spec.successor == spec.code:
+        problems.append(Problem(N_("A strategy cannot succeed itself."), path="successor", value=spec.successor))
     return problems
 
 
 def final_evaluation_values(session: Session, spec: StrategySpec) -> dict[str, Any]:
     """The columns an import sets (the file was checked)."""
-    successor = _strategy_id(session, spec.successor) if spec.successor is not None else None
-    return {"achieved_threshold": spec.final.achieved, "partly_threshold": spec.final.partly, "successor_id": successor}
+    return {
+        "achieved_threshold": spec.final.achieved,
+        "partly_threshold": spec.final.partly,
+        "successor_code": spec.successor,
+    }
 
 
 def final_evaluation_data(session: Session, strategy: Strategy) -> dict[str, Any]:
@@ -64,15 +56,9 @@ def final_evaluation_data(session: Session, strategy: Strategy) -> dict[str, Any
     out: dict[str, Any] = {}
     if (strategy.achieved_threshold, strategy.partly_threshold) != (DEFAULT_ACHIEVED, DEFAULT_PARTLY):
         out["final"] = {"achieved": _number(strategy.achieved_threshold), "partly": _number(strategy.partly_threshold)}
-    if strategy.successor_id is not None:
-        successor = session.get(Strategy, strategy.successor_id)
-        if successor is not None:
-            out["successor"] = successor.code
+    if strategy.successor_code is not None:
+        out["successor"] = strategy.successor_code
     return out
-
-
-def _strategy_id(session: Session, code: str | None) -> int | None:
-    return session.execute(select(col(Strategy.id)).where(col(Strategy.code) == code)).scalar_one_or_none()
 
 
 def _number(value: float) -> float | int:

@@ -1,4 +1,4 @@
-"""The demo's reports: every demo unit's report for the strategy's last complete year, built as a
+"""The demo's reports: every demo unit's report for the period the dashboard opens on, built as a
 batch like the strategy office's (in the background while the demo is served), plus a narrative
 for the demo leader's unit so that section has something to show."""
 
@@ -20,9 +20,11 @@ from reports.narratives import save_narrative
 
 DEMO_UNIT = "TKD"
 DEMO_NARRATIVE = (
-    "2024 var året da de fleste tjenestene våre ble flyttet til skyen. Vi nådde målet for digitale "
-    "eksamener, men andelen emner med digitale læringsressurser ligger fortsatt under målet.\n\n"
-    "Neste år prioriterer vi kompetanseheving for ansatte og en felles plattform for forskningsdata."
+    "2025 var det første året med den nye strategien. Studentene merker mer fleksible digitale tjenester, "
+    "og flere ansatte har tatt kurs i digital kompetanse, men emnene med digitale vurderingsformer "
+    "øker langsommere enn planlagt.\n\n"
+    "Neste år prioriterer vi støtte til faglærere som vil prøve ut nye vurderingsformer, og en felles "
+    "plattform for forskningsdata."
 )
 
 

@@ -26,12 +26,9 @@ def upgrade() -> None:
     with op.batch_alter_table('strategy', schema=None) as batch_op:
         batch_op.add_column(sa.Column('achieved_threshold', sa.Float(), nullable=False, server_default='100'))
         batch_op.add_column(sa.Column('partly_threshold', sa.Float(), nullable=False, server_default='50'))
-        batch_op.add_column(sa.Column('successor_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f('fk_strategy_successor_id_strategy'), 'strategy', ['successor_id'], ['id'], ondelete='SET NULL'
-        )
+        batch_op.add_column(sa.Column('successor_code', sa.String(length=60), nullable=True))
         batch_op.create_check_constraint('final_thresholds_ordered', 'partly_threshold < achieved_threshold')
-        batch_op.create_check_constraint('successor_not_itself', 'successor_id IS NULL OR successor_id <> id')
+        batch_op.create_check_constraint('successor_not_itself', 'successor_code IS NULL OR successor_code <> code')
     with op.batch_alter_table('strategy', schema=None) as batch_op:
         batch_op.alter_column('achieved_threshold', server_default=None)
         batch_op.alter_column('partly_threshold', server_default=None)
@@ -41,8 +38,7 @@ def downgrade() -> None:
     with op.batch_alter_table('strategy', schema=None) as batch_op:
         batch_op.drop_constraint('successor_not_itself', type_='check')
         batch_op.drop_constraint('final_thresholds_ordered', type_='check')
-        batch_op.drop_constraint(batch_op.f('fk_strategy_successor_id_strategy'), type_='foreignkey')
-        batch_op.drop_column('successor_id')
+        batch_op.drop_column('successor_code')
         batch_op.drop_column('partly_threshold')
         batch_op.drop_column('achieved_threshold')
     with op.batch_alter_table('kpi', schema=None) as batch_op:

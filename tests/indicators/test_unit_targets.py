@@ -360,10 +360,10 @@ strategy:
             (
                 (
                     "  period: {start: 2020-01-01, end: 2025-12-31}\n",
-                    "  period: {start: 2020-01-01, end: 2025-12-31}\n  successor: nowhere\n",
+                    "  period: {start: 2020-01-01, end: 2025-12-31}\n  successor: unit-targets\n",
                 ),
                 "successor",
-                "Unknown strategy nowhere",
+                "cannot succeed itself",
             ),
         ],
     )
