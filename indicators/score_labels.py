@@ -60,7 +60,7 @@ FORMULA = {
     ),
     FORMULA_PACE: N_(
         "Expected progress = the share of the strategy period elapsed, or, when the strategy has milestones, "
-        "the value of the last milestone reached (0 before the first). Health = score / expected: "
+        "the value of the last milestone reached (0 before the first). Pace = score ÷ expected progress: "
         "on track from %(on_track)s, behind from %(behind)s, below that at risk; achieved at 100."
     ),
 }

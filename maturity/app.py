@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from indicators.api import KpiRecordApi
 from indicators.controllers import DefinitionController, StrategyController
 from indicators.dashboard_controllers import DashboardController, OverviewController
+from indicators.glossary_controllers import GlossaryController
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             ScoresApi,
             DashboardController,
             OverviewController,
+            GlossaryController,
             StrategyController,
             DefinitionController,
             KpiController,

@@ -120,7 +120,7 @@ class TestOverview:
         assert "SEC-A2X" in page.text
         assert "Insufficient data" in page.text
         assert "At risk" in page.text
-        assert "Data freshness" in page.text
+        assert "KPI values not reported yet" in page.text
         assert re.search(r"KSUM.*?</th><td>DEP-A1</td><td>2025</td><td>2024</td>", page.text, re.S)
         assert not SEC_MEAN.search(page_text(page.text))
 
