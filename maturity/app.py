@@ -25,6 +25,7 @@ from indicators.glossary_controllers import GlossaryController
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
+from indicators.unit_target_controllers import UnitTargetController
 from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             DashboardController,
             OverviewController,
             GlossaryController,
+            UnitTargetController,
             StrategyController,
             DefinitionController,
             KpiController,

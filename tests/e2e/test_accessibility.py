@@ -33,6 +33,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/strategy": [("office@example.org", "/strategy")],
     "/strategy/{code:str}": [("office@example.org", "/strategy/test-strategy")],
     "/strategy/import": [("office@example.org", "/strategy/import")],
+    "/strategy/{code:str}/targets/import": [("office@example.org", "/strategy/test-strategy/targets/import")],
     "/definitions/{kind:str}/new": [
         ("office@example.org", "/definitions/kpi/new?parent=1"),
         ("office@example.org", "/definitions/milestone/new?parent=1"),
@@ -102,6 +103,7 @@ NOT_PAGES: dict[str, str] = {
     "/my-unit": "a redirect to /units/{code}",
     "/my-surveys/{round_id:int}/continue": "a redirect to the personal link",
     "/strategy/{code:str}/export": "a YAML download",
+    "/strategy/{code:str}/targets/export.csv": "a CSV download",
     "/kpis/export.csv": "a CSV download",
     "/surveys/builder/{survey_id:int}/export": "a YAML download",
     "/reports/{report_id:int}/pdf": "a PDF download (its tags and language: tests/reports/test_rendering.py)",

@@ -15,7 +15,7 @@ def test_the_glossary_in_both_languages(client: TestClient[Litestar]) -> None:
     assert "130 % of the way to the target" in english.text
     norwegian = client.get("/glossary", headers={"accept-language": "nb"})
     assert "<h1>Ordliste</h1>" in norwegian.text
-    assert "<dt id=\"score\">Skår</dt>" in norwegian.text
+    assert '<dt id="score">Skår</dt>' in norwegian.text
     assert "Tempo" in norwegian.text
 
 
