@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.demo_successor import leaf_shares, load_successor_records
+from indicators.demo_successor import load_successor_records, unit_shares
 from indicators.models import Aggregation, Direction, ScoringMode, TargetKind
 from indicators.records import RecordInput, check_records, record_values
 from indicators.services import KpiNode, StrategyTree, find_strategy, load_strategy_tree
@@ -65,7 +65,10 @@ def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> N
     units = list(session.execute(select(OrgUnit).order_by(col(OrgUnit.code))).scalars())
     root = next(u for u in units if u.parent_id is None)
     by_id = {u.id: u for u in units}
-    shares = {year: leaf_shares(session, units, year) for year in range(FIRST_YEAR, today.year + 1)}
+    shares = {
+        year: {u: w for u, w in unit_shares(session, units, year).items() if u != root.id}
+        for year in range(FIRST_YEAR, today.year + 1)
+    }
     start, end = tree.strategy.period_start, tree.strategy.period_end
     items: list[RecordInput] = []
     for node in tree.kpis():

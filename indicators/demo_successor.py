@@ -5,9 +5,9 @@ little better or worse than the whole, deterministically (no noise), so the spre
 promises holds: among the institution's goals and the faculties' cells on track, behind and at
 risk, and one indicator achieved (the data catalogue, a yes/no KPI).
 
-Values are reported by the units without units below them, each carrying its part of its
-parent's (by subtree headcount, like the cascades by headcount), so every unit's sum is its
-share of the institution's and every unit's progress is its goal's pace times its faculty's.
+Every unit below the institution reports, each its part of the institution's (by subtree
+headcount, like the cascades by headcount), so a unit's own value is the sum of its children's
+and every unit's progress is its goal's pace times its faculty's.
 """
 
 import math
@@ -33,10 +33,10 @@ SOURCE = "FS, DBH og interne registre"
 RATIO_SCALE = 4000  # denominators: about this many cases in the whole institution
 
 
-def leaf_shares(session: Session, units: list[OrgUnit], year: int) -> dict[int, float]:
-    """The units without units below them, each with its part of the institution (1 in all):
-    a unit's part goes to its children by their subtree headcount of ``year`` (the nearest year
-    with headcounts). Every unit's parts then add up to its share among its siblings. By unit id."""
+def unit_shares(session: Session, units: list[OrgUnit], year: int) -> dict[int, float]:
+    """Every unit's part of the institution (1): a unit's part goes to its children by their
+    subtree headcount of ``year`` (the nearest year with headcounts), so the children's parts add
+    up to their parent's. By unit id."""
     rows = session.execute(select(UnitHeadcount)).scalars().all()
     years = sorted({int(r.period) for r in rows if r.period.isdigit()})
     chosen = min(years, key=lambda y: (abs(y - year), -y)) if years else year
@@ -51,9 +51,9 @@ def leaf_shares(session: Session, units: list[OrgUnit], year: int) -> dict[int, 
     out: dict[int, float] = {}
 
     def walk(unit: OrgUnit, part: float) -> None:
+        out[unit.id or 0] = part
         below = children.get(unit.id, [])
         if not below:
-            out[unit.id or 0] = part
             return
         sizes = {c.id: subtree(c) for c in below}
         total = math.fsum(sizes.values()) or 1.0
@@ -75,13 +75,14 @@ def load_successor_records(session: Session, tree: StrategyTree, *, today: date)
     units = list(session.execute(select(OrgUnit).order_by(col(OrgUnit.code))).scalars())
     by_id = {u.id or 0: u for u in units}
     root = next(u for u in units if u.parent_id is None)
-    shares = leaf_shares(session, units, 2025)
+    shares = {u: w for u, w in unit_shares(session, units, 2025).items() if u != root.id}
     faculty = {u: _faculty(by_id[u], by_id) for u in shares}
+    top = [u for u in shares if by_id[u].parent_id == root.id]  # their parts add up to 1
     weight = {u: FACULTY_PACE.get(faculty[u], 1.0) for u in shares}
-    norm = math.fsum(shares[u] * weight[u] for u in shares)
-    pace_of = {u: weight[u] / norm for u in shares}  # Σ share · pace = 1
+    norm = math.fsum(shares[u] * weight[u] for u in top)
+    pace_of = {u: weight[u] / norm for u in shares}  # Σ share · pace = 1 over the faculties
     based = {u: shares[u] * BASELINE_WEIGHT.get(faculty[u], 1.0) for u in shares}
-    based_total = math.fsum(based.values())
+    based_total = math.fsum(based[u] for u in top)
     items: list[RecordInput] = []
     goal_of = {k.kpi.id: g.goal.code for g in tree.goals for i in g.indicators for k in i.kpis}
     for node in tree.kpis():

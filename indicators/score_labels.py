@@ -106,18 +106,14 @@ TARGET_SOURCE = {
     "institution": N_("The institution's own target."),
     "own": N_("A target set for this unit."),
     "cascaded:baseline": N_(
-        "Cascaded: the parent's baseline and target, less what siblings with targets of their own have, "
-        "shared by the unit's part of its siblings' values in the period before the baseline took effect."
+        "Shared out from the unit above, by each unit's part of the values before the baseline "
+        "(less what units with targets of their own have)."
     ),
     "cascaded:headcount": N_(
-        "Cascaded: the parent's baseline and target, less what siblings with targets of their own have, "
-        "shared by the unit's part of its siblings' headcount."
+        "Shared out from the unit above, by headcount (less what units with targets of their own have)."
     ),
     "inherited": N_("The institution's target applies to every unit (a share or an average)."),
-    "none": N_(
-        "No target for this unit: the KPI adds up across units and has neither a target for this unit "
-        "nor a rule for sharing the institution's, so it shows value and trend and does not count in the scores."
-    ),
+    "none": N_("No target for this unit: value and trend only, not counted in the scores."),
     "not_below_institution": N_("Measured for the whole institution only; not scored for a unit below it."),
 }
 NO_TARGET = N_("no target for this unit")

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, KpiRecord
 from indicators.scores import KpiScore, PeriodScores, UnitScores, score_period
-from indicators.services import current_strategy
+from indicators.services import strategy_for
 from maturity.disclosure import Visibility
 from maturity.errors import NotFound
 from maturity.maturity_model.models import Dimension
@@ -108,15 +108,15 @@ def unit_scorecard(
     round_id: int | None = None,
     scores: PeriodScores | None = None,
 ) -> Scorecard:
-    """The unit's scorecard for ``period`` ("2024", "2024-S1") under the current strategy (or
-    ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
+    """The unit's scorecard for ``period`` ("2024", "2024-S1") under the strategy in force at its
+    end, else the current one (or ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
     closed survey rounds (the newest by default). ``scores``: the period already scored
     for (at least) the unit and its children, as a batch keeps it for all its reports. NotFound
     without a strategy; ValueError for a period label that is not a period."""
     if scores is not None:
         strategy_id = scores.strategy.id
     elif strategy_id is None:
-        strategy = current_strategy(session, today)
+        strategy = strategy_for(session, None, period, today)
         if strategy is None:
             raise NotFound("strategy")
         strategy_id = strategy.id

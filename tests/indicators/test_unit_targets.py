@@ -408,5 +408,5 @@ class TestConcludedStrategy:
             "Targets of KNONE",  # none
             "Targets of KINST",  # institution only
         ]
-        assert "values in the period before the baseline took effect" in rules[1]
+        assert "by each unit's part of the values before the baseline" in rules[1]
         assert "headcount" in rules[2]

@@ -39,6 +39,7 @@ PUBLIC: dict[str, str] = {
     "/login": "logging in",
     "/logout": "logging out ends whatever session there is",
     "/language": "the language switch, also before logging in",
+    "/glossary": "the words the figures use, in general; nothing about any unit or strategy",
     "/static/{file_path:path}": "style sheets and scripts",
     "/api/schema": "the API's OpenAPI description",
     "/api/schema/openapi.json": "the API's OpenAPI description",
