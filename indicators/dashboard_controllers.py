@@ -27,7 +27,8 @@ from indicators.score_labels import (
     target_source_key,
 )
 from indicators.scorecard import EVERYTHING, unit_scorecard
-from indicators.services import list_strategies, strategy_for
+from indicators.strategy_tree import list_strategies, strategy_for
+from maturity.auth.models import Role, User
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.models import OrgUnit
@@ -51,21 +52,6 @@ def provide_score_cache(request: Request[Any, Any, Any]) -> ScoreCache:
 
 
 CACHE = {"score_cache": Provide(provide_score_cache, sync_to_thread=False)}
-
-
-def _choice(
-    request: HTMXRequest,
-    session: Session,
-    strategy: Strategy,
-    scope: UnitScope,
-    period: str | None,
-    round_id: int | None = None,
-) -> PeriodChoice:
-    """The period (and round) asked for, or 400 naming the parameter that is wrong."""
-    choice = period_choice(session, strategy, scope, period, round_id, datetime.now(UTC))
-    if choice.problems:
-        raise BadParameter(choice.problems)
-    return choice
 
 
 def _outside(choice: PeriodChoice, strategy: Strategy, route: str, unit: OrgUnit | None) -> tuple[str, dict[str, Any]]:
@@ -97,34 +83,57 @@ def dashboard_context(
     period: str | None,
     round_id: int | None,
     strategy_code: str | None = None,
+    exact_counts: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """The dashboard's template and context (the period's scores kept in ``score_cache``): the
     strategy named, else the one in force at the period's end, else today's (or the latest
-    concluded one)."""
+    concluded one); ``exact_counts``: the reader is the strategy office (response counts below k
+    are exact when the round lets the office see them)."""
     units = visible_units(db_session, unit_scope)
     chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
     strategy = strategy_for(db_session, strategy_code, period)
     if strategy is None:
         return "indicators/pages/no_strategy.html", {}
-    choice = _choice(request, db_session, strategy, unit_scope, period, round_id)
+    assert strategy.id is not None
+    strategy_id = strategy.id
+    inputs = score_cache.inputs(db_session)
+    # Everything below is kept until a write changes the scores' inputs (indicators.score_cache):
+    # the periods offered, the period's scores, the unit's scorecard, KPI series and charts.
+    now = datetime.now(UTC)
+    choice = score_cache.kept(
+        db_session,
+        ("choice", strategy_id, unit_scope, period, round_id),
+        lambda s: period_choice(s, s.get_one(Strategy, strategy_id), unit_scope, period, round_id, now),
+        inputs,
+    )
+    if choice.problems:
+        raise BadParameter(choice.problems)
     if choice.outside:
         return _outside(choice, strategy, "dashboard.index", chosen)
     card = drawn = None
     if choice.chosen.has_data:
-        assert strategy.id is not None
         assert chosen.id is not None
-        strategy_id, unit_id = strategy.id, chosen.id
+        unit_id, locale = chosen.id, locale_of(request)
         round_chosen = choice.survey_round.id if choice.survey_round is not None else None
-        inputs = score_cache.inputs(db_session)
         scores = score_cache.period_scores(db_session, strategy_id, choice.period, inputs, round_id=round_chosen)
-        card = unit_scorecard(db_session, chosen, choice.period, scope=unit_scope, scores=scores)
-        series = score_cache.kept(
+        where = (strategy_id, choice.period, round_chosen, unit_id, unit_scope, exact_counts)
+        card = score_cache.kept(
             db_session,
-            ("series", strategy_id, choice.period, round_chosen, unit_id),
-            lambda s: unit_series(s, scores, unit_id),
+            ("card", *where),
+            lambda s: unit_scorecard(
+                s,
+                s.get_one(OrgUnit, unit_id),
+                choice.period,
+                scope=unit_scope,
+                scores=scores,
+                exact_counts=exact_counts,
+            ),
             inputs,
         )
-        drawn = dashboard_charts(card, series, locale_of(request))
+        series = score_cache.kept(db_session, ("series", *where), lambda s: unit_series(s, scores, unit_id), inputs)
+        drawn = score_cache.kept(
+            db_session, ("charts", *where, locale), lambda _: dashboard_charts(card, series, locale), inputs
+        )
     context: dict[str, Any] = {
         "card": card,
         "charts": drawn,
@@ -153,16 +162,22 @@ def overview_context(
     strategy = strategy_for(db_session, strategy_code, period)
     if strategy is None:
         return "indicators/pages/no_strategy.html", {}
-    choice = _choice(request, db_session, strategy, EVERYTHING, period)  # the office sees every unit
-    if choice.outside:
-        return _outside(choice, strategy, "overview.index", None)
     assert strategy.id is not None
     strategy_id = strategy.id
-    found = score_cache.kept(
+    inputs = score_cache.inputs(db_session)
+    now = datetime.now(UTC)
+    choice = score_cache.kept(  # the office sees every unit
         db_session,
-        ("overview", strategy_id, choice.period),
-        lambda s: overview(s, strategy_id, choice.period),
-        score_cache.inputs(db_session),
+        ("choice", strategy_id, EVERYTHING, period, None),
+        lambda s: period_choice(s, s.get_one(Strategy, strategy_id), EVERYTHING, period, None, now),
+        inputs,
+    )
+    if choice.problems:
+        raise BadParameter(choice.problems)
+    if choice.outside:
+        return _outside(choice, strategy, "overview.index", None)
+    found = score_cache.kept(
+        db_session, ("overview", strategy_id, choice.period), lambda s: overview(s, strategy_id, choice.period), inputs
     )
     grouping = overdue if overdue in OVERDUE_GROUPINGS else OVERDUE_GROUPINGS[0]
     context: dict[str, Any] = {
@@ -192,6 +207,7 @@ class DashboardController(Controller):
         db_session: NamedDependency[Session],
         unit_scope: NamedDependency[UnitScope],
         score_cache: NamedDependency[ScoreCache],
+        user: NamedDependency[User],
         unit: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
         round_id: Annotated[int | None, QueryParameter(name="round")] = None,
@@ -200,8 +216,9 @@ class DashboardController(Controller):
         """A unit's goals, indicators and maturity profile for a period (and survey round); HTMX
         swaps the part below the form. A period without data gets a page that says so; one
         outside the strategy a 404 page with the periods that have data."""
+        office = user.has_role(Role.STRATEGY_OFFICE)
         page, context = dashboard_context(
-            request, db_session, unit_scope, score_cache, unit, period, round_id, strategy_code
+            request, db_session, unit_scope, score_cache, unit, period, round_id, strategy_code, office
         )
         return _render(request, page, context, "indicators/partials/dashboard.html")
 

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, ScoringMode, TargetKind
-from indicators.records import RecordInput, check_records, record_values
-from indicators.services import KpiNode, StrategyTree
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
+from indicators.strategy_tree import KpiNode, StrategyTree
 from maturity.audit.services import Actor
 from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import UnitScope

@@ -15,7 +15,7 @@ from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, ap
 from indicators.dashboard_periods import period_choice
 from indicators.scorecard import Scorecard, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
-from indicators.services import strategy_for
+from indicators.strategy_tree import strategy_for
 from maturity import i18n
 from maturity.errors import N_, BadParameter
 from maturity.scoring import Pace, Trend
@@ -42,7 +42,7 @@ class FigureOut(msgspec.Struct):
     visibility: Annotated[
         str,
         msgspec.Meta(
-            description="shown; too_few (fewer than k respondents); suppressed (would reveal a smaller group); empty (no responses)."
+            description="shown; too_few (too few responses: hidden by disclosure control, for its own respondents or to protect another figure, which is not said); empty (no responses)."
         ),
     ]
     n: int | None = None
@@ -117,8 +117,14 @@ class ScoresOut(msgspec.Struct):
     expected_progress: float | None = None
     survey_round: str | None = None
     min_group_size: int | None = None
-    responses: int | None = None
-    response_rate: float | None = None
+    responses: Annotated[
+        int | None,
+        msgspec.Meta(description="Submitted responses in the unit's subtree; none below k (see responses_below_k)."),
+    ] = None
+    responses_below_k: Annotated[
+        bool, msgspec.Meta(description="True when the unit has fewer than k responses: the count is not given.")
+    ] = False
+    response_rate: Annotated[float | None, msgspec.Meta(description="0–1; none below k or without a headcount.")] = None
     goals: list[GoalOut] = msgspec.field(default_factory=list)
     profile: list[ProfileOut] = msgspec.field(default_factory=list)
 
@@ -206,6 +212,7 @@ def scores_out(card: Scorecard) -> ScoresOut:
         survey_round=s.survey_round.name_en if s.survey_round is not None else None,
         min_group_size=s.survey_round.min_group_size if s.survey_round is not None else None,
         responses=card.submitted,
+        responses_below_k=card.participation is not None and card.participation.below_k,
         response_rate=card.response_rate,
         goals=[_goal(g, codes) for g in card.unit_scores.goals],
         profile=[

@@ -1,8 +1,9 @@
 """Scores of a period kept in the app process until a write changes what they are made from.
 
 Scoring every unit of a period reads the strategy, the KPI roll-ups and two survey rounds with
-their disclosure decision; the dashboard and the overview would pay that on every request. The
-cache keeps each result under what it was made from:
+their disclosure decision; the dashboard and the overview would pay that on every request, and
+a unit's scorecard, series and charts on top. The cache keeps each result under what it was
+made from:
 
 - the input version (``maturity.inputs``), which every write to a table scores read changes in
   its own transaction — so the first request after a write computes anew;
@@ -57,7 +58,7 @@ def inputs_key(session: Session, now: datetime) -> InputsKey | None:
 class ScoreCache:
     """Results kept per key and inputs, the ``maxsize`` most recently used."""
 
-    def __init__(self, database: Database, maxsize: int = 64) -> None:
+    def __init__(self, database: Database, maxsize: int = 256) -> None:
         self.database = database
         self.maxsize = maxsize
         self._entries: OrderedDict[Hashable, object] = OrderedDict()

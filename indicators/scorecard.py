@@ -18,8 +18,8 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, KpiRecord
 from indicators.scores import KpiScore, PeriodScores, UnitScores, score_period
-from indicators.services import strategy_for
-from maturity.disclosure import Visibility
+from indicators.strategy_tree import strategy_for
+from maturity.disclosure import Participation, Visibility, participation
 from maturity.errors import NotFound
 from maturity.maturity_model.models import Dimension
 from maturity.periods import Period
@@ -84,10 +84,11 @@ class Scorecard:
     profile: list[ProfileRow]
     groups: list[RespondentGroup]
     perspectives: list[PerspectiveRow]
-    submitted: int | None  # submitted responses in the subtree; None without a round
-    response_rate: float | None  # submitted / headcount, 0–1
+    submitted: int | None  # submitted responses in the subtree; None without a round or below k
+    response_rate: float | None  # submitted / headcount, 0–1; None below k
     records: dict[int, list[RecordUsed]] = field(default_factory=dict)  # by KPI id
     hidden: list[HiddenFigure] = field(default_factory=list)
+    participation: Participation | None = None  # the response count as the reader may see it; None without a round
 
     @property
     def period(self) -> str:
@@ -107,11 +108,14 @@ def unit_scorecard(
     today: date | None = None,
     round_id: int | None = None,
     scores: PeriodScores | None = None,
+    exact_counts: bool = False,
 ) -> Scorecard:
     """The unit's scorecard for ``period`` ("2024", "2024-S1") under the strategy in force at its
     end, else the current one (or ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
     closed survey rounds (the newest by default). ``scores``: the period already scored
-    for (at least) the unit and its children, as a batch keeps it for all its reports. NotFound
+    for (at least) the unit and its children, as a batch keeps it for all its reports.
+    ``exact_counts``: the reader may see response counts below k (``surveys.rates.sees_exact_counts``
+    for the strategy office; never for the API or reports). NotFound
     without a strategy; ValueError for a period label that is not a period."""
     if scores is not None:
         strategy_id = scores.strategy.id
@@ -146,7 +150,7 @@ def unit_scorecard(
         submitted=None,
         response_rate=None,
     )
-    _add_survey(session, card, units)
+    _add_survey(session, card, units, exact_counts)
     card.records = records_used(session, scores, unit.id, units)
     return card
 
@@ -162,14 +166,20 @@ def _figure(survey: DisclosedRound | None, unit_id: int | None, dimension_id: in
     return survey.figure(unit_id, dimension_id)
 
 
-def _add_survey(session: Session, card: Scorecard, units: dict[int, OrgUnit]) -> None:
+def _add_survey(session: Session, card: Scorecard, units: dict[int, OrgUnit], exact_counts: bool) -> None:
     survey, previous = card.scores.survey, card.scores.previous_survey
     unit_id = card.unit.id
     assert unit_id is not None
     if survey is None:
         return
-    card.submitted = survey.submitted(unit_id)
-    card.response_rate = survey.response_rate(unit_id)
+    card.participation = participation(
+        survey.submitted(unit_id),
+        survey.k,
+        headcount=survey.headcounts.get(unit_id),
+        exact=exact_counts and survey.survey_round.office_exact_counts,
+    )
+    card.submitted = card.participation.count
+    card.response_rate = card.participation.rate
     parent_id = card.parent.id if card.parent is not None else None
     for dimension in _dimensions(card.scores):
         dimension_id = dimension.id if dimension is not None else None

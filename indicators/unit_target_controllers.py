@@ -1,8 +1,6 @@
 """Importing baselines and targets per unit from a CSV file on the strategy page: check first
 (a preview, nothing written), then record; every problem of the file at once."""
 
-import base64
-import hashlib
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -13,14 +11,18 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
-from indicators.services import find_strategy, load_strategy_tree
+from indicators.strategy_tree import find_strategy, load_strategy_tree
 from indicators.unit_target_import import export_unit_targets_csv, import_unit_targets_csv
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.csvio import DEFAULT_MAX_BYTES
+from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.guards import requires_strategy_office
+from maturity.uploads.services import KeptFile, keep_upload, take_upload
 from maturity.web import flash, redirect, render, t
+
+UPLOAD_KIND = "unit-targets"  # of the files kept between preview and confirmation
 
 
 class UnitTargetController(Controller):
@@ -54,24 +56,25 @@ class UnitTargetController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
-        """Check a file (the default, and always first) or, with ``commit``, record it."""
+        """Check a file (the default, and always first) or, with ``commit``, record the file the
+        check kept on the server (``maturity.uploads``): nothing is uploaded twice."""
+        assert user.id is not None
         upload = data.get("file")
-        filename, content = "", b""
+        commit = data.get("commit") == "1"
+        kept = None
         if isinstance(upload, UploadFile) and upload.filename:
             with upload.file:
-                filename, content = upload.filename, upload.file.read(DEFAULT_MAX_BYTES + 1)
-        elif data.get("payload"):
-            filename = str(data.get("filename", ""))
-            content = base64.b64decode(str(data["payload"]))
-            if hashlib.sha256(content).hexdigest() != data.get("digest"):
-                content = b""
-        commit = data.get("commit") == "1"
+                kept = KeptFile(upload.filename, upload.file.read(DEFAULT_MAX_BYTES + 1))
+        elif commit:
+            kept = take_upload(db_session, str(data.get("upload", "")), user.id, UPLOAD_KIND, now=utcnow())
+        filename = kept.filename if kept else ""
         context: dict[str, Any] = {"summary": None, "problems": [], "filename": filename}
-        if not content:
-            context["problems"] = [Problem(N_("Choose a CSV file."))]
+        if kept is None or not kept.content:
+            message = N_("The checked file has expired: choose it again.") if commit else N_("Choose a CSV file.")
+            context["problems"] = [Problem(message)]
             return self._page(request, db_session, code, context, 422)
         try:
-            summary = import_unit_targets_csv(db_session, content, Actor.of(user), dry_run=not commit)
+            summary = import_unit_targets_csv(db_session, kept.content, Actor.of(user), dry_run=not commit)
         except InvalidInput as exc:
             context["problems"] = exc.problems
             return self._page(request, db_session, code, context, 422)
@@ -89,9 +92,8 @@ class UnitTargetController(Controller):
                 "success",
             )
             return redirect(request, request.app.route_reverse("strategy.show", code=code))
-        context.update(
-            summary=summary, payload=base64.b64encode(content).decode(), digest=hashlib.sha256(content).hexdigest()
-        )
+        token = keep_upload(db_session, user.id, UPLOAD_KIND, filename, kept.content, now=utcnow())
+        context.update(summary=summary, upload=token)
         return self._page(request, db_session, code, context, 200)
 
     def _page(
@@ -100,8 +102,7 @@ class UnitTargetController(Controller):
         strategy = find_strategy(session, code)
         if strategy is None:
             raise NotFound(code)
-        context.setdefault("payload", "")
-        context.setdefault("digest", "")
+        context.setdefault("upload", "")
         return render(
             request,
             "indicators/pages/unit_target_import.html",

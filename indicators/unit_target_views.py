@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from indicators.services import StrategyTree
+from indicators.strategy_tree import StrategyTree
 from indicators.unit_targets import TargetWarning, UnitTargetRow, unit_target_table
 from maturity.units.models import OrgUnit
 from maturity.units.services import as_tree

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from indicators.models import Kpi, KpiTarget, TargetKind
 from indicators.rollup import KpiRollup, kpi_rollups
-from indicators.services import KpiNode
+from indicators.strategy_tree import KpiNode
 from maturity.periods import Frequency, Period
 from maturity.scoring import Aggregation, valid_row
 from maturity.scoring.unit_targets import (

@@ -14,7 +14,6 @@ from indicators.scores import FORMULA_PACE, FORMULAS
 from maturity import i18n
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import ACTION_LABELS, OBJECT_LABELS
-from maturity.disclosure import Visibility
 from maturity.periods import Period
 from maturity.units.models import OrgUnit
 from reports.content import DefinitionChange, HiddenFigure, Method
@@ -66,7 +65,8 @@ def formulas(card: Scorecard, locale: str) -> tuple[str, ...]:
 
 
 def hidden_figures(session: Session, hidden: list[HiddenInCard], locale: str) -> tuple[HiddenFigure, ...]:
-    """Which figures are hidden in the unit's subtree: unit, dimension, group and why."""
+    """Which figures are hidden in the unit's subtree: unit, dimension and group (never why: that would
+    tell which hidden figure protects which)."""
     if not hidden:
         return ()
     codes = {h.unit_code for h in hidden}
@@ -80,7 +80,6 @@ def hidden_figures(session: Session, hidden: list[HiddenInCard], locale: str) ->
             unit_name=names.get(h.unit_code, h.unit_code),
             dimension=dimension_name(h.dimension, locale),
             group=h.group.tr("name", locale) if h.group is not None else everyone,
-            reason="suppressed" if h.visibility == Visibility.SUPPRESSED else "too_few",
         )
         for h in hidden
     )

@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, model_validator
 # The scoring service's words (``maturity.scoring.PaceStatus`` and ``Change``).
 Status = Literal["achieved", "on_track", "behind", "at_risk", "insufficient_data", "partly_achieved", "not_achieved"]
 Trend = Literal["up", "down", "steady", "unknown"]
-HiddenReason = Literal["too_few", "suppressed"]
 
 
 class Part(BaseModel):
@@ -164,7 +163,8 @@ class GroupProfile(Part):
 
 
 class ResponseRate(Part):
-    responses: int | None = None
+    responses: int | None = None  # None: no round, or ``below_k``
+    below_k: int | None = None  # k, when the unit has fewer than k responses (the count is not given)
     headcount: int | None = None
     rate: float | None = None  # 0–1
 
@@ -183,7 +183,6 @@ class HiddenFigure(Part):
     unit_name: str
     dimension: str  # a dimension's name, or "all dimensions" in the report's language
     group: str  # a respondent group's name, or "all respondents"
-    reason: HiddenReason
 
 
 class DefinitionChange(Part):
@@ -211,8 +210,10 @@ class Method(Part):
 # not rendered again to verify it (it would not give the same PDF). 1: before the version was
 # kept; 2: schema_version and expected_rule; 3: the scorecard layout (a table of measures per
 # goal with a trend line per KPI, values per period, sources in an appendix); 4: a cover with
-# the institution's name and logo, a first page of charts, the tables in an appendix.
-SNAPSHOT_VERSION = 4
+# the institution's name and logo, a first page of charts, the tables in an appendix; 5: hidden
+# figures without a reason (too few and protecting another read the same), response counts below
+# k as "fewer than k".
+SNAPSHOT_VERSION = 5
 
 
 class ReportContent(Part):

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from indicators.dashboard_periods import PeriodChoice, default_period_label, period_choice
 from indicators.scorecard import EVERYTHING
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import Database

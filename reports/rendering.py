@@ -143,27 +143,25 @@ def series_tables(kpis: Iterable[KpiLine]) -> list[SeriesTable]:
 
 @dataclass(frozen=True, slots=True)
 class HiddenGroup:
-    """The figures disclosure hides for one unit's respondent group, for one reason: every
-    dimension (``dimensions`` empty) or the ones named."""
+    """The figures disclosure hides for one unit's respondent group: every dimension
+    (``dimensions`` empty) or the ones named."""
 
     unit_code: str
     unit_name: str
     group: str
-    reason: str
     dimensions: tuple[str, ...]
 
 
 def hidden_groups(report: ReportContent) -> list[HiddenGroup]:
-    """The method's hidden figures a row per unit, group and reason (a small group is usually
-    hidden in every dimension: one row then, not one per dimension)."""
+    """The method's hidden figures a row per unit and group (a small group is usually hidden in
+    every dimension: one row then, not one per dimension)."""
     every = {d.name for d in report.profile}
-    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    grouped: dict[tuple[str, str, str], list[str]] = {}
     for hidden in report.method.suppressed:
-        key = (hidden.unit_code, hidden.unit_name, hidden.group, hidden.reason)
-        grouped.setdefault(key, []).append(hidden.dimension)
+        grouped.setdefault((hidden.unit_code, hidden.unit_name, hidden.group), []).append(hidden.dimension)
     return [
-        HiddenGroup(code, name, group, reason, () if every and set(dimensions) >= every else tuple(dimensions))
-        for (code, name, group, reason), dimensions in grouped.items()
+        HiddenGroup(code, name, group, () if every and set(dimensions) >= every else tuple(dimensions))
+        for (code, name, group), dimensions in grouped.items()
     ]
 
 

@@ -10,12 +10,10 @@ from maturity.scoring import Change
 from reports.content import DimensionProfile, Figure, GroupProfile, ResponseRate
 from surveys.figures import SurveyFigure
 
-HIDDEN = (Visibility.TOO_FEW, Visibility.SUPPRESSED)
-
 
 def survey_figure(figure: SurveyFigure) -> Figure:
     """A disclosed figure as the report keeps it: shown with value and n, hidden with neither."""
-    if figure.visibility in HIDDEN:
+    if figure.visibility == Visibility.TOO_FEW:
         return Figure(suppressed=True)
     if not figure.shown:
         return Figure()
@@ -66,4 +64,5 @@ def response_rate(card: Scorecard) -> ResponseRate:
     if survey is None or card.unit.id is None:
         return ResponseRate()
     headcount = survey.headcounts.get(card.unit.id)
-    return ResponseRate(responses=card.submitted, headcount=headcount or None, rate=card.response_rate)
+    below_k = card.participation.k if card.participation is not None and card.participation.below_k else None
+    return ResponseRate(responses=card.submitted, headcount=headcount or None, rate=card.response_rate, below_k=below_k)

@@ -173,6 +173,42 @@ def dimension_statement(round_id: int) -> Select[Any]:
     )
 
 
+def answered_statement(round_id: int) -> Select[Any]:
+    """(own unit, group, dimension, dimensions answered) → respondents with a score in the
+    dimension who have a score in that many dimensions: who skipped a whole dimension, for
+    disclosure control (only needed when some did; the counts alone tell)."""
+    respondent = (
+        select(col(Response.id).label("response_id"), col(Response.unit_id), col(Response.group_id))
+        .add_columns(col(Question.dimension_id))
+        .join(Answer, col(Answer.response_id) == col(Response.id))
+        .join(Question, col(Question.id) == col(Answer.question_id))
+        .where(
+            col(Response.round_id) == round_id,
+            col(Response.status) == SUBMITTED,
+            col(Answer.score).is_not(None),
+            col(Question.dimension_id).is_not(None),
+        )
+        .group_by(col(Response.id), col(Question.dimension_id))
+        .cte("respondent_dimension")
+    )
+    sizes = (
+        select(respondent.c.response_id, func.count().label("size"))
+        .group_by(respondent.c.response_id)
+        .cte("respondent_size")
+    )
+    return (
+        select(respondent.c.unit_id, respondent.c.group_id, respondent.c.dimension_id, sizes.c.size, func.count())
+        .join(sizes, sizes.c.response_id == respondent.c.response_id)
+        .group_by(respondent.c.unit_id, respondent.c.group_id, respondent.c.dimension_id, sizes.c.size)
+    )
+
+
+def round_answered(session: Session, round_id: int) -> dict[tuple[int, GroupId, int, int], int]:
+    """``answered_statement`` as a mapping."""
+    rows = session.execute(answered_statement(round_id)).tuples()
+    return {(unit, group, dimension, int(size)): int(n) for unit, group, dimension, size, n in rows}
+
+
 def submitted_statement(round_id: int) -> Select[Any]:
     """(ancestor unit, group) → submitted responses in the subtree."""
     own = (

@@ -4,9 +4,10 @@ codebook, in one zip file.
 No identifier of any kind leaves the database: respondents are numbered at random afresh in each
 export (rows are ordered by that number, not by anything stored), and there are no ids, e-mail
 addresses, tokens or times. Only submitted responses are exported, and unit × group cells with
-fewer than k of them are left out, with any further cells that a total shown elsewhere would
-give away — decided by ``maturity.disclosure.disclose_cells``, the same decision every page,
-report and API answer of the round goes through.
+fewer than k of them are left out, with any further cells that figures shown elsewhere would
+give away — decided by the round's one disclosure decision (``surveys.figures.disclosed_round``),
+the same every page, report and API answer of the round goes through. Which cells were left out
+for which reason is not said.
 """
 
 import csv
@@ -19,9 +20,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from maturity.disclosure import Visibility, disclose_cells
+from maturity.disclosure import SurveyDisclosure, Visibility
 from maturity.maturity_model.models import Dimension, LevelDescriptor
 from maturity.units.models import OrgUnit
+from surveys.figures import disclosed_round, group_key
 from surveys.models import (
     SCORED_KINDS,
     Answer,
@@ -33,28 +35,17 @@ from surveys.models import (
     SurveyRound,
     SurveySection,
 )
+from surveys.versions import options_by_question, sections_of
 
 Cell = tuple[int, int | None]  # (unit id, group id or None)
-UNGROUPED = "-"  # the name respondents without a group go by in the disclosure decision
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
-    below_k: frozenset[Cell]  # fewer than k respondents
-    complementary: frozenset[Cell]  # enough, but a figure shown elsewhere would give a small cell away
-
-    @property
-    def left_out(self) -> frozenset[Cell]:
-        return self.below_k | self.complementary
-
-
-def suppress(counts: dict[Cell, int], parents: dict[int, int | None], k: int) -> Suppression:
+def left_out(counts: dict[Cell, int], decision: SurveyDisclosure[int]) -> frozenset[Cell]:
     """The cells the export leaves out: those the round's disclosure decision does not show."""
-    decided = disclose_cells(parents, {(u, UNGROUPED if g is None else str(g)): n for (u, g), n in counts.items()}, k)
-    seen = {cell: decided.cell(cell[0], UNGROUPED if cell[1] is None else str(cell[1])) for cell in counts}
-    return Suppression(
-        frozenset(c for c, v in seen.items() if v == Visibility.TOO_FEW),
-        frozenset(c for c, v in seen.items() if v == Visibility.SUPPRESSED),
+    return frozenset(
+        (unit_id, group_id)
+        for unit_id, group_id in counts
+        if decision.cell(unit_id, group_key(group_id)) != Visibility.SHOWN
     )
 
 
@@ -80,7 +71,7 @@ class Export:
     codebook_csv: str
     codebook_notes: str
     respondents: int
-    suppression: Suppression
+    left_out: frozenset[Cell]  # unit × group cells not released
 
     def files(self) -> dict[str, bytes]:
         """The three files; the CSV files start with a byte-order mark, so spreadsheets read UTF-8."""
@@ -137,8 +128,8 @@ def export_round(session: Session, survey_round: SurveyRound, *, rng: random.Ran
     parents = {unit_id: unit.parent_id for unit_id, unit in units.items() if unit_id is not None}
     groups = {g.id: g.code for g in session.execute(select(RespondentGroup)).scalars()}
     counts = cell_counts(session, survey_round)
-    suppression = suppress(counts, parents, survey_round.min_group_size)
-    released = [cell for cell in counts if cell not in suppression.left_out]
+    hidden = left_out(counts, disclosed_round(session, survey_round, parents).decision)
+    released = [cell for cell in counts if cell not in hidden]
 
     responses = _released_responses(session, survey_round, released)
     (rng or random.SystemRandom()).shuffle(responses)
@@ -170,8 +161,8 @@ def export_round(session: Session, survey_round: SurveyRound, *, rng: random.Ran
             ]
         )
     codebook = codebook_csv(session, survey, questions)
-    notes = codebook_notes(survey, survey_round, len(responses), counts, suppression)
-    return Export(out.getvalue(), codebook, notes, len(responses), suppression)
+    notes = codebook_notes(survey, survey_round, len(responses), counts, hidden)
+    return Export(out.getvalue(), codebook, notes, len(responses), hidden)
 
 
 def _released_responses(
@@ -235,15 +226,9 @@ def _scoring_text(question: Question) -> str:
 
 def codebook_csv(session: Session, survey: Survey, questions: list[Question]) -> str:
     """One row per question: what it asks and how its values and scores are coded."""
-    sections = {s.id: n for n, s in enumerate(_sections(session, survey), start=1)}
+    sections = {s.id: n for n, s in enumerate(sections_of(session, survey), start=1)}
     dimensions = {d.id: d.code for d in session.execute(select(Dimension)).scalars()}
-    options: dict[int, list[QuestionOption]] = {}
-    for option in session.execute(
-        select(QuestionOption)
-        .where(col(QuestionOption.question_id).in_([q.id for q in questions]))
-        .order_by(col(QuestionOption.position))
-    ).scalars():
-        options.setdefault(option.question_id, []).append(option)
+    options = options_by_question(session, [q.id for q in questions if q.id is not None])
     levels: dict[int, list[LevelDescriptor]] = {}
     dimension_ids = {q.dimension_id for q in questions if q.dimension_id is not None}
     for level in session.execute(
@@ -277,18 +262,10 @@ def codebook_csv(session: Session, survey: Survey, questions: list[Question]) ->
     return out.getvalue()
 
 
-def _sections(session: Session, survey: Survey) -> list[SurveySection]:
-    return list(
-        session.execute(
-            select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
-        ).scalars()
-    )
-
-
 def codebook_notes(
-    survey: Survey, survey_round: SurveyRound, respondents: int, counts: dict[Cell, int], suppression: Suppression
+    survey: Survey, survey_round: SurveyRound, respondents: int, counts: dict[Cell, int], hidden: frozenset[Cell]
 ) -> str:
-    left_out = sum(counts[c] for c in suppression.left_out)
+    responses_left_out = sum(counts[c] for c in hidden)
     return (
         f"Survey: {survey.code} version {survey.version} - {survey.title_en} / {survey.title_nb}\n"
         f"Round: {survey_round.name_en} / {survey_round.name_nb} ({survey_round.period_label}), "
@@ -307,10 +284,9 @@ def codebook_notes(
         "  not_applicable  1 when the respondent chose 'not applicable / don't know', else 0\n"
         "There is no identifier of any kind: no database ids, e-mail addresses, links or times.\n\n"
         f"Respondents in this export: {respondents}\n"
-        f"Unit x group cells left out because they have fewer than k submitted responses: "
-        f"{len(suppression.below_k)}\n"
-        f"Further cells left out so that those cannot be worked out from totals shown elsewhere: "
-        f"{len(suppression.complementary)}\n"
-        f"Submitted responses left out in all: {left_out}\n"
-        "Which cells were left out is not said.\n"
+        "Unit x group cells are left out when they have fewer than k submitted responses, and so are "
+        "further cells from which, with the figures shown elsewhere, a hidden figure could be worked out.\n"
+        f"Unit x group cells left out: {len(hidden)}\n"
+        f"Submitted responses left out in all: {responses_left_out}\n"
+        "Which cells were left out, and why, is not said.\n"
     )

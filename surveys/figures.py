@@ -2,26 +2,26 @@
 exports and reports get.
 
 ``disclosed_round`` reads the round's aggregates once (``surveys.aggregates``), decides
-disclosure once (``maturity.disclosure.disclose_cells`` over every unit's own respondents per
-group), and hands out ``SurveyFigure``s: a figure that is too few or suppressed carries no number
-at all — no mean, no n, no spread, no level counts — only its visibility. The decision is taken
-on the submitted responses, the same cells the export releases; a dimension whose respondents
-differ from them (someone answered "not applicable" throughout) gets a decision of its own on
-its own counts, so no figure ever rests on fewer than k respondents.
+disclosure once for every figure of the round (``maturity.disclosure.disclose_survey``: every
+unit's own respondents per group, in every dimension and overall, with the relations between
+them), and hands out ``SurveyFigure``s: a hidden figure carries no number at all — no mean, no n,
+no spread, no level counts — only its visibility, the same whatever hid it. The own cells are
+the ones the export releases, so what pages show can never be subtracted from what the export
+releases. When someone left a whole dimension unanswered ("not applicable" throughout), one more
+small statement says who skipped what (``surveys.aggregates.answered_statement``).
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import Float, cast, func, select
 from sqlmodel import Session, col
 
-from maturity.disclosure import CellDisclosure, Visibility, disclose_cells
+from maturity.disclosure import CellAnswers, SurveyDisclosure, Visibility, disclose_survey
 from maturity.scoring import GroupStats, group_stats_from_sums
 from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import unit_ancestors
-from surveys.aggregates import DimensionId, GroupId, RoundAggregates, ScoreStats, round_aggregates
+from surveys.aggregates import DimensionId, GroupId, RoundAggregates, ScoreStats, round_aggregates, round_answered
 from surveys.models import SurveyRound
 
 UNGROUPED = "-"  # respondents without a group, in the disclosure decision
@@ -31,7 +31,7 @@ ALL_GROUPS = "all"  # ``figure(..., group=ALL_GROUPS)``: every respondent of the
 @dataclass(frozen=True, slots=True)
 class SurveyFigure:
     """One survey figure as it may be shown. ``stats`` and ``levels`` only when ``visibility`` is
-    shown; a hidden figure says why (too few, suppressed) and nothing else."""
+    shown; a hidden figure says only that it is hidden ("too few responses"), never why."""
 
     visibility: Visibility
     stats: GroupStats | None = None
@@ -73,18 +73,19 @@ def subtree_headcounts(session: Session, year: str) -> dict[int, int]:
     return {unit_id: int(total) for unit_id, total in session.execute(statement).tuples()}
 
 
-def _group_key(group_id: GroupId) -> str:
+def group_key(group_id: GroupId) -> str:
+    """A group as the disclosure decision names it."""
     return UNGROUPED if group_id is None else str(group_id)
 
 
-def _own_cells(parents: Parents, subtree: Mapping[tuple[int, GroupId], int]) -> dict[tuple[int, str], int]:
+def _own_cells(parents: Parents, subtree: Mapping[tuple[int, GroupId], int]) -> dict[tuple[int, GroupId], int]:
     """Own respondents per (unit, group): a unit's subtree less its children's subtrees."""
     own = dict(subtree)
     for (unit_id, group_id), n in subtree.items():
         parent = parents.get(unit_id)
         if parent is not None:
             own[parent, group_id] = own.get((parent, group_id), 0) - n
-    return {(unit_id, _group_key(group_id)): n for (unit_id, group_id), n in own.items() if n > 0}
+    return {key: n for key, n in own.items() if n > 0}
 
 
 @dataclass
@@ -94,7 +95,7 @@ class DisclosedRound:
     survey_round: SurveyRound
     aggregates: RoundAggregates
     headcounts: Mapping[int, int]  # subtree headcount in the round's year
-    decisions: dict[DimensionId, CellDisclosure[int]] = field(default_factory=dict)
+    decision: SurveyDisclosure[int]
 
     @property
     def k(self) -> int:
@@ -103,19 +104,17 @@ class DisclosedRound:
     def figure(self, unit_id: int, dimension_id: DimensionId, group: GroupId | str = ALL_GROUPS) -> SurveyFigure:
         """The unit subtree's figure for a dimension (None: the whole survey), for all respondents
         or one group (a group id, or None for respondents without a group)."""
-        decision = self.decisions.get(dimension_id)
-        if decision is None:
-            return NO_FIGURE
         if group == ALL_GROUPS:
             stats = self.aggregates.dimension(unit_id, dimension_id)
-            visibility = decision.subtree(unit_id)
+            visibility = self.decision.subtree(unit_id, None, dimension_id)
         else:
             group_id = group if isinstance(group, int) or group is None else int(group)
             stats = self.aggregates.group(unit_id, dimension_id, group_id)
-            visibility = decision.subtree(unit_id, _group_key(group_id))
-        if visibility != Visibility.SHOWN:
+            visibility = self.decision.subtree(unit_id, group_key(group_id), dimension_id)
+        if visibility != Visibility.SHOWN or not stats.n:
             return SurveyFigure(visibility if stats.n else Visibility.EMPTY)
-        return SurveyFigure(visibility, _stats(stats), stats.levels)
+        # the overall's level counts are its dimensions' added up: not a figure of their own
+        return SurveyFigure(visibility, _stats(stats), stats.levels if dimension_id is not None else None)
 
     def submitted(self, unit_id: int) -> int:
         """Submitted responses in the unit's subtree (public, like a response rate)."""
@@ -127,7 +126,7 @@ class DisclosedRound:
         return self.submitted(unit_id) / headcount if headcount else None
 
     def hidden(self) -> list[tuple[int, DimensionId, GroupId | str, Visibility]]:
-        """Every hidden figure (unit, dimension, group or ALL_GROUPS, why), for a method appendix."""
+        """Every hidden figure (unit, dimension, group or ALL_GROUPS, visibility), for a method appendix."""
         out: list[tuple[int, DimensionId, GroupId | str, Visibility]] = []
         for (unit_id, dimension_id), stats in self.aggregates.dimensions.items():
             if stats.n and not self.figure(unit_id, dimension_id).shown:
@@ -143,34 +142,48 @@ def _stats(stats: ScoreStats) -> GroupStats:
     return group_stats_from_sums(stats.n, stats.total, stats.total_squares)
 
 
-def disclose_round(parents: Parents, aggregates: RoundAggregates, k: int) -> dict[DimensionId, CellDisclosure[int]]:
-    """One decision per distinct set of counts: the submitted responses' for every dimension whose
-    respondents are the same cells, a decision of their own for the others."""
-    submitted = _own_cells(parents, aggregates.submitted_by_group)
-    cache: dict[frozenset[Any], CellDisclosure[int]] = {}
-
-    def decide(cells: dict[tuple[int, str], int]) -> CellDisclosure[int]:
-        key = frozenset(cells.items())
-        if key not in cache:
-            cache[key] = disclose_cells(parents, cells, k)
-        return cache[key]
-
-    by_dimension: dict[DimensionId, dict[tuple[int, GroupId], int]] = {}
+def disclose_round(
+    parents: Parents,
+    aggregates: RoundAggregates,
+    k: int,
+    answered: Callable[[], Mapping[tuple[int, GroupId, int, int], int]],
+) -> SurveyDisclosure[int]:
+    """The round's one decision over all its figures. ``answered`` gives who skipped which
+    dimension (``surveys.aggregates.round_answered``); it is asked only when the counts show that
+    someone did (a dimension's own cells differ from the overall's)."""
+    dimensions = sorted({d for (_, d) in aggregates.dimensions if d is not None})
+    overall: dict[tuple[int, GroupId], int] = {}
+    by_dimension: dict[int, dict[tuple[int, GroupId], int]] = {d: {} for d in dimensions}
     for (unit_id, dimension_id, group_id), stats in aggregates.dimensions_by_group.items():
-        by_dimension.setdefault(dimension_id, {})[unit_id, group_id] = stats.n
-    decisions = {}
-    for dimension_id, subtree in by_dimension.items():
-        own = _own_cells(parents, subtree)
-        decisions[dimension_id] = decide(submitted if own == submitted else own)
-    return decisions
+        if dimension_id is None:
+            overall[unit_id, group_id] = stats.n
+        else:
+            by_dimension[dimension_id][unit_id, group_id] = stats.n
+    own_overall = _own_cells(parents, overall)
+    cells: dict[tuple[int, GroupId], dict[tuple[Hashable, int], int]] = {}
+    if all(_own_cells(parents, subtree) == own_overall for subtree in by_dimension.values()):
+        for cell, n in own_overall.items():
+            cells[cell] = {(d, len(dimensions)): n for d in dimensions}
+    else:
+        for (unit_id, group_id, dimension_id, size), n in answered().items():
+            cells.setdefault((unit_id, group_id), {})[dimension_id, size] = n
+    submitted = _own_cells(parents, aggregates.submitted_by_group)
+    decision_cells = {
+        (unit_id, group_key(group_id)): CellAnswers(n, cells.get((unit_id, group_id), {}))
+        for (unit_id, group_id), n in submitted.items()
+    }
+    return disclose_survey(parents, decision_cells, dimensions, k)
 
 
 def disclosed_round(session: Session, survey_round: SurveyRound, parents: Parents | None = None) -> DisclosedRound:
     """The round's figures for every unit: two aggregate statements, one headcount statement and
-    (usually) one disclosure decision, whatever the size of the organisation."""
+    one disclosure decision, whatever the size of the organisation (a third statement when someone
+    skipped a whole dimension)."""
     parents = unit_parents(session) if parents is None else parents
     aggregates = round_aggregates(session, survey_round)
     headcounts = subtree_headcounts(session, survey_round.period_label[:4])
-    decided = DisclosedRound(survey_round, aggregates, headcounts)
-    decided.decisions.update(disclose_round(parents, aggregates, survey_round.min_group_size))
-    return decided
+    round_id = aggregates.round_id
+    decision = disclose_round(
+        parents, aggregates, survey_round.min_group_size, lambda: round_answered(session, round_id)
+    )
+    return DisclosedRound(survey_round, aggregates, headcounts, decision)

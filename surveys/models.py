@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from maturity.bilingual import Bilingual
@@ -149,6 +150,9 @@ class SurveyRound(Bilingual, SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # closed early by hand
     anonymity: str = Field(default=Anonymity.ANONYMOUS, sa_type=String(12))
     min_group_size: int = 5  # k: no figure from fewer respondents is shown anywhere
+    # the strategy office sees exact response counts below k (to follow the round up); leaders,
+    # the API and reports read "fewer than k" either way
+    office_exact_counts: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def is_open(self, now: datetime) -> bool:

@@ -1,7 +1,9 @@
 """Response rates per unit (its subtree: responses / headcount) and per respondent group.
 
 Counts come from one GROUP BY; the tree roll-up adds those counts up in memory, unit by unit
-(a few hundred numbers, never answers). Nothing here says who answered.
+(a few hundred numbers, never answers). Nothing here says who answered. A count below the
+round's k reads "fewer than k" (``maturity.disclosure.participation``), and so does its rate,
+except to the strategy office when the round lets it see exact counts.
 """
 
 from collections import defaultdict
@@ -10,6 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from maturity.auth.models import Role, User
+from maturity.disclosure import Participation, participation
 from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import TreeNode, UnitScope, as_tree, visible_units
 from surveys.models import RespondentGroup, Response, SurveyRound
@@ -22,16 +26,30 @@ class UnitRate:
     drafts: int
     headcount: int
     by_group: dict[str, int] = field(default_factory=dict)
+    k: int = 5
+    exact: bool = False  # the reader may see counts below k
 
     @property
-    def rate(self) -> float | None:
-        return self.submitted / self.headcount if self.headcount else None
+    def shown(self) -> Participation:
+        """The subtree's submitted responses and response rate as the reader may see them."""
+        return participation(self.submitted, self.k, headcount=self.headcount, exact=self.exact)
+
+    def group(self, code: str) -> Participation:
+        """One respondent group's submitted responses in the subtree, as the reader may see them."""
+        return participation(self.by_group.get(code, 0), self.k, exact=self.exact)
+
+
+def sees_exact_counts(user: User | None, survey_round: SurveyRound) -> bool:
+    """The strategy office sees exact counts below k, to follow a round up, unless the round
+    says otherwise; leaders (and the API, and reports) never do."""
+    return user is not None and user.has_role(Role.STRATEGY_OFFICE) and survey_round.office_exact_counts
 
 
 def response_rates(
-    session: Session, survey_round: SurveyRound, scope: UnitScope
+    session: Session, survey_round: SurveyRound, scope: UnitScope, *, exact: bool = False
 ) -> tuple[list[UnitRate], list[RespondentGroup]]:
-    """Every unit in scope with the responses and headcount of its whole subtree."""
+    """Every unit in scope with the responses and headcount of its whole subtree; ``exact``: the
+    reader sees counts below k (``sees_exact_counts``)."""
     units = session.execute(select(OrgUnit)).scalars().all()
     children: dict[int | None, list[int]] = defaultdict(list)
     for unit in units:
@@ -80,5 +98,5 @@ def response_rates(
     rows = []
     for node in as_tree(visible_units(session, scope)):
         submitted, drafts, heads, by_group = total(node.unit.id)  # type: ignore[arg-type]
-        rows.append(UnitRate(node, submitted, drafts, heads, by_group))
+        rows.append(UnitRate(node, submitted, drafts, heads, by_group, survey_round.min_group_size, exact))
     return rows, groups

@@ -21,12 +21,12 @@ from maturity.settings import Settings
 from maturity.units.services import UnitScope
 from maturity.web import flash, redirect, render, t
 from surveys.export import export_round
+from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Response as SurveyResponse
 from surveys.models import Survey, SurveyRound
-from surveys.rates import response_rates
+from surveys.rates import response_rates, sees_exact_counts
 from surveys.reminders import reminder_plan, send_reminders
 from surveys.scheduling import get_round
-from surveys.services import invite_from_csv, links_csv, send_invitations
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 
@@ -36,12 +36,13 @@ def _round_context(
     settings: Settings,
     survey_round: SurveyRound,
     unit_scope: UnitScope,
+    user: User,
     *,
     problems: Sequence[Problem] = (),
     reminder_problems: Sequence[Problem] = (),
 ) -> dict[str, Any]:
     now = utcnow()
-    rows, groups = response_rates(db_session, survey_round, unit_scope)
+    rows, groups = response_rates(db_session, survey_round, unit_scope, exact=sees_exact_counts(user, survey_round))
     return {
         "problems": list(problems),
         "reminder_problems": list(reminder_problems),
@@ -89,10 +90,11 @@ class SurveyRoundController(Controller):
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
+        user: NamedDependency[User],
     ) -> Template:
         """Live response rates for the reader's units; every few seconds with HTMX while open."""
         survey_round = get_round(db_session, round_id)
-        context = _round_context(db_session, settings, survey_round, unit_scope)
+        context = _round_context(db_session, settings, survey_round, unit_scope, user)
         return render(request, "surveys/pages/round.html", context, partial="surveys/partials/rates.html")
 
     @post(
@@ -124,7 +126,7 @@ class SurveyRoundController(Controller):
                 raise InvalidInput([Problem(N_("Choose a CSV file."))])
             issued = invite_from_csv(db_session, survey_round, content, actor=Actor.of(user))
         except InvalidInput as exc:
-            context = _round_context(db_session, settings, survey_round, unit_scope, problems=exc.problems)
+            context = _round_context(db_session, settings, survey_round, unit_scope, user, problems=exc.problems)
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
             send_invitations(db_session, settings, survey, survey_round, issued)
@@ -159,7 +161,9 @@ class SurveyRoundController(Controller):
         try:
             result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
         except InvalidInput as exc:
-            context = _round_context(db_session, settings, survey_round, unit_scope, reminder_problems=exc.problems)
+            context = _round_context(
+                db_session, settings, survey_round, unit_scope, user, reminder_problems=exc.problems
+            )
             return render(request, "surveys/pages/round.html", context, status_code=422)
         flash(request, t(request, "Reminders sent: %(count)s.", count=result.sent), "success")
         if result.failed:

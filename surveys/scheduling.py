@@ -7,12 +7,11 @@ from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event
 from maturity.errors import N_, InvalidInput, NotFound, Problem
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import Choice, FormData, FormField, FormState, InvalidForm, local_time_value, read_form
 from maturity.units.models import OrgUnit
 from maturity.units.services import as_tree
-from surveys.forms import Choice, FormData, FormField, local_time_value, read_form
 from surveys.models import Anonymity, Question, Survey, SurveyRound, SurveySection
-from surveys.services import create_round, freeze
+from surveys.rounds import create_round, freeze
 
 ANONYMITY = [
     Choice(Anonymity.ANONYMOUS, N_("Anonymous: nothing links an answer to a person")),
@@ -37,6 +36,13 @@ ROUND_FIELDS = [
         "int",
         minimum=2,
         help=N_("No result is shown for a group of fewer respondents."),
+    ),
+    FormField(
+        "office_exact_counts",
+        N_("The strategy office sees exact response counts below k"),
+        "checkbox",
+        required=False,
+        help=N_("To follow the round up. Leaders, the API and reports read “fewer than k” either way."),
     ),
 ]
 
@@ -65,6 +71,7 @@ def new_round_form(now: datetime) -> FormState:
             "units": [],
             "anonymity": Anonymity.ANONYMOUS,
             "min_group_size": "5",
+            "office_exact_counts": True,
         }
     )
 
@@ -97,7 +104,7 @@ def schedule_round(session: Session, survey: Survey, form: FormData, actor: Acto
     if state.errors:
         raise InvalidForm(state)
     try:
-        return create_round(
+        survey_round = create_round(
             session,
             survey,
             name_nb=values["name_nb"],
@@ -118,6 +125,10 @@ def schedule_round(session: Session, survey: Survey, form: FormData, actor: Acto
             ]
         )
         raise InvalidForm(state) from None
+    survey_round.office_exact_counts = values["office_exact_counts"]
+    session.add(survey_round)
+    session.flush()
+    return survey_round
 
 
 def get_round(session: Session, round_id: int) -> SurveyRound:

@@ -1,7 +1,7 @@
 """unit targets cascade, final evaluation thresholds and successor
 
 Revision ID: 0013_unit_targets
-Revises: 0014_input_version
+Revises: 0012_office_counts
 Create Date: 2026-12-02 15:10:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0013_unit_targets'
-down_revision: str | None = '0014_input_version'
+down_revision: str | None = '0012_office_counts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

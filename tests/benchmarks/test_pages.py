@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from litestar import Litestar, get
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.testing import TestClient
@@ -26,7 +27,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.dashboard_controllers import CACHE, dashboard_context, overview_context
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from indicators.score_cache import ScoreCache
 from indicators.scorecard import EVERYTHING
 from maturity.app import create_app
@@ -62,7 +64,7 @@ def render_dashboard(
     db_session: NamedDependency[Session],
     unit_scope: NamedDependency[UnitScope],
     score_cache: NamedDependency[ScoreCache],
-    unit: str,
+    unit: FromQuery[str],
 ) -> Template:
     """The dashboard's own context, computed at the first request and rendered again after."""
     key = f"dashboard-{unit}"

@@ -85,10 +85,11 @@ class TestDashboard:
             assert words in page.text
             assert not SEC_MEAN.search(page_text(page.text))
 
-    def test_a_complementary_suppressed_sibling_shows_no_number(self, office: TestClient[Litestar]) -> None:
+    def test_a_figure_hidden_to_protect_another_reads_like_a_small_one(self, office: TestClient[Litestar]) -> None:
         office.cookies.set("maturity_locale", "en")
         page = office.get("/dashboard", params={"unit": "DEP-B1", "period": "2024"})
-        assert "Not shown: it would reveal a smaller group" in page.text
+        assert "Too few responses" in page.text
+        assert "reveal" not in page.text  # nothing tells it apart from a figure below k
         assert not DEP_B1_MEAN.search(page_text(page.text))
         parent = office.get("/dashboard", params={"unit": "FAC-B", "period": "2024"})
         assert not DEP_B1_MEAN.search(page_text(parent.text))  # nor on the parent's page
@@ -161,11 +162,13 @@ class TestScoresApi:
         self, client: TestClient[Litestar], session: Session, scored: SurveyRound
     ) -> None:
         token = make_token(session, "UNI")
-        for unit, visibility, pattern in (("SEC-A2X", "too_few", SEC_MEAN), ("DEP-B1", "suppressed", DEP_B1_MEAN)):
+        # SEC-A2X is below k; DEP-B1 is hidden to protect FAC-B's own two: the API says the same of both
+        for unit, pattern in (("SEC-A2X", SEC_MEAN), ("DEP-B1", DEP_B1_MEAN)):
             answer = client.get("/api/scores", params={"unit": unit, "period": "2024"}, headers=bearer(token))
             d1 = answer.json()["profile"][1]
+            assert "suppressed" not in answer.text
             assert d1["unit"] == {
-                "visibility": visibility,
+                "visibility": "too_few",
                 "n": None,
                 "mean": None,
                 "sd": None,
@@ -173,6 +176,15 @@ class TestScoresApi:
                 "ci_high": None,
             }
             assert not pattern.search(answer.text)
+
+    def test_a_response_count_below_k_is_not_given(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        token = make_token(session, "UNI")
+        small = client.get("/api/scores", params={"unit": "SEC-A2X", "period": "2024"}, headers=bearer(token)).json()
+        assert (small["responses"], small["responses_below_k"], small["response_rate"]) == (None, True, None)
+        large = client.get("/api/scores", params={"unit": "FAC-A", "period": "2024"}, headers=bearer(token)).json()
+        assert (large["responses"], large["responses_below_k"]) == (9, False)
 
     def test_outside_the_token_reads_like_unknown(
         self, client: TestClient[Litestar], session: Session, scored: SurveyRound
@@ -245,7 +257,8 @@ class TestDashboardCharts:
     def test_kpi_small_multiples_with_their_values(
         self, client: TestClient[Litestar], session: Session, scored: SurveyRound
     ) -> None:
-        from indicators.records import RecordInput, check_records, record_values
+        from indicators.recording import record_values
+        from indicators.records import RecordInput, check_records
         from indicators.scorecard import EVERYTHING
         from maturity.audit.services import Actor
 

@@ -16,7 +16,7 @@ from indicators.demo import load_demo_strategy
 from indicators.models import Aggregation
 from indicators.scorecard import EVERYTHING
 from indicators.scores import PeriodScores, score_period
-from indicators.services import current_strategy, find_strategy
+from indicators.strategy_tree import current_strategy, find_strategy
 from maturity.demo import load_demo
 from maturity.scoring import PaceStatus
 from maturity.scoring.unit_targets import TargetSource

@@ -89,7 +89,7 @@ class TestGolden:
         assert sec.surveys[0].score is None
         assert sec.combined.coverage == pytest.approx(1 / 3)  # KSUM only
         dep_b1 = scores.unit(org["DEP-B1"].id or 0).indicators()[0]
-        assert dep_b1.surveys[0].figure.visibility == Visibility.SUPPRESSED
+        assert dep_b1.surveys[0].figure.visibility == Visibility.TOO_FEW  # hidden to protect FAC-B's own: not said
         assert dep_b1.surveys[0].figure.stats is None
         assert dep_b1.combined.score is None
 

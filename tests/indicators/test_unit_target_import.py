@@ -2,6 +2,8 @@
 column and value and nothing written, the round trip exact, audited; through the service and
 the strategy page."""
 
+import re
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -147,27 +149,26 @@ class TestPage:
         refused = client.post(url, files=bad, data={"_csrf_token": token}, headers={"accept-language": "en"})
         assert refused.status_code == 422
         assert "Unknown unit NOWHERE." in refused.text
-        import re
-
-        payload = re.search(r'name="payload" value="([^"]+)"', checked.text)
-        digest = re.search(r'name="digest" value="([^"]+)"', checked.text)
-        assert payload
-        assert digest
+        kept = re.search(r'name="upload" value="([^"]+)"', checked.text)
+        assert kept
+        assert "payload" not in checked.text  # the file stays on the server
         done = client.post(
             url,
-            data={
-                "_csrf_token": token,
-                "payload": payload.group(1),
-                "digest": digest.group(1),
-                "filename": "targets.csv",
-                "commit": "1",
-            },
+            data={"_csrf_token": token, "upload": kept.group(1), "commit": "1"},
             files={"file": ("", b"", "application/octet-stream")},
             follow_redirects=False,
         )
         assert done.status_code == 303
         session.expire_all()
         assert unit_rows(session) == before + 1
+        again = client.post(
+            url,
+            data={"_csrf_token": token, "upload": kept.group(1), "commit": "1"},
+            files={"file": ("", b"", "application/octet-stream")},
+            headers={"accept-language": "en"},
+        )
+        assert again.status_code == 422
+        assert "The checked file has expired: choose it again." in again.text
 
     def test_leaders_cannot_import(
         self, client: TestClient[Litestar], people: dict[str, User], strategy: Strategy, org: Org

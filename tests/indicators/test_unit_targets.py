@@ -18,9 +18,11 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from indicators.models import KpiTarget
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from indicators.scores import PeriodScores, score_period
-from indicators.strategy_file import export_strategy, import_strategy
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.errors import InvalidInput

@@ -1,5 +1,6 @@
 """Disclosure control: primary and complementary suppression over unit trees and respondent groups."""
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -7,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maturity.disclosure import Visibility, disclose, disclose_cells
+from maturity.disclosure import (
+    CellAnswers,
+    SurveyDisclosure,
+    Visibility,
+    disclose,
+    disclose_cells,
+    disclose_survey,
+    participation,
+)
 
 K = 5
 
@@ -179,8 +188,9 @@ def check(tree: Tree, with_groups: bool) -> None:
     for figure, (vector, n) in figures.items():
         visibility = result.visibility(*figure)  # type: ignore[arg-type]
         assert (visibility == Visibility.EMPTY) == (n == 0), figure
-        assert (visibility == Visibility.TOO_FEW) == (0 < n < tree.k), figure
-        if visibility in (Visibility.TOO_FEW, Visibility.SUPPRESSED):
+        assert (figure in result.too_few) == (0 < n < tree.k), figure
+        assert (visibility == Visibility.TOO_FEW) == (figure in result.too_few | result.suppressed), figure
+        if visibility == Visibility.TOO_FEW:
             assert vector not in shown, f"{figure} can be derived"
     # a unit's own respondents (all, per group, without a group) are never shown: below k, not derivable
     own_sets = [tree.vector([u], c) for u in tree.parents for c in (*columns, None)]
@@ -251,11 +261,224 @@ class TestCells:
         # U's own 2 are below k; U (12) less A (10) would give them away, so A goes too.
         result = disclose_cells({"U": None, "A": "U"}, {("U", "-"): 2, ("A", "-"): 10}, K)
         assert result.cell("U", "-") == Visibility.TOO_FEW
-        assert result.subtree("A") == Visibility.SUPPRESSED
-        assert result.cell("A", "-") == Visibility.SUPPRESSED
+        assert result.subtree("A") == Visibility.TOO_FEW
+        assert result.cell("A", "-") == Visibility.TOO_FEW
         assert result.subtree("U") == Visibility.SHOWN
 
     @settings(deadline=None, max_examples=200)
     @given(trees(with_groups=True))
     def test_pages_and_export_together_give_nothing_away(self, tree: Tree) -> None:
         check_cells(tree)
+
+
+# --- One decision over every layer of a round -------------------------------------------------
+
+NAMES = ("x", "y", "-")  # "-": respondents without a group, released as a cell of their own
+
+
+@dataclass(frozen=True)
+class Round:
+    """A random round by its respondent classes: each unit's own respondents of a group who
+    answered the same set of dimensions (indices into ``range(dimensions)``), with how many."""
+
+    parents: dict[int, int | None]
+    classes: dict[tuple[int, str, frozenset[int]], int]
+    no_score: dict[tuple[int, str], int]  # submitted with no scored answer
+    dimensions: int
+    k: int
+
+    def subtree(self, unit: int) -> list[int]:
+        return Tree(self.parents, {}, self.k).subtree(unit)
+
+    def variables(self) -> list[tuple[int, str, frozenset[int], int]]:
+        """The unknowns: each class's sum of dimension scores, per dimension it answered."""
+        return [(u, g, a, d) for (u, g, a), n in self.classes.items() if n for d in sorted(a)]
+
+    def figure(self, units: list[int], group: str | None, layer: int | None) -> tuple[list[Fraction], int]:
+        """A sum over these units' own respondents (of one group or all) in a dimension, or overall
+        (None: a respondent's overall is the mean of their dimension scores), as a vector over the
+        variables, and its n."""
+        vector = []
+        for u, g, a, d in self.variables():
+            inside = u in units and group in (None, g)
+            weight = Fraction(1 if d == layer else 0) if layer is not None else Fraction(1, len(a))
+            vector.append(weight if inside else Fraction(0))
+        n = sum(
+            c
+            for (u, g, a), c in self.classes.items()
+            if u in units and group in (None, g) and (layer is None or layer in a)
+        )
+        return vector, n
+
+    def partial(
+        self, units: list[int], group: str | None, released: set[tuple[int, str]]
+    ) -> tuple[list[Fraction], int]:
+        """D · overall − Σ dimensions over these units' respondents outside released cells: only those
+        who skipped a whole dimension remain in it (each (D − d) times their overall)."""
+        size = self.dimensions
+        vector = []
+        for u, g, a, _ in self.variables():
+            inside = u in units and group in (None, g) and (u, g) not in released
+            vector.append(Fraction(size, len(a)) - 1 if inside else Fraction(0))
+        n = sum(
+            c
+            for (u, g, a), c in self.classes.items()
+            if u in units and group in (None, g) and (u, g) not in released and len(a) < size
+        )
+        return vector, n
+
+
+@st.composite
+def rounds(draw: st.DrawFn) -> Round:
+    size = draw(st.integers(1, 6))
+    parents: dict[int, int | None] = {0: None}
+    for unit in range(1, size):
+        parents[unit] = draw(st.integers(0, unit - 1))
+    dimensions = draw(st.integers(2, 3))
+    full = frozenset(range(dimensions))
+    patterns = [frozenset(s) for s in ({0}, {1}, {0, 1}, {1, 2}, {0, 2}) if max(s) < dimensions]
+    names = draw(st.sampled_from([NAMES[2:], NAMES]))
+    classes: dict[tuple[int, str, frozenset[int]], int] = {}
+    no_score: dict[tuple[int, str], int] = {}
+    for u in parents:
+        for g in names:
+            classes[u, g, full] = draw(st.integers(0, 7) | st.integers(0, 14))
+            for pattern in draw(st.lists(st.sampled_from(patterns), max_size=2, unique=True)):
+                classes[u, g, pattern] = draw(st.integers(1, 3) | st.integers(1, 7))
+            no_score[u, g] = draw(st.sampled_from([0, 0, 0, 1]))
+    return Round(parents, classes, no_score, dimensions, draw(st.integers(2, 5)))
+
+
+def decide_round(r: Round) -> SurveyDisclosure[int]:
+    cells: dict[tuple[int, str], CellAnswers] = {}
+    for u in r.parents:
+        for g in NAMES:
+            own = {a: n for (v, h, a), n in r.classes.items() if (v, h) == (u, g) and n}
+            answered: dict[tuple[Hashable, int], int] = {}
+            for a, n in own.items():
+                for d in a:
+                    answered[d, len(a)] = answered.get((d, len(a)), 0) + n
+            submitted = sum(own.values()) + r.no_score.get((u, g), 0)
+            if submitted:
+                cells[u, g] = CellAnswers(submitted, answered)
+    return disclose_survey(r.parents, cells, list(range(r.dimensions)), r.k)
+
+
+def check_round(r: Round) -> None:
+    """Everything the pages show (every unit subtree and group, every dimension and overall) and
+    everything the export releases (whole cells) together determine no hidden figure and no hidden
+    sum of fewer than k people (a small cell, a unit's own respondents, those who skipped a
+    dimension, the hidden parts under a shown whole) — checked exactly, over the respondent classes.
+    A cell the export does not release may have sums of k or more that pages show."""
+    result = decide_round(r)
+    layers: list[int | None] = [*range(r.dimensions), None]
+    groups: list[str | None] = [None, *NAMES]
+    known: list[list[Fraction]] = []
+    hidden: list[tuple[object, list[Fraction]]] = []
+    released = {(u, g) for u in r.parents for g in NAMES if result.cell(u, g) == Visibility.SHOWN}
+    for u in r.parents:
+        for g in groups:
+            for layer in layers:
+                vector, n = r.figure(r.subtree(u), g, layer)
+                visibility = result.subtree(u, g, layer)
+                assert (visibility == Visibility.EMPTY) == (n == 0), (u, g, layer)
+                if visibility == Visibility.SHOWN:
+                    assert n >= r.k, (u, g, layer)
+                    known.append(vector)
+                elif visibility == Visibility.TOO_FEW:
+                    hidden.append((("figure", u, g, layer), vector))
+        for g in NAMES:
+            submitted = sum(n for (v, h, _), n in r.classes.items() if (v, h) == (u, g)) + r.no_score.get((u, g), 0)
+            assert result.cell(u, g) != Visibility.SHOWN or submitted >= r.k
+            for layer in layers:
+                vector, n = r.figure([u], g, layer)
+                if (u, g) in released:
+                    assert n == 0 or n >= r.k, "a released cell has a layer below k"
+                    known.append(vector)
+                elif 0 < n < r.k:
+                    hidden.append((("cell", u, g, layer), vector))
+    # what released cells give away besides their layers: who skipped what, inside them
+    known += [r.partial([u], g, set())[0] for u, g in released]
+    shown = Span([[*map(Fraction, v)] for v in known])
+    for what, vector in hidden:
+        assert vector not in shown, f"{what} can be worked out"
+    # sums of fewer than k people: a unit's own respondents (all groups), per layer; those who
+    # skipped a dimension, in any cell, unit or subtree, outside the released cells
+    for u in r.parents:
+        for layer in layers:
+            vector, n = r.figure([u], None, layer)
+            if 0 < n < r.k and not all((u, g) in released for g in NAMES):
+                assert vector not in shown, f"{u}'s own {n} in layer {layer}"
+        for units in ([u], r.subtree(u)):
+            for g in groups:
+                vector, n = r.partial(units, g, released)
+                if 0 < n < r.k:
+                    assert vector not in shown, f"the {n} of {units}/{g} who skipped a dimension"
+    # pooled: the hidden parts of a relation with a shown whole, per layer
+    for u in r.parents:
+        kids = [c for c, p in r.parents.items() if p == u]
+        for g in groups:
+            for layer in layers:
+                if result.subtree(u, g, layer) != Visibility.SHOWN:
+                    continue
+                hidden_kids = [v for c in kids if result.subtree(c, g, layer) != Visibility.SHOWN for v in r.subtree(c)]
+                for pooled in (hidden_kids, [u, *hidden_kids]):
+                    vector, n = r.figure(pooled, g, layer)
+                    if 0 < n < r.k:
+                        assert vector not in shown, f"pooled parts under {(u, g, layer)}"
+
+
+class TestRound:
+    def test_someone_who_skipped_a_dimension_is_not_given_away_by_the_overall(self) -> None:
+        # One unit of 10: nine answered A, B and C, one only A and C. Showing the overall and all three
+        # dimensions gives 3 · overall − (A + B + C) = that one person's overall: B (the smallest) goes.
+        full, skipped = frozenset({0, 1, 2}), frozenset({0, 2})
+        r = Round({0: None}, {(0, "-", full): 9, (0, "-", skipped): 1}, {(0, "-"): 0}, 3, 5)
+        result = decide_round(r)
+        assert [result.subtree(0, None, layer) for layer in (0, 1, 2, None)] == [
+            Visibility.SHOWN,
+            Visibility.TOO_FEW,
+            Visibility.SHOWN,
+            Visibility.SHOWN,
+        ]
+        assert result.cell(0, "-") == Visibility.TOO_FEW  # the export would give the person away
+        check_round(r)
+
+    def test_everyone_answering_everything_is_decided_once_for_all_layers(self) -> None:
+        full = frozenset({0, 1, 2})
+        r = Round({0: None, 1: 0, 2: 0}, {(1, "-", full): 3, (2, "-", full): 9}, {}, 3, 5)
+        r.no_score.update({(u, "-"): 0 for u in r.parents})
+        result = decide_round(r)
+        for layer in (0, 1, 2, None):
+            assert result.subtree(1, None, layer) == Visibility.TOO_FEW
+            assert result.subtree(2, None, layer) == Visibility.TOO_FEW  # it would give 1 away
+            assert result.subtree(0, None, layer) == Visibility.SHOWN
+        check_round(r)
+
+    @settings(deadline=None, max_examples=300)
+    @given(rounds())
+    def test_pages_and_export_together_give_nothing_away_across_layers(self, r: Round) -> None:
+        check_round(r)
+
+
+class TestParticipation:
+    @pytest.mark.parametrize(
+        ("count", "exact", "shown", "rate"),
+        [
+            pytest.param(0, False, 0, 0.0, id="nobody: nothing to protect"),
+            pytest.param(1, False, None, None, id="one"),
+            pytest.param(4, False, None, None, id="k - 1"),
+            pytest.param(5, False, 5, 0.25, id="k"),
+            pytest.param(4, True, 4, 0.2, id="the office, when the round lets it"),
+        ],
+    )
+    def test_a_count_below_k_reads_fewer_than_k_and_draws_no_bar(
+        self, count: int, exact: bool, shown: int | None, rate: float | None
+    ) -> None:
+        p = participation(count, 5, headcount=20, exact=exact)
+        assert (p.count, p.rate, p.below_k) == (shown, rate, shown is None)
+        assert p.label("en") == ("fewer than 5" if shown is None else str(shown))
+        assert p.label("nb") == ("færre enn 5" if shown is None else str(shown))
+
+    def test_without_a_headcount_there_is_no_rate(self) -> None:
+        assert participation(12, 5).rate is None

@@ -48,11 +48,11 @@ class TestSeriesTables:
         assert [v for t in tables for _, values in t.rows for v in values] == [i + 0.5 for i in range(len(months))]
 
 
-def hidden(unit: str, dimension: str, group: str, reason: str = "too_few") -> HiddenFigure:
-    return HiddenFigure(unit_code=unit, unit_name=f"Unit {unit}", dimension=dimension, group=group, reason=reason)  # type: ignore[arg-type]  # a Literal
+def hidden(unit: str, dimension: str, group: str) -> HiddenFigure:
+    return HiddenFigure(unit_code=unit, unit_name=f"Unit {unit}", dimension=dimension, group=group)
 
 
-def test_hidden_figures_are_a_row_per_unit_group_and_reason() -> None:
+def test_hidden_figures_are_a_row_per_unit_and_group_without_a_reason() -> None:
     report = ReportContent(
         unit=UnitRef(code="A", name="A", kind="department"),
         period="2024",
@@ -66,18 +66,20 @@ def test_hidden_figures_are_a_row_per_unit_group_and_reason() -> None:
         method=Method(
             suppressed=(
                 *(hidden("A1", d, "Ledere") for d in ("Alle dimensjoner", "En", "To")),
-                hidden("A2", "To", "Alle respondenter", "suppressed"),
+                hidden("A2", "To", "Alle respondenter"),
                 hidden("A2", "En", "Ledere"),
             )
         ),
     )
-    rows = [(h.unit_code, h.group, h.reason, h.dimensions) for h in hidden_groups(report)]
+    rows = [(h.unit_code, h.group, h.dimensions) for h in hidden_groups(report)]
     assert rows == [
-        ("A1", "Ledere", "too_few", ()),  # every dimension: one row that says so
-        ("A2", "Alle respondenter", "suppressed", ("To",)),
-        ("A2", "Ledere", "too_few", ("En",)),
+        ("A1", "Ledere", ()),  # every dimension: one row that says so
+        ("A2", "Alle respondenter", ("To",)),
+        ("A2", "Ledere", ("En",)),
     ]
     html = render_print_html(report)
+    assert "reveal" not in html
+    assert "avsløre" not in html
     assert html.count("Unit A1 (A1)") == 1
     assert i18n.translate("nb", "All dimensions") in html
 

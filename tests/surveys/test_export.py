@@ -18,9 +18,12 @@ from sqlmodel import Session, col
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from maturity.db import Database, utcnow
-from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, export_round, suppress
+from maturity.disclosure import CellAnswers, disclose_survey
+from surveys.answering import open_response, save_answer, submit
+from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, Cell, export_round, left_out
+from surveys.invitations import Invitee, invite
 from surveys.models import Invitation, Question, Response, Survey, SurveyRound
-from surveys.services import Invitee, create_round, invite, open_response, save_answer, submit
+from surveys.rounds import create_round
 from tests.factories import csrf_token, login
 from tests.surveys.conftest import ACTOR
 
@@ -79,26 +82,27 @@ def k3_round(session: Session, survey: Survey) -> SurveyRound:
     return survey_round
 
 
+def suppress(counts: dict[Cell, int], parents: dict[int, int | None], k: int) -> frozenset[Cell]:
+    """The cells left out when everyone answered the one dimension "d"."""
+    cells = {(u, "-" if g is None else str(g)): CellAnswers(n, {("d", 1): n}) for (u, g), n in counts.items()}
+    return left_out(counts, disclose_survey(parents, cells, ["d"], k))
+
+
 class TestDisclosure:
     def test_cells_below_k_and_those_a_total_would_give_away_are_left_out(self) -> None:
         parents = {1: None, 2: 1, 3: 2, 4: 2, 5: 4}  # UNI → FAC-A → (DEP-A1, DEP-A2 → SEC-A2X)
         counts = {(3, 10): 3, (3, 11): 3, (4, 11): 3, (5, 10): 1}
-        found = suppress(counts, parents, 3)
-        assert found.below_k == {(5, 10)}
         # SEC-A2X's 1 in group 10 is FAC-A's group 10 less DEP-A1's and DEP-A2's own: DEP-A1's (3, 10)
         # goes; then DEP-A1's total less its group 11 would give (3, 10) back, so (3, 11) goes too, and
         # FAC-A's group 11 less (3, 11) would give DEP-A2's (4, 11): that goes as well.
-        assert found.complementary == {(4, 11), (3, 10), (3, 11)}
+        assert suppress(counts, parents, 3) == {(5, 10), (4, 11), (3, 10), (3, 11)}
 
     def test_nothing_is_left_out_when_every_cell_is_large_enough(self) -> None:
-        found = suppress({(3, 10): 5, (4, 10): 5}, {3: None, 4: None}, 5)
-        assert found.left_out == frozenset()
+        assert suppress({(3, 10): 5, (4, 10): 5}, {3: None, 4: None}, 5) == frozenset()
 
     def test_two_small_cells_that_together_reach_k_protect_each_other(self) -> None:
         parents = {1: None, 2: 1, 3: 1}
-        found = suppress({(2, None): 2, (3, None): 2, (1, None): 9}, parents, 3)
-        assert found.below_k == {(2, None), (3, None)}
-        assert found.complementary == frozenset()
+        assert suppress({(2, None): 2, (3, None): 2, (1, None): 9}, parents, 3) == {(2, None), (3, None)}
 
 
 class TestExport:
@@ -166,8 +170,9 @@ class TestExport:
         assert entry["B-TEXT"]["scoring"] == "not scored"
         notes = exported.codebook_notes
         assert "Minimum group size k: 3" in notes
-        assert "fewer than k submitted responses: 1\n" in notes
-        assert "cannot be worked out from totals shown elsewhere: 3\n" in notes
+        assert "Unit x group cells left out: 4\n" in notes
+        assert "complementary" not in notes.lower()
+        assert "primary" not in notes.lower()
         assert "Submitted responses left out in all: 10\n" in notes
         assert "SEC-A2X" not in notes
 

@@ -1,5 +1,7 @@
 """Response rates: per unit subtree and per group, only for the reader's units, never who."""
 
+import re
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -8,8 +10,8 @@ from sqlmodel import Session
 
 from maturity.auth.models import User
 from maturity.db import utcnow
+from surveys.answering import open_response, save_answer, submit
 from surveys.models import SurveyRound
-from surveys.services import open_response, save_answer, submit
 from tests.factories import csrf_token, login
 from tests.surveys.test_services import question
 
@@ -32,7 +34,7 @@ def rate_row(html: str, unit_name: str) -> str:
 
 
 class TestResponseRates:
-    def test_a_leader_sees_counts_and_rates_for_the_units_below_only(
+    def test_a_leader_sees_counts_below_k_as_fewer_than_k_for_the_units_below_only(
         self,
         client: TestClient[Litestar],
         people: dict[str, User],
@@ -43,13 +45,34 @@ class TestResponseRates:
         page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "en"})
         assert page.status_code == 200
         faculty = rate_row(page.text, "Faculty A")
-        # FAC-A's subtree: 1 submitted of 79 people (5 + 40 + 30 + 4), 1 started
-        assert '<td class="num">1</td>' in faculty
+        # FAC-A's subtree: 1 submitted (below k = 5) of 79 people (5 + 40 + 30 + 4), 1 started
+        assert '<td class="num">fewer than 5</td>' in faculty
         assert '<td class="num">79</td>' in faculty
-        assert "1%" in faculty
+        assert '<td class="num">–</td>' in faculty  # no rate: it would give the count away
+        assert "1%" not in faculty
+        assert '<td class="num">1</td>' in faculty  # started, not submitted
         assert "Faculty B" not in page.text
         assert "a@example.org" not in page.text
         assert "b@example.org" not in page.text
+
+    def test_the_strategy_office_sees_exact_counts_unless_the_round_says_otherwise(
+        self,
+        client: TestClient[Litestar],
+        session: Session,
+        people: dict[str, User],
+        open_round: SurveyRound,
+        answered: None,
+    ) -> None:
+        login(client, "office@example.org")
+        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "nb"})
+        faculty = rate_row(page.text, "Fakultet A")
+        assert '<td class="num">1</td>' in faculty
+        assert re.search(r"<td class=\"num\">1\s?%</td>", faculty)
+        open_round.office_exact_counts = False
+        session.add(open_round)
+        session.commit()
+        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "nb"})
+        assert '<td class="num">færre enn 5</td>' in rate_row(page.text, "Fakultet A")
 
     def test_htmx_polling_gets_the_table_only(
         self, client: TestClient[Litestar], people: dict[str, User], open_round: SurveyRound, answered: None
