@@ -1,5 +1,6 @@
 """Strategy pages: the tree at a glance, editing its parts, and the strategy file."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -34,6 +35,7 @@ from indicators.models import Strategy
 from indicators.strategy_export import export_strategy
 from indicators.strategy_file import MAX_BYTES, import_strategy
 from indicators.strategy_tree import current_strategy, find_strategy, list_strategies, load_strategy_tree
+from indicators.unit_target_views import strategy_unit_targets
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound
@@ -114,8 +116,10 @@ class StrategyController(Controller):
         if strategy is None or strategy.id is None:
             raise NotFound(code)
         tree = load_strategy_tree(db_session, strategy.id)
+        targets = strategy_unit_targets(db_session, tree, datetime.now(UTC).date())
         context = {
             "tree": tree,
+            "unit_targets": targets,
             "strategies": list_strategies(db_session),
             "can_edit": user.has_role(Role.STRATEGY_OFFICE),
             "unit_codes": unit_codes(db_session),

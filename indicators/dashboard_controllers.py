@@ -12,14 +12,22 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from indicators.dashboard_charts import dashboard_charts
-from indicators.dashboard_periods import period_choice
+from indicators.dashboard_periods import PeriodChoice, period_choice
 from indicators.kpi_series import unit_series
 from indicators.models import Strategy
 from indicators.overview import OVERDUE_GROUPINGS, heatmap, overdue_groups, overview
 from indicators.score_cache import ScoreCache
-from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
+from indicators.score_labels import (
+    FORMULA,
+    STATUS,
+    STATUS_CLASS,
+    TARGET_SOURCE,
+    TREND,
+    expected_rule,
+    target_source_key,
+)
 from indicators.scorecard import EVERYTHING, unit_scorecard
-from indicators.strategy_tree import current_strategy
+from indicators.strategy_tree import list_strategies, strategy_for
 from maturity.auth.models import Role, User
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
@@ -33,7 +41,10 @@ LABELS = {
     "trend_labels": TREND,
     "formulas": FORMULA,
     "expected_rule": expected_rule,
+    "target_sources": TARGET_SOURCE,
+    "target_source_key": target_source_key,
 }
+OUTSIDE = "indicators/pages/outside_period.html"  # a period outside the strategy: 404 with the periods
 
 
 def provide_score_cache(request: Request[Any, Any, Any]) -> ScoreCache:
@@ -41,6 +52,17 @@ def provide_score_cache(request: Request[Any, Any, Any]) -> ScoreCache:
 
 
 CACHE = {"score_cache": Provide(provide_score_cache, sync_to_thread=False)}
+
+
+def _outside(choice: PeriodChoice, strategy: Strategy, route: str, unit: OrgUnit | None) -> tuple[str, dict[str, Any]]:
+    return OUTSIDE, {"choice": choice, "strategy": strategy, "route": route, "unit": unit}
+
+
+def _render(request: HTMXRequest, page: str, context: dict[str, Any], partial: str) -> Template:
+    """The page, or the page saying that the period lies outside the strategy (404)."""
+    if page == OUTSIDE:
+        return render(request, page, context, partial="indicators/partials/outside_period.html", status_code=404)
+    return render(request, page, context, partial=partial)
 
 
 def _first_unit(units: list[OrgUnit]) -> OrgUnit:
@@ -60,14 +82,16 @@ def dashboard_context(
     unit: str | None,
     period: str | None,
     round_id: int | None,
+    strategy_code: str | None = None,
     exact_counts: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """The dashboard's template and context (the period's scores kept in ``score_cache``);
-    ``exact_counts``: the reader is the strategy office (response counts below k are exact when
-    the round lets the office see them)."""
+    """The dashboard's template and context (the period's scores kept in ``score_cache``): the
+    strategy named, else the one in force at the period's end, else today's (or the latest
+    concluded one); ``exact_counts``: the reader is the strategy office (response counts below k
+    are exact when the round lets the office see them)."""
     units = visible_units(db_session, unit_scope)
     chosen = get_unit(db_session, unit_scope, unit) if unit else _first_unit(units)
-    strategy = current_strategy(db_session)
+    strategy = strategy_for(db_session, strategy_code, period)
     if strategy is None:
         return "indicators/pages/no_strategy.html", {}
     assert strategy.id is not None
@@ -84,6 +108,8 @@ def dashboard_context(
     )
     if choice.problems:
         raise BadParameter(choice.problems)
+    if choice.outside:
+        return _outside(choice, strategy, "dashboard.index", chosen)
     card = drawn = None
     if choice.chosen.has_data:
         assert chosen.id is not None
@@ -115,6 +141,8 @@ def dashboard_context(
         "units": units,
         "choice": choice,
         "strategy": strategy,
+        "strategies": list_strategies(db_session),
+        "today": datetime.now(UTC).date(),
         **LABELS,
     }
     return "indicators/pages/dashboard.html", context
@@ -128,9 +156,10 @@ def overview_context(
     sort: str | None,
     order: str | None,
     overdue: str | None,
+    strategy_code: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The overview's template and context (the period's overview kept in ``score_cache``)."""
-    strategy = current_strategy(db_session)
+    strategy = strategy_for(db_session, strategy_code, period)
     if strategy is None:
         return "indicators/pages/no_strategy.html", {}
     assert strategy.id is not None
@@ -145,6 +174,8 @@ def overview_context(
     )
     if choice.problems:
         raise BadParameter(choice.problems)
+    if choice.outside:
+        return _outside(choice, strategy, "overview.index", None)
     found = score_cache.kept(
         db_session, ("overview", strategy_id, choice.period), lambda s: overview(s, strategy_id, choice.period), inputs
     )
@@ -156,6 +187,8 @@ def overview_context(
         "overdue_groups": overdue_groups(found, grouping),
         "choice": choice,
         "strategy": strategy,
+        "strategies": list_strategies(db_session),
+        "today": datetime.now(UTC).date(),
         **LABELS,
     }
     return "indicators/pages/overview.html", context
@@ -178,12 +211,16 @@ class DashboardController(Controller):
         unit: FromQuery[str | None] = None,
         period: FromQuery[str | None] = None,
         round_id: Annotated[int | None, QueryParameter(name="round")] = None,
+        strategy_code: Annotated[str | None, QueryParameter(name="strategy")] = None,
     ) -> Template:
         """A unit's goals, indicators and maturity profile for a period (and survey round); HTMX
-        swaps the part below the form. A period without data gets a page that says so."""
+        swaps the part below the form. A period without data gets a page that says so; one
+        outside the strategy a 404 page with the periods that have data."""
         office = user.has_role(Role.STRATEGY_OFFICE)
-        page, context = dashboard_context(request, db_session, unit_scope, score_cache, unit, period, round_id, office)
-        return render(request, page, context, partial="indicators/partials/dashboard.html")
+        page, context = dashboard_context(
+            request, db_session, unit_scope, score_cache, unit, period, round_id, strategy_code, office
+        )
+        return _render(request, page, context, "indicators/partials/dashboard.html")
 
 
 class OverviewController(Controller):
@@ -202,9 +239,10 @@ class OverviewController(Controller):
         sort: FromQuery[str | None] = None,
         order: FromQuery[str | None] = None,
         overdue: FromQuery[str | None] = None,
+        strategy_code: Annotated[str | None, QueryParameter(name="strategy")] = None,
     ) -> Template:
         """Every unit × goal status as a heatmap of the unit tree, sorted by a goal's score when
         asked (``sort`` a goal code, ``order=desc`` strongest first), and the KPI values overdue
         for their frequency, by unit or by KPI (``overdue=kpi``)."""
-        page, context = overview_context(request, db_session, score_cache, period, sort, order, overdue)
-        return render(request, page, context, partial="indicators/partials/overview.html")
+        page, context = overview_context(request, db_session, score_cache, period, sort, order, overdue, strategy_code)
+        return _render(request, page, context, "indicators/partials/overview.html")

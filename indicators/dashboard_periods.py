@@ -2,8 +2,10 @@
 
 Offered: the strategy's years up to the current one, every year with KPI values of the strategy
 (in the reader's scope) and every period label of a closed survey round of the strategy's
-maturity model — each marked with what it has, those with data first. A period that is
-well-formed but has no data gets a clear page, not an error; a malformed one is a 400 naming
+maturity model, as far as they overlap the strategy's dates — each marked with what it has,
+those with data first. The default is ``maturity.periods.default_period`` (the one rule). A
+period that is well-formed but has no data gets a clear page, not an error; one outside the
+strategy's dates a page (404) that links the periods that exist; a malformed one is a 400 naming
 the parameter. When a period has more than one closed round, the reader may choose the round
 (the newest by default, as ``indicators.scores.find_round``).
 """
@@ -17,7 +19,7 @@ from sqlmodel import Session, col
 
 from indicators.models import Goal, Kpi, KpiRecord, Strategy, SuccessIndicator
 from maturity.errors import N_, Problem
-from maturity.periods import Period
+from maturity.periods import Period, default_period, latest_first_key
 from maturity.units.services import UnitScope
 from surveys.models import Survey, SurveyRound
 
@@ -43,6 +45,8 @@ class PeriodChoice:
     chosen: PeriodOption
     survey_round: SurveyRound | None
     problems: list[Problem] = field(default_factory=list)  # a bad ``period`` or ``round``: answer 400
+    outside: bool = False  # the period asked for lies outside the strategy's dates: answer 404
+    strategy: Strategy | None = None  # the strategy whose periods these are
 
     @property
     def period(self) -> str:
@@ -120,6 +124,7 @@ def period_choice(
     labels = {str(y) for y in range(strategy.period_start.year, min(strategy.period_end.year, today.year) + 1)}
     labels |= {str(q.year) for p in records if (q := parse_period(p)) is not None}
     labels |= set(rounds)
+    labels = {label for label in labels if in_strategy(strategy, Period.parse(label))}
     labels = labels or {str(strategy.period_start.year)}
     options = _latest_first([_option(label, records, rounds) for label in labels])
     problems: list[Problem] = []
@@ -136,11 +141,14 @@ def period_choice(
                     path="period",
                 )
             )
-            chosen = _default(options, today)
+            chosen = _default(options, strategy, today)
+        elif not in_strategy(strategy, parsed):
+            chosen = _option(str(parsed), records, rounds)
+            return PeriodChoice(options, chosen, None, outside=True, strategy=strategy)
         else:
             chosen = next((o for o in options if o.label == str(parsed)), None) or _option(str(parsed), records, rounds)
     else:
-        chosen = _default(options, today)
+        chosen = _default(options, strategy, today)
     if chosen.label not in labels:  # a period asked for by address, without data: offered too
         options = _latest_first([*options, chosen])
     survey_round = chosen.rounds[0] if chosen.rounds else None
@@ -154,17 +162,30 @@ def period_choice(
                     path="round",
                 )
             )
-    return PeriodChoice(options, chosen, survey_round, problems)
+    return PeriodChoice(options, chosen, survey_round, problems, strategy=strategy)
+
+
+def in_strategy(strategy: Strategy, period: Period) -> bool:
+    """The period overlaps the strategy's dates (it can be offered and asked for)."""
+    return period.start <= strategy.period_end and strategy.period_start <= period.end
 
 
 def _latest_first(options: list[PeriodOption]) -> list[PeriodOption]:
     """Latest first; a year before its parts (2024, then 2024-S2, then 2024-S1)."""
-    return sorted(options, key=lambda o: (Period.parse(o.label).end, -Period.parse(o.label).start.toordinal()))[::-1]
+    return sorted(options, key=lambda o: latest_first_key(Period.parse(o.label)), reverse=True)
 
 
-def _default(options: list[PeriodOption], today: date) -> PeriodOption:
-    """The latest period with data that has ended; else the latest with data; else the latest year."""
-    ended = [o for o in options if o.has_data and Period.parse(o.label).end < today]
-    with_data = [o for o in options if o.has_data]
-    years = [o for o in options if Period.parse(o.label).end < today] or options
-    return (ended or with_data or years)[0]
+def _default(options: list[PeriodOption], strategy: Strategy, today: date) -> PeriodOption:
+    """The default-period rule (``maturity.periods.default_period``); while no period qualifies
+    (a strategy without an ended period with data), its latest period that has begun."""
+    with_data = [Period.parse(o.label) for o in options if o.has_data]
+    found = default_period(with_data, strategy.period_start, strategy.period_end, today)
+    if found is not None:
+        return next(o for o in options if o.label == str(found))
+    begun = [o for o in options if Period.parse(o.label).start <= today]
+    return begun[0] if begun else options[-1]
+
+
+def default_period_label(session: Session, strategy: Strategy, scope: UnitScope, now: datetime) -> str:
+    """The period the dashboard, overview, reports and API open on for this reader."""
+    return period_choice(session, strategy, scope, None, None, now).period

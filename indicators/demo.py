@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from indicators.demo_successor import load_successor_records, unit_shares
 from indicators.models import Aggregation, Direction, ScoringMode, TargetKind
 from indicators.recording import record_values
 from indicators.records import RecordInput, check_records
@@ -19,10 +20,11 @@ from indicators.strategy_file import import_strategy
 from indicators.strategy_tree import KpiNode, StrategyTree, find_strategy, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.periods import Frequency, Period
-from maturity.units.models import OrgUnit, UnitHeadcount
+from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 
 DEMO_STRATEGY = Path(__file__).resolve().parent / "data" / "demo_strategy.yaml"
+SUCCESSOR_STRATEGY = Path(__file__).resolve().parent / "data" / "demo_strategy_2025.yaml"
 # The demo institution is Norwegian, so its systems carry the names its staff would type; a
 # record's source is shown as its author wrote it, in either language of a report.
 DEMO_SOURCE = {
@@ -37,11 +39,16 @@ STARTED = {"K22": 2022}
 
 
 def load_demo_strategy(session: Session, base_url: str) -> None:
-    import_strategy(session, DEMO_STRATEGY.read_bytes(), Actor.system("demo"))
-    strategy = find_strategy(session, "oslomet-digital-2018")
-    assert strategy is not None
-    assert strategy.id is not None
-    load_demo_records(session, load_strategy_tree(session, strategy.id), today=date.today())
+    """The successor first (the concluded strategy names it), with the concluded one's maturity model."""
+    text = DEMO_STRATEGY.read_text(encoding="utf-8")
+    model = text[text.index("\nmaturity_model:") :]
+    import_strategy(session, (SUCCESSOR_STRATEGY.read_text(encoding="utf-8") + model).encode(), Actor.system("demo"))
+    import_strategy(session, text.encode(), Actor.system("demo"))
+    for code, load in (("oslomet-digital-2018", load_demo_records), ("oslomet-digital-2025", load_successor_records)):
+        strategy = find_strategy(session, code)
+        assert strategy is not None
+        assert strategy.id is not None
+        load(session, load_strategy_tree(session, strategy.id), today=date.today())
 
 
 def periods_until(frequency: Frequency, first_year: int, today: date) -> list[Period]:
@@ -58,12 +65,11 @@ def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> N
     rng = random.Random(2018)  # the same demo every time
     units = list(session.execute(select(OrgUnit).order_by(col(OrgUnit.code))).scalars())
     root = next(u for u in units if u.parent_id is None)
-    reporting = [u for u in units if u.parent_id is not None]
-    headcount = {
-        h.unit_id: h.headcount
-        for h in session.execute(select(UnitHeadcount).where(col(UnitHeadcount.period) == "2025")).scalars()
+    by_id = {u.id: u for u in units}
+    shares = {
+        year: {u: w for u, w in unit_shares(session, units, year).items() if u != root.id}
+        for year in range(FIRST_YEAR, today.year + 1)
     }
-    total = sum(headcount.get(u.id, 0) for u in reporting) or 1
     start, end = tree.strategy.period_start, tree.strategy.period_end
     items: list[RecordInput] = []
     for node in tree.kpis():
@@ -74,11 +80,10 @@ def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> N
             if kpi.aggregation == Aggregation.INSTITUTION_ONLY:
                 items.append(_demo_item(rng, node, root, period, elapsed * pace, 1.0))
                 continue
-            for unit in reporting:
+            for unit_id, share in shares[period.year].items():
                 if rng.random() < 0.06:
                     continue  # a gap: this value was never reported
-                share = headcount.get(unit.id, 0) / total
-                items.append(_demo_item(rng, node, unit, period, elapsed * pace, share))
+                items.append(_demo_item(rng, node, by_id[unit_id], period, elapsed * pace, share))
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
     actor = Actor.system("demo: imported from institutional systems")
     record_values(session, checked, actor, via="demo")

@@ -54,6 +54,11 @@ AGGREGATIONS = (
     Choice("mean", N_("Mean weighted by headcount (indices)")),
     Choice("institution_only", N_("Institution only")),
 )
+CASCADES = (
+    Choice("none", N_("No target for units without their own")),
+    Choice("headcount", N_("Share the parent's by headcount")),
+    Choice("baseline", N_("Share the parent's by the values before the baseline")),
+)
 TARGET_KINDS = (Choice("baseline", N_("Baseline")), Choice("target", N_("Target")))
 LEVEL_CHOICES = tuple(Choice(str(n), str(n)) for n in range(1, 6))
 
@@ -124,6 +129,15 @@ def _check_target(
                 problems.append(Problem(N_("A share is between 0 and 100 %%."), path=name))
     if kpi.aggregation == "institution_only" and values.get("unit_id") is not None:
         problems.append(Problem(N_("An institution-only KPI has no targets per unit."), path="unit"))
+    return problems
+
+
+def _check_kpi(
+    session: Session, spec: "KindSpec", values: dict[str, Any], parent_id: int | None, item_id: int | None
+) -> list[Problem]:
+    problems = _check_kpi_code(session, spec, values, parent_id, item_id)
+    if values.get("cascade", "none") != "none" and values.get("aggregation") != "sum":
+        problems.append(Problem(N_("Only a KPI that adds up across units (sum) can share its target."), path="cascade"))
     return problems
 
 
@@ -269,10 +283,17 @@ KINDS: dict[str, KindSpec] = {
                     choices=AGGREGATIONS,
                     help=N_("How values of units add up to their parent."),
                 ),
+                FormField(
+                    "cascade",
+                    N_("Targets of units without their own"),
+                    "select",
+                    choices=CASCADES,
+                    help=N_("Sum KPIs only: how a unit without a target of its own gets a share of its parent's."),
+                ),
                 WEIGHT,
                 FormField("decimals", N_("Decimals shown"), "int", minimum=0, maximum=6),
             ),
-            extra_check=_check_kpi_code,
+            extra_check=_check_kpi,
         ),
         KindSpec(
             "target",

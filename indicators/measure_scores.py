@@ -12,11 +12,13 @@ from typing import Any
 from indicators.models import Kpi, KpiTarget, ScoringMode, SurveyMeasure, TargetKind
 from indicators.rollup import KpiRollup
 from indicators.strategy_tree import KpiNode
+from indicators.unit_targets import UnitReference, UnitTargets
 from maturity.periods import Frequency, Period
 from maturity.scoring import (
     Band,
     Change,
     Direction,
+    FinalThresholds,
     PaceThresholds,
     Progress,
     Trend,
@@ -26,6 +28,7 @@ from maturity.scoring import (
     value_trend,
 )
 from maturity.scoring import ScoringMode as Mode
+from maturity.scoring.unit_targets import Cascade, TargetSource
 from surveys.figures import NO_FIGURE, DisclosedRound, SurveyFigure
 
 # Formula keys: each names one rule, explained in the method text of pages and reports.
@@ -58,6 +61,8 @@ class KpiScore:
     previous: float | None
     trend: Trend
     formula: str
+    target_source: TargetSource = TargetSource.INSTITUTION  # where the unit's target comes from
+    cascade: Cascade | None = None  # the key of a cascaded target
 
     @property
     def actual(self) -> float | None:
@@ -117,25 +122,12 @@ class KpiPlan:
     formula: str = field(init=False)
     direction: Direction = field(init=False)
     decimals: int = field(init=False)
-    per_unit: dict[str, bool] = field(init=False)  # kind → rows for single units exist
-    references: dict[tuple[str, date, int | None], KpiTarget | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         kpi = self.node.kpi
         self.kpi_id, self.weight, self.decimals = kpi.id or 0, kpi.weight, kpi.decimals
         self.scoring, self.direction = Mode(kpi.scoring), Direction(kpi.direction)
         self.formula = _KPI_FORMULA[ScoringMode(kpi.scoring)]
-        self.per_unit = {
-            TargetKind.BASELINE: any(r.unit_id is not None for r in self.node.baselines),
-            TargetKind.TARGET: any(r.unit_id is not None for r in self.node.targets),
-        }
-
-    def reference(self, kind: TargetKind, on: date, unit_id: int) -> KpiTarget | None:
-        """The valid row, looked up once per date unless the KPI has rows for single units."""
-        key = (kind, on, unit_id if self.per_unit[kind] else None)
-        if key not in self.references:
-            self.references[key] = self.node.valid(kind, on, unit_id)
-        return self.references[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +139,8 @@ class PeriodInputs:
     expected: float
     end: date  # the period's last day
     previous_end: date
+    targets: UnitTargets  # each unit's baseline and target
+    final: FinalThresholds | None = None  # a concluded strategy's final evaluation, instead of pace
 
 
 def _kpi_value(
@@ -177,35 +171,37 @@ def _progress(plan: KpiPlan, actual: float | None, baseline: KpiTarget | None, t
 
 
 def _valid_progress(
-    plan: KpiPlan, unit_id: int, label: str | None, actual: float | None, end: date
-) -> tuple[KpiTarget | None, KpiTarget | None, Progress | None]:
-    """The baseline and target valid at the end of the KPI period read, and the progress."""
+    plan: KpiPlan, unit_id: int, label: str | None, actual: float | None, end: date, targets: UnitTargets
+) -> tuple[UnitReference, UnitReference, Progress | None]:
+    """The unit's baseline and target valid at the end of the KPI period read, and the progress."""
     on = _period_end(label) if label is not None else end
-    baseline = plan.reference(TargetKind.BASELINE, on, unit_id)
-    target = plan.reference(TargetKind.TARGET, on, unit_id)
-    return baseline, target, _progress(plan, actual, baseline, target)
+    baseline = targets.reference(plan.node, TargetKind.BASELINE, on, unit_id)
+    target = targets.reference(plan.node, TargetKind.TARGET, on, unit_id)
+    return baseline, target, _progress(plan, actual, baseline.row, target.row)
 
 
 def score_kpi(plan: KpiPlan, unit_id: int, inputs: PeriodInputs) -> tuple[KpiScore, float | None]:
     """The KPI's score, and its score in the previous period (for the trends of indicators and goals)."""
     label, rollup, actual = _kpi_value(plan, unit_id, plan.labels, inputs.rollups)
     before_label, _, before_value = _kpi_value(plan, unit_id, plan.previous_labels, inputs.rollups)
-    baseline, target, progress = _valid_progress(plan, unit_id, label, actual, inputs.end)
+    baseline, target, progress = _valid_progress(plan, unit_id, label, actual, inputs.end, inputs.targets)
     earlier = None
     if before_value is not None:
-        earlier = _valid_progress(plan, unit_id, before_label, before_value, inputs.previous_end)[2]
+        earlier = _valid_progress(plan, unit_id, before_label, before_value, inputs.previous_end, inputs.targets)[2]
     score = KpiScore(
         kpi=plan.node.kpi,
         weight=plan.weight,
         period=label,
         rollup=rollup,
-        baseline=baseline,
-        target=target,
+        baseline=baseline.row,
+        target=target.row,
         progress=progress,
         previous_period=before_label,
         previous=before_value,
         trend=value_trend(actual, before_value, plan.decimals),
         formula=plan.formula,
+        target_source=target.source,
+        cascade=target.cascade,
     )
     return score, earlier.score if earlier is not None else None
 

@@ -16,6 +16,7 @@ from maturity.db import UTCDateTime, utcnow
 from maturity.scoring import Aggregation as Aggregation
 from maturity.scoring import Direction as Direction
 from maturity.scoring import ScoringMode as ScoringMode
+from maturity.scoring.unit_targets import Cascade as Cascade
 
 
 class TargetKind(StrEnum):
@@ -28,6 +29,8 @@ class Strategy(Bilingual, SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("period_end > period_start", name="period_forward"),
         CheckConstraint("behind_threshold < on_track_threshold", name="thresholds_ordered"),
+        CheckConstraint("partly_threshold < achieved_threshold", name="final_thresholds_ordered"),
+        CheckConstraint("successor_code IS NULL OR successor_code <> code", name="successor_not_itself"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,6 +44,11 @@ class Strategy(Bilingual, SQLModel, table=True):
     # Pace: health = score / expected progress; ≥ on_track is on track, ≥ behind is behind, else at risk.
     on_track_threshold: float = 0.95
     behind_threshold: float = 0.85
+    # Final evaluation, once concluded: score ≥ achieved is achieved, ≥ partly is partly achieved.
+    achieved_threshold: float = 100.0
+    partly_threshold: float = 50.0
+    # The code of the strategy that follows this one (it may be imported later).
+    successor_code: str | None = Field(default=None, max_length=60)
     maturity_model_id: int | None = Field(default=None, foreign_key="maturity_model.id", ondelete="SET NULL")
 
 
@@ -121,6 +129,7 @@ class Kpi(Bilingual, SQLModel, table=True):
         CheckConstraint("aggregation IN ('sum', 'ratio', 'mean', 'institution_only')", name="known_aggregation"),
         CheckConstraint("frequency IN ('year', 'semester', 'tertial', 'quarter', 'month')", name="known_frequency"),
         CheckConstraint("decimals BETWEEN 0 AND 6", name="decimals_range"),
+        CheckConstraint("cascade IN ('none', 'baseline', 'headcount')", name="known_cascade"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +145,8 @@ class Kpi(Bilingual, SQLModel, table=True):
     scoring: str = Field(default=ScoringMode.PROGRESS, sa_type=String(10))
     frequency: str = Field(default="year", sa_type=String(10))
     aggregation: str = Field(default=Aggregation.SUM, sa_type=String(20))
+    # A sum KPI's baseline and target for a unit without its own: cascaded from its parent by this key.
+    cascade: str = Field(default=Cascade.NONE, sa_type=String(10))
     weight: float = 1.0
     decimals: int = 1
     position: int = 0

@@ -50,6 +50,8 @@ class KpiSpec(StrictModel):
     scoring: Literal["progress", "maintain", "binary"]
     frequency: Literal["year", "semester", "tertial", "quarter", "month"]
     aggregation: Literal["sum", "ratio", "mean", "institution_only"]
+    # sum KPIs only: how a unit without targets of its own gets its parent's, apportioned
+    cascade: Literal["none", "baseline", "headcount"] = "none"
     weight: Weight = 1.0
     decimals: int = Field(default=1, ge=0, le=6)
     baselines: list[DatedValue] = []
@@ -95,6 +97,13 @@ class PaceSpec(StrictModel):
     behind: float = Field(default=0.85, gt=0, le=1.5)
 
 
+class FinalSpec(StrictModel):
+    """A concluded strategy's final evaluation: score ≥ achieved is achieved, ≥ partly is partly achieved."""
+
+    achieved: Score = 100.0
+    partly: Score = 50.0
+
+
 class MilestoneSpec(StrictModel):
     due: date
     expected: Score  # expected progress by ``due``, 0–100
@@ -106,6 +115,8 @@ class StrategySpec(StrictModel):
     description: OptionalTexts = OptionalTexts()
     period: PeriodSpec
     pace: PaceSpec = PaceSpec()
+    final: FinalSpec = FinalSpec()
+    successor: Code | None = None  # the code of the strategy that follows this one
     milestones: list[MilestoneSpec] = []  # dates and values strictly increasing
     goals: list[GoalSpec] = []
 

@@ -7,16 +7,17 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from sqlmodel import Session
 
 from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
-from indicators.scorecard import Scorecard, default_period, period_choices, unit_scorecard
+from indicators.dashboard_periods import period_choice
+from indicators.scorecard import Scorecard, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
-from indicators.strategy_tree import current_strategy
+from indicators.strategy_tree import strategy_for
 from maturity import i18n
-from maturity.errors import N_
+from maturity.errors import N_, BadParameter
 from maturity.scoring import Pace, Trend
 from maturity.units.services import get_unit
 from surveys.figures import SurveyFigure
@@ -24,7 +25,10 @@ from surveys.figures import SurveyFigure
 Status = Annotated[
     str,
     msgspec.Meta(
-        description="achieved, on_track, behind, at_risk or insufficient_data (no score, or coverage below 50 %)."
+        description=(
+            "achieved, on_track, behind, at_risk or insufficient_data (no score, or coverage below 50 %); "
+            "for a concluded strategy's final period: achieved, partly_achieved or not_achieved."
+        )
     ),
 ]
 Change = Annotated[
@@ -250,21 +254,41 @@ class ScoresApi(TokenApi):
         unit: Annotated[str, QueryParameter(description="The unit's code.")],
         period: Annotated[
             str | None,
-            QueryParameter(description="A year of the strategy, e.g. 2024; the latest ended one by default."),
+            QueryParameter(
+                description=(
+                    "A period of the strategy, e.g. 2024 or 2024-S1; by default the latest that has ended and has "
+                    "data. Outside the strategy's dates: 404 listing the periods with data."
+                )
+            ),
+        ] = None,
+        strategy_code: Annotated[
+            str | None,
+            QueryParameter(
+                name="strategy",
+                description="A strategy's code; by default the one in force at the period's end, else today's.",
+            ),
         ] = None,
     ) -> ScoresOut:
         chosen = get_unit(db_session, api_client.scope, unit)
-        strategy = current_strategy(db_session)
+        strategy = strategy_for(db_session, strategy_code, period)
         if strategy is None:
             return ScoresOut(unit=chosen.code, period=None, strategy=None)
-        today = datetime.now(UTC).date()
-        choices = period_choices(strategy.period_start, strategy.period_end, today)
-        if period is None:
-            period = default_period(strategy.period_start, strategy.period_end, today)
-        elif period not in choices:
+        choice = period_choice(db_session, strategy, api_client.scope, period, None, datetime.now(UTC))
+        if choice.problems:
+            raise BadParameter(choice.problems)
+        if choice.outside:
             message = i18n.translate(
-                api_locale(request), N_("Choose one of the periods offered: %(periods)s."), periods=", ".join(choices)
+                api_locale(request),
+                N_("%(period)s is outside the strategy %(start)s – %(end)s. Periods with data: %(periods)s."),
+                period=choice.period,
+                start=strategy.period_start.isoformat(),
+                end=strategy.period_end.isoformat(),
+                periods=", ".join(o.label for o in choice.with_data) or "–",
             )
-            raise ValidationException(detail=f"period: {message}")
+            links = [f"/api/scores?unit={chosen.code}&period={o.label}" for o in choice.with_data]
+            raise NotFoundException(
+                detail=message, extra={"periods": [o.label for o in choice.with_data], "links": links}
+            )
+        period = choice.period
         card = unit_scorecard(db_session, chosen, period, scope=api_client.scope, strategy_id=strategy.id)
         return scores_out(card)

@@ -8,6 +8,7 @@ from indicators.scores import (
     FORMULA_PACE,
     FORMULA_PROGRESS,
     FORMULA_SURVEY,
+    KpiScore,
     PeriodScores,
 )
 from maturity import i18n
@@ -20,6 +21,8 @@ STATUS = {
     "behind": (N_("Behind"), "▽"),
     "at_risk": (N_("At risk"), "⚠"),
     "insufficient_data": (N_("Insufficient data"), "○"),
+    "partly_achieved": (N_("Partly achieved"), "◐"),
+    "not_achieved": (N_("Not achieved"), "⚠"),
 }
 STATUS_CLASS = {
     "achieved": "achieved",
@@ -27,6 +30,8 @@ STATUS_CLASS = {
     "behind": "behind",
     "at_risk": "at-risk",
     "insufficient_data": "insufficient",
+    "partly_achieved": "behind",
+    "not_achieved": "at-risk",
 }
 TREND = {
     "up": (N_("Up since the previous period"), "↑"),
@@ -55,7 +60,7 @@ FORMULA = {
     ),
     FORMULA_PACE: N_(
         "Expected progress = the share of the strategy period elapsed, or, when the strategy has milestones, "
-        "the value of the last milestone reached (0 before the first). Health = score / expected: "
+        "the value of the last milestone reached (0 before the first). Pace = score ÷ expected progress: "
         "on track from %(on_track)s, behind from %(behind)s, below that at risk; achieved at 100."
     ),
 }
@@ -94,3 +99,42 @@ def expected_rule(scores: PeriodScores, locale: str) -> str:
         end=i18n.day(strategy.period_end, locale),
         day=day,
     )
+
+
+# Where a unit's target comes from (``KpiScore.target_source``, with the cascade key).
+TARGET_SOURCE = {
+    "institution": N_("The institution's own target."),
+    "own": N_("A target set for this unit."),
+    "cascaded:baseline": N_(
+        "Shared out from the unit above, by each unit's part of the values before the baseline "
+        "(less what units with targets of their own have)."
+    ),
+    "cascaded:headcount": N_(
+        "Shared out from the unit above, by headcount (less what units with targets of their own have)."
+    ),
+    "inherited": N_("The institution's target applies to every unit (a share or an average)."),
+    "none": N_("No target for this unit: value and trend only, not counted in the scores."),
+    "not_below_institution": N_("Measured for the whole institution only; not scored for a unit below it."),
+}
+NO_TARGET = N_("no target for this unit")
+
+
+def target_source_key(score: KpiScore) -> str:
+    source = str(score.target_source)
+    return f"{source}:{score.cascade}" if score.cascade is not None else source
+
+
+def target_rules(kpis: list[KpiScore], locale: str) -> list[str]:
+    """One sentence per rule the unit's KPI targets came from, naming the KPIs it applies to."""
+    used: dict[str, list[str]] = {}
+    for score in kpis:
+        used.setdefault(target_source_key(score), []).append(score.kpi.code)
+    return [
+        i18n.translate(
+            locale,
+            N_("Targets of %(kpis)s: %(rule)s"),
+            kpis=", ".join(codes),
+            rule=i18n.translate(locale, TARGET_SOURCE[key]),
+        )
+        for key, codes in sorted(used.items(), key=lambda item: list(TARGET_SOURCE).index(item[0]))
+    ]

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, KpiRecord
 from indicators.scores import KpiScore, PeriodScores, UnitScores, score_period
-from indicators.strategy_tree import current_strategy
+from indicators.strategy_tree import strategy_for
 from maturity.disclosure import Participation, Visibility, participation
 from maturity.errors import NotFound
 from maturity.maturity_model.models import Dimension
@@ -98,18 +98,6 @@ class Scorecard:
         return self.records.get(kpi_score.kpi.id or 0, [])
 
 
-def default_period(strategy_start: date, strategy_end: date, today: date) -> str:
-    """The latest year of the strategy that has ended (its first year while none has)."""
-    year = min(strategy_end.year, today.year - 1)
-    return str(max(year, strategy_start.year))
-
-
-def period_choices(strategy_start: date, strategy_end: date, today: date) -> list[str]:
-    """The years of the strategy up to the current one, latest first."""
-    last = min(strategy_end.year, today.year)
-    return [str(y) for y in range(last, strategy_start.year - 1, -1)]
-
-
 def unit_scorecard(
     session: Session,
     unit: OrgUnit,
@@ -122,8 +110,8 @@ def unit_scorecard(
     scores: PeriodScores | None = None,
     exact_counts: bool = False,
 ) -> Scorecard:
-    """The unit's scorecard for ``period`` ("2024", "2024-S1") under the current strategy (or
-    ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
+    """The unit's scorecard for ``period`` ("2024", "2024-S1") under the strategy in force at its
+    end, else the current one (or ``strategy_id``); children are those ``scope`` covers; ``round_id`` picks one of the period's
     closed survey rounds (the newest by default). ``scores``: the period already scored
     for (at least) the unit and its children, as a batch keeps it for all its reports.
     ``exact_counts``: the reader may see response counts below k (``surveys.rates.sees_exact_counts``
@@ -132,7 +120,7 @@ def unit_scorecard(
     if scores is not None:
         strategy_id = scores.strategy.id
     elif strategy_id is None:
-        strategy = current_strategy(session, today)
+        strategy = strategy_for(session, None, period, today)
         if strategy is None:
             raise NotFound("strategy")
         strategy_id = strategy.id

@@ -39,18 +39,21 @@ from indicators.measure_scores import (
 from indicators.models import Goal, Strategy, SuccessIndicator, SurveyMeasure
 from indicators.rollup import kpi_rollups
 from indicators.strategy_tree import IndicatorNode, KpiNode, StrategyTree, load_strategy_tree
+from indicators.unit_targets import UnitTargets, baseline_periods
 from maturity.gcpause import gc_paused
 from maturity.periods import Period
 from maturity.scoring import (
     Change,
     Combined,
     Expected,
+    FinalThresholds,
     GoalScore,
     Pace,
     PaceThresholds,
     Trend,
     Weighted,
     expected_at,
+    final_status,
     goal_score,
     indicator_score,
     pace,
@@ -122,6 +125,7 @@ class PeriodScores:
     previous_survey: DisclosedRound | None
     parents: Mapping[int, int | None]
     units: dict[int, UnitScores]
+    final: bool = False  # the final evaluation of a concluded strategy: statuses are achieved or not
 
     @property
     def expected(self) -> float:
@@ -139,6 +143,12 @@ class PeriodScores:
         while (parent := self.parents.get(unit_id)) is not None:
             unit_id = parent
         return unit_id
+
+
+def is_final(strategy: Strategy, period: Period, today: date) -> bool:
+    """A period is read as the final evaluation when the strategy has concluded (its end date has
+    passed) and the period reaches its end; earlier periods keep their pace."""
+    return today > strategy.period_end and period.end >= strategy.period_end
 
 
 def find_round(
@@ -210,7 +220,7 @@ def _compose(plans: list[tuple[Goal, tuple[_IndicatorPlan, ...]]], unit_id: int,
                     kpis,
                     surveys,
                     combined,
-                    pace(combined.score, inputs.expected, inputs.thresholds, insufficient=combined.insufficient),
+                    _status(combined.score, inputs, insufficient=combined.insufficient),
                     _score_trend(combined, old),
                 )
             )
@@ -221,11 +231,18 @@ def _compose(plans: list[tuple[Goal, tuple[_IndicatorPlan, ...]]], unit_id: int,
                 goal,
                 tuple(indicators),
                 combined_goal,
-                pace(combined_goal.score, inputs.expected, inputs.thresholds, insufficient=combined_goal.insufficient),
+                _status(combined_goal.score, inputs, insufficient=combined_goal.insufficient),
                 _score_trend(combined_goal, old_goal),
             )
         )
     return UnitScores(unit_id, tuple(goals))
+
+
+def _status(score: float | None, inputs: PeriodInputs, *, insufficient: bool) -> Pace:
+    """Pace, or a concluded strategy's final status."""
+    if inputs.final is not None:
+        return final_status(score, inputs.final, insufficient=insufficient)
+    return pace(score, inputs.expected, inputs.thresholds, insufficient=insufficient)
 
 
 def _score_trend(current: Combined, previous: Combined | None) -> Trend:
@@ -275,6 +292,7 @@ def _score_period(
     plans = _plans(tree, current, previous)
     kpi_plans = [k for _, indicators in plans for i in indicators for k in i.kpis]
     labels = {label for k in kpi_plans for label in (*k.labels, *k.previous_labels)}
+    labels |= baseline_periods([k.node for k in kpi_plans])  # the shares of cascades by baseline
     kpi_ids = [k.kpi_id for k in kpi_plans if k.node.kpi.id is not None]
     rollups = kpi_rollups(session, periods=sorted(labels), kpi_ids=kpi_ids) if kpi_ids else {}
     parents = unit_parents(session)
@@ -283,7 +301,13 @@ def _score_period(
     previous_round = find_round(session, str(previous), model_id, now)
     survey = disclosed_round(session, survey_round, parents) if survey_round is not None else None
     previous_survey = disclosed_round(session, previous_round, parents) if previous_round is not None else None
-    inputs = PeriodInputs(rollups, survey, previous_survey, thresholds, expected, current.end, previous.end)
+    targets = UnitTargets.load(session, parents, rollups)
+    final = None
+    if is_final(strategy, current, (today or now.date())):
+        final = FinalThresholds(strategy.achieved_threshold, strategy.partly_threshold)
+    inputs = PeriodInputs(
+        rollups, survey, previous_survey, thresholds, expected, current.end, previous.end, targets, final
+    )
     units = {unit_id: _compose(plans, unit_id, inputs) for unit_id in (unit_ids if unit_ids is not None else parents)}
     return PeriodScores(
         tree=tree,
@@ -297,4 +321,5 @@ def _score_period(
         previous_survey=previous_survey,
         parents=parents,
         units=units,
+        final=final is not None,
     )

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 from indicators.milestones import check_file_milestones
 from indicators.models import Goal, Kpi, KpiRecord, Strategy, SuccessIndicator
 from indicators.schemas import DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
+from indicators.strategy_conclusion import cascade_problems, final_evaluation_problems
 from maturity.errors import N_, Problem
 from maturity.maturity_model.models import Dimension
 from maturity.scoring import Milestone
@@ -20,6 +21,7 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
     """Every problem of the file beyond its structure, each located by its path in the file."""
     s = spec.strategy
     problems = _check_period_and_pace(spec)
+    problems += final_evaluation_problems(session, s)
     problems += check_file_milestones(file_milestones(spec), s.period.start, s.period.end)
     codes = _codes_with_paths(spec)
     problems += _check_codes_unique(codes)
@@ -106,6 +108,7 @@ def _check_indicators(spec: StrategyFile, units: set[str], dimension_codes: set[
                 problems.append(Problem(N_("An indicator needs at least one KPI or survey measure."), path=base))
             for n, kpi in enumerate(indicator.kpis):
                 where = f"{base}.kpis[{n}]"
+                problems += cascade_problems(kpi, where)
                 problems += _check_dated(kpi, where, kpi.baselines, "baselines", units)
                 problems += _check_dated(kpi, where, kpi.targets, "targets", units)
             measured = [m.dimension for m in indicator.survey_measures]

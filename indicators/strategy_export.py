@@ -11,6 +11,7 @@ from indicators.models import (
     KpiTarget,
 )
 from indicators.schemas import FORMAT
+from indicators.strategy_conclusion import final_evaluation_data
 from indicators.strategy_tree import load_strategy_tree
 from maturity.structured_file import dump_file
 from maturity.units.models import OrgUnit
@@ -50,6 +51,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
             "description": _pair(s, "description"),
             "period": {"start": s.period_start, "end": s.period_end},
             "pace": {"on_track": _number(s.on_track_threshold), "behind": _number(s.behind_threshold)},
+            **final_evaluation_data(session, s),
             **({"milestones": milestones_as_data(tree.milestones)} if tree.milestones else {}),
             "goals": [
                 {
@@ -75,6 +77,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
                                     "scoring": k.kpi.scoring,
                                     "frequency": k.kpi.frequency,
                                     "aggregation": k.kpi.aggregation,
+                                    **({"cascade": k.kpi.cascade} if k.kpi.cascade != "none" else {}),
                                     "weight": _number(k.kpi.weight),
                                     "decimals": k.kpi.decimals,
                                     "baselines": [_dated(r, unit_codes) for r in k.baselines],

@@ -25,6 +25,7 @@ from indicators.models import (
 )
 from indicators.schemas import FORMAT, DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
 from indicators.strategy_checks import check_strategy_file, file_milestones
+from indicators.strategy_conclusion import final_evaluation_values
 from indicators.strategy_tree import StrategyTree, load_strategy_tree
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, InvalidInput, Problem
@@ -125,6 +126,7 @@ def import_strategy(session: Session, data: bytes, actor: Actor) -> ImportSummar
             "period_end": s.period.end,
             "on_track_threshold": s.pace.on_track,
             "behind_threshold": s.pace.behind,
+            **final_evaluation_values(session, s),
             "maturity_model_id": model_id,
         },
         s.code,
@@ -220,6 +222,7 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
                         "scoring": k.scoring,
                         "frequency": k.frequency,
                         "aggregation": k.aggregation,
+                        "cascade": k.cascade,
                         "weight": k.weight,
                         "decimals": k.decimals,
                         "position": kpos,

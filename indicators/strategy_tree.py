@@ -19,6 +19,7 @@ from indicators.models import (
 )
 from maturity.errors import NotFound
 from maturity.maturity_model.services import ModelTree, load_model_tree
+from maturity.periods import Period
 from maturity.scoring import Milestone, valid_row
 
 
@@ -94,12 +95,34 @@ def find_strategy(session: Session, code: str) -> Strategy | None:
 
 
 def current_strategy(session: Session, today: date | None = None) -> Strategy | None:
-    """The strategy whose period covers today, else the latest one."""
-    strategies = list_strategies(session)
+    """The strategy in force today (the latest begun, if several are), else the most recently
+    concluded one, else the first to come."""
+    strategies = list_strategies(session)  # latest start first
     today = today or date.today()
     covering = [s for s in strategies if s.period_start <= today <= s.period_end]
-    candidates = covering or strategies
+    concluded = sorted((s for s in strategies if s.period_end < today), key=lambda s: s.period_end, reverse=True)
+    candidates = covering or concluded or strategies[::-1]
     return candidates[0] if candidates else None
+
+
+def strategy_for(session: Session, code: str | None, period: str | None, today: date | None = None) -> Strategy | None:
+    """The strategy a page shows: the one named by ``code`` (NotFound if none), else the one in
+    force at the end of ``period`` when one is, else the current one."""
+    if code:
+        found = find_strategy(session, code)
+        if found is None:
+            raise NotFound(f"strategy {code}")
+        return found
+    if period:
+        try:
+            end = Period.parse(period).end
+        except ValueError:
+            end = None
+        if end is not None:
+            covering = [s for s in list_strategies(session) if s.period_start <= end <= s.period_end]
+            if covering:
+                return covering[0]
+    return current_strategy(session, today)
 
 
 def load_strategy_tree(session: Session, strategy_id: int) -> StrategyTree:

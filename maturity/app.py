@@ -21,10 +21,12 @@ from litestar.template.config import TemplateConfig
 from indicators.api import KpiRecordApi
 from indicators.controllers import DefinitionController, StrategyController
 from indicators.dashboard_controllers import DashboardController, OverviewController
+from indicators.glossary_controllers import GlossaryController
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
 from indicators.score_cache import ScoreCache
+from indicators.unit_target_controllers import UnitTargetController
 from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController
 from maturity.auth.middleware import RequestContextMiddleware
@@ -109,6 +111,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             ScoresApi,
             DashboardController,
             OverviewController,
+            GlossaryController,
+            UnitTargetController,
             StrategyController,
             DefinitionController,
             KpiController,

@@ -1,6 +1,7 @@
 """Reporting periods: ``2024``, ``2024-S1``, ``2024-T2``, ``2024-Q3``, ``2024-03``."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -74,3 +75,22 @@ class Period:
         if self.index < _PARTS[self.frequency]:
             return Period(self.year, self.frequency, self.index + 1)
         return Period(self.year + 1, self.frequency, 1)
+
+
+def within(period: Period, start: date, end: date) -> bool:
+    """The period lies inside [start, end] (a strategy's dates)."""
+    return start <= period.start and period.end <= end
+
+
+def latest_first_key(period: Period) -> tuple[date, int]:
+    """Sort key, reversed for latest first: the later end first, and of two ending on the same day
+    the longer (a year before its second semester)."""
+    return (period.end, -period.start.toordinal())
+
+
+def default_period(with_data: Iterable[Period], start: date, end: date, today: date) -> Period | None:
+    """The one default-period rule of the dashboard, overview, reports and API: among the periods
+    with data, the latest that has ended (its last day before ``today``) and lies inside the
+    strategy's dates [start, end]; None when there is none."""
+    candidates = [p for p in with_data if p.end < today and within(p, start, end)]
+    return max(candidates, key=latest_first_key, default=None)

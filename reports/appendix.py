@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.score_labels import FORMULA, expected_rule
+from indicators.score_labels import FORMULA, expected_rule, target_rules
 from indicators.scorecard import HiddenFigure as HiddenInCard
 from indicators.scorecard import Scorecard
 from indicators.scores import FORMULA_PACE, FORMULAS
@@ -58,9 +58,10 @@ def formulas(card: Scorecard, locale: str) -> tuple[str, ...]:
         "on_track": i18n.number(strategy.on_track_threshold, locale, 2),
         "behind": i18n.number(strategy.behind_threshold, locale, 2),
     }
+    kpis = [k for indicator in card.unit_scores.indicators() for k in indicator.kpis]
     return tuple(
         i18n.translate(locale, FORMULA[key], **(thresholds if key == FORMULA_PACE else {})) for key in FORMULAS
-    )
+    ) + tuple(target_rules(kpis, locale))
 
 
 def hidden_figures(session: Session, hidden: list[HiddenInCard], locale: str) -> tuple[HiddenFigure, ...]:

@@ -51,7 +51,10 @@ def unit_ref(unit: OrgUnit, locale: str) -> UnitRef:
     return UnitRef(code=unit.code, name=unit.name(locale), kind=unit.kind)
 
 
-def report_title(unit: OrgUnit, period: str, locale: str) -> str:
+def report_title(unit: OrgUnit, period: str, locale: str, *, final: bool = False) -> str:
+    """The report's title; a concluded strategy's last period gives its final report."""
+    if final:
+        return i18n.translate(locale, "Final report %(period)s: %(unit)s", period=period, unit=unit.name(locale))
     return i18n.translate(locale, "Progress report %(period)s: %(unit)s", period=period, unit=unit.name(locale))
 
 
@@ -97,7 +100,7 @@ def build_content(
         logo=brand.logo,
         period=period,
         language=language,
-        title=report_title(unit, period, language),
+        title=report_title(unit, period, language, final=card.scores.final),
         strategy_code=card.scores.strategy.code,
         strategy_title=card.scores.strategy.tr("title", language),
         data_as_of=_data_as_of(card, narrative),

@@ -18,7 +18,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, model_validator
 
 # The scoring service's words (``maturity.scoring.PaceStatus`` and ``Change``).
-Status = Literal["achieved", "on_track", "behind", "at_risk", "insufficient_data"]
+Status = Literal["achieved", "on_track", "behind", "at_risk", "insufficient_data", "partly_achieved", "not_achieved"]
 Trend = Literal["up", "down", "steady", "unknown"]
 
 

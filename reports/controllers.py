@@ -2,7 +2,7 @@
 narrative, and the strategy office's batch builds. A unit or report outside the reader's scope
 is 404, with the same page as a missing one."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, get, post
@@ -12,6 +12,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
+from indicators.dashboard_periods import PeriodChoice, default_period_label, period_choice
+from indicators.scorecard import EVERYTHING
+from indicators.strategy_tree import current_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import Database
@@ -32,9 +35,25 @@ from reports.rendering import document_context, report_charts
 from reports.services import archived_with, current_report, get_report, list_reports, report_bytes, verify_report
 
 
-def default_period() -> str:
-    """Last year: the period most reports are about."""
-    return str(Period(date.today().year - 1, Frequency.YEAR))
+def default_period(session: Session, scope: UnitScope) -> str:
+    """The period the dashboard opens on for this reader (the one default-period rule); last year
+    without a strategy."""
+    strategy = current_strategy(session)
+    if strategy is None:
+        return str(Period(date.today().year - 1, Frequency.YEAR))
+    return default_period_label(session, strategy, scope, datetime.now(UTC))
+
+
+def outside_strategy(session: Session, scope: UnitScope, period: str) -> PeriodChoice | None:
+    """The choice naming the periods with data when ``period`` lies outside the current strategy."""
+    try:
+        strategy = current_strategy(session, today=Period.parse(period).end)  # the one covering it, else the latest
+    except ValueError:
+        return None
+    if strategy is None:
+        return None
+    choice = period_choice(session, strategy, scope, period, None, datetime.now(UTC))
+    return choice if choice.outside else None
 
 
 def provide_pdf_renderer(request: Request[Any, Any, Any]) -> PdfRenderer:
@@ -70,7 +89,7 @@ class ReportController(Controller):
             "marks": archive_marks(db_session, [report for report, _ in rows]),
             "units": visible_units(db_session, unit_scope),
             "period": period,
-            "default_period": default_period(),
+            "default_period": default_period(db_session, unit_scope),
         }
         return render(request, "reports/pages/index.html", context)
 
@@ -92,8 +111,14 @@ class ReportController(Controller):
             period = check_period(period)
         except InvalidInput as exc:
             context = {"problems": exc.problems, "units": visible_units(db_session, unit_scope), "rows": []}
-            context.update(period=period, default_period=default_period(), marks={})
+            context.update(period=period, default_period=default_period(db_session, unit_scope), marks={})
             return render(request, "reports/pages/index.html", context, status_code=422)
+        outside = outside_strategy(db_session, unit_scope, period)
+        if outside is not None:
+            context = {"problems": [], "units": visible_units(db_session, unit_scope), "rows": [], "marks": {}}
+            context.update(period=period, default_period=outside.with_data[0].label if outside.with_data else period)
+            context.update(outside=outside, strategy=outside.strategy, unit=found)
+            return render(request, "reports/pages/index.html", context, status_code=404)
         content = build_content(db_session, found, period, language, branding=branding_of(settings))
         context = document_context(content, report_charts(content), inline_charts=True)
         return render(request, "reports/pages/report.html", context)
@@ -226,7 +251,11 @@ class ReportBatchController(Controller):
 
     @get("/", name="reports.batches", sync_to_thread=True)
     def index(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:
-        context = {"batches": recent_batches(db_session), "problems": [], "form": {"period": default_period()}}
+        context = {
+            "batches": recent_batches(db_session),
+            "problems": [],
+            "form": {"period": default_period(db_session, EVERYTHING)},
+        }
         return render(request, "reports/pages/batches.html", context)
 
     @post("/", name="reports.batch_start", sync_to_thread=True)

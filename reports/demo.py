@@ -1,14 +1,16 @@
-"""The demo's reports: every demo unit's report for the strategy's last complete year, built as a
+"""The demo's reports: every demo unit's report for the period the dashboard opens on, built as a
 batch like the strategy office's (in the background while the demo is served), plus a narrative
 for the demo leader's unit so that section has something to show."""
 
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from indicators.dashboard_periods import default_period_label
+from indicators.scorecard import EVERYTHING
 from indicators.strategy_tree import current_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database
@@ -21,18 +23,21 @@ from reports.narratives import save_narrative
 DEMO_UNIT = "TKD"
 PROGRESS_EVERY = 5  # reports between two progress lines of `maturity demo --no-serve`
 DEMO_NARRATIVE = (
-    "2024 var året da de fleste tjenestene våre ble flyttet til skyen. Vi nådde målet for digitale "
-    "eksamener, men andelen emner med digitale læringsressurser ligger fortsatt under målet.\n\n"
-    "Neste år prioriterer vi kompetanseheving for ansatte og en felles plattform for forskningsdata."
+    "2025 var det første året med den nye strategien. Studentene merker mer fleksible digitale tjenester, "
+    "og flere ansatte har tatt kurs i digital kompetanse, men emnene med digitale vurderingsformer "
+    "øker langsommere enn planlagt.\n\n"
+    "Neste år prioriterer vi støtte til faglærere som vil prøve ut nye vurderingsformer, og en felles "
+    "plattform for forskningsdata."
 )
 
 
 def demo_period(database: Database) -> str:
-    """The last whole year of the current strategy that has passed."""
+    """The period the dashboard opens on (the one default-period rule), as the office sees it."""
     with database.transaction() as session:
         strategy = current_strategy(session)
-        end_year = strategy.period_end.year if strategy else date.today().year - 1
-    return str(min(end_year, date.today().year - 1))
+        if strategy is None:
+            return str(date.today().year - 1)
+        return default_period_label(session, strategy, EVERYTHING, datetime.now(UTC))
 
 
 def build_demo_reports(settings: Settings, serving: bool, say: Callable[[str], None]) -> None:

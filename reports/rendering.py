@@ -24,7 +24,7 @@ from reports.shared_scoring import SERIES_LENGTH
 
 PRINT_TEMPLATE = "reports/document/print.html"
 # Status in words and a symbol (never colour alone), with symbols the shipped font has.
-STATUS_SYMBOLS = {**{key: symbol for key, (_, symbol) in STATUS.items()}, "behind": "▽"}
+STATUS_SYMBOLS = {**{key: symbol for key, (_, symbol) in STATUS.items()}, "behind": "▽", "partly_achieved": "▽"}
 # In the report's tables a trend is a symbol and a word; the method appendix says what each means.
 TREND_SHORT = {
     "up": (N_("Up"), TREND["up"][1]),

@@ -1,4 +1,4 @@
-"""The demo survey on the demo maturity model: two closed rounds a year apart with a few hundred
+"""The demo survey on the demo maturity model: closed rounds in 2023, 2024 and two in 2025 with a few hundred
 synthetic respondents each, spread over units and groups as a real university's would be (some
 units below the minimum group size), and one open round the demo staff user can answer."""
 
@@ -34,16 +34,23 @@ SUGGESTIONS = [
 def load_demo_surveys(session: Session, base_url: str) -> list[str]:
     survey = import_survey(session, DEMO_SURVEY.read_bytes(), ACTOR)
     rng = random.Random(2024)
-    # The last two years of the demo strategy (2018–2024), so its latest period has a round and a trend.
-    for year, lift in ((2023, 0.0), (2024, 0.35)):
+    # The last two years of the concluded strategy (2018–2024), so its latest period has a round and
+    # a trend, and two rounds of its successor's first year (spring and autumn 2025).
+    for year, month, season, lift in (
+        (2023, 3, "spring", 0.0),
+        (2024, 3, "spring", 0.35),
+        (2025, 3, "spring", 0.45),
+        (2025, 9, "autumn", 0.55),
+    ):
+        names = {"spring": ("Vår", "Spring"), "autumn": ("Høst", "Autumn")}[season]
         closed = create_round(
             session,
             survey,
-            name_nb=f"Vår {year}",
-            name_en=f"Spring {year}",
+            name_nb=f"{names[0]} {year}",
+            name_en=f"{names[1]} {year}",
             period_label=str(year),
-            opens_at=datetime(year, 3, 1, 8, tzinfo=UTC),
-            closes_at=datetime(year, 4, 1, 8, tzinfo=UTC),
+            opens_at=datetime(year, month, 1, 8, tzinfo=UTC),
+            closes_at=datetime(year, month + 1, 1, 8, tzinfo=UTC),
             unit_codes=["OSLOMET"],
             actor=ACTOR,
         )

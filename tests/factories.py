@@ -114,8 +114,18 @@ strategy:
               scoring: progress
               frequency: year
               aggregation: sum
-              baselines: [{valid_from: 2020-01-01, value: 10}]
-              targets: [{valid_from: 2020-01-01, value: 30}]
+              # A sum KPI is scored below the institution only against a unit's own target (or a
+              # cascaded one): these units have their own, the same as the institution's.
+              baselines:
+                - {valid_from: 2020-01-01, value: 10}
+                - {valid_from: 2020-01-01, unit: FAC-A, value: 10}
+                - {valid_from: 2020-01-01, unit: DEP-A1, value: 10}
+                - {valid_from: 2020-01-01, unit: SEC-A2X, value: 10}
+              targets:
+                - {valid_from: 2020-01-01, value: 30}
+                - {valid_from: 2020-01-01, unit: FAC-A, value: 30}
+                - {valid_from: 2020-01-01, unit: DEP-A1, value: 30}
+                - {valid_from: 2020-01-01, unit: SEC-A2X, value: 30}
             - code: KRATIO
               name: {nb: Andel emner, en: Share of courses}
               unit_of_measure: "%"

@@ -48,8 +48,18 @@ STATUS_COLOURS = {
     "behind": "#c77800",
     "at_risk": "#b3261e",
     "insufficient_data": "#7b8794",
+    "partly_achieved": "#c77800",  # a concluded strategy's final status: as behind
+    "not_achieved": "#b3261e",  # as at risk
 }
-STATUS_SYMBOLS = {"achieved": "★", "on_track": "✓", "behind": "▽", "at_risk": "⚠", "insufficient_data": "○"}
+STATUS_SYMBOLS = {
+    "achieved": "★",
+    "on_track": "✓",
+    "behind": "▽",
+    "at_risk": "⚠",
+    "insufficient_data": "○",
+    "partly_achieved": "▽",
+    "not_achieved": "⚠",
+}
 # The bands of a bullet chart behind the bar (light to dark: the qualitative ranges).
 BAND_COLOURS = ["#eef1f5", "#dde2e9", "#c9d0da"]
 

@@ -14,6 +14,9 @@ class PaceStatus(StrEnum):
     BEHIND = "behind"
     AT_RISK = "at_risk"
     INSUFFICIENT_DATA = "insufficient_data"
+    # A concluded strategy's final evaluation (``final_status``) instead of pace:
+    PARTLY_ACHIEVED = "partly_achieved"
+    NOT_ACHIEVED = "not_achieved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +130,32 @@ def pace(
     else:
         status = PaceStatus.AT_RISK
     return Pace(status, expected, health)
+
+
+@dataclass(frozen=True, slots=True)
+class FinalThresholds:
+    """A concluded strategy's limits on 0–100 (``Strategy.achieved_threshold``, ``partly_threshold``)."""
+
+    achieved: float = 100.0
+    partly: float = 50.0
+
+    def __post_init__(self) -> None:
+        if not self.partly < self.achieved:
+            raise ValueError(f"partly {self.partly} must be below achieved {self.achieved}")
+
+
+def final_status(
+    score: float | None, thresholds: FinalThresholds = FinalThresholds(), *, insufficient: bool = False
+) -> Pace:
+    """A concluded strategy's status of a score (0–100), judged at its end (expected 100):
+    insufficient data as for pace; score ≥ achieved → achieved, ≥ partly → partly achieved,
+    below → not achieved (a score exactly at a threshold gets the better status)."""
+    if score is None or insufficient:
+        return Pace(PaceStatus.INSUFFICIENT_DATA, 100.0, None)
+    if score >= thresholds.achieved:
+        status = PaceStatus.ACHIEVED
+    elif score >= thresholds.partly:
+        status = PaceStatus.PARTLY_ACHIEVED
+    else:
+        status = PaceStatus.NOT_ACHIEVED
+    return Pace(status, 100.0, score / 100)

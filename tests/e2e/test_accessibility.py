@@ -37,6 +37,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/strategy": [("office@example.org", "/strategy")],
     "/strategy/{code:str}": [("office@example.org", "/strategy/test-strategy")],
     "/strategy/import": [("office@example.org", "/strategy/import")],
+    "/strategy/{code:str}/targets/import": [("office@example.org", "/strategy/test-strategy/targets/import")],
     "/definitions/{kind:str}/new": [
         ("office@example.org", "/definitions/kpi/new?parent=1"),
         ("office@example.org", "/definitions/milestone/new?parent=1"),
@@ -47,12 +48,14 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/kpis/import": [("leader@example.org", "/kpis/import")],
     "/kpis/{code:str}": [("leader@example.org", "/kpis/KSUM"), ("leader@example.org", "/kpis/KRATIO")],
     "/audit": [("office@example.org", "/audit")],
+    "/glossary": [("", "/glossary"), ("leader@example.org", "/glossary")],
     "/dashboard": [
         ("leader@example.org", "/dashboard?unit=FAC-A&period=2025"),
-        ("leader@example.org", "/dashboard?unit=FAC-A&period=2019"),  # a period without data
+        ("leader@example.org", "/dashboard?unit=FAC-A&period=2021-S1"),  # a period without data
+        ("leader@example.org", "/dashboard?unit=FAC-A&period=2019"),  # outside the strategy: 404 with the periods
         ("office@example.org", "/dashboard"),
     ],
-    "/overview": [("office@example.org", "/overview?period=2025")],
+    "/overview": [("office@example.org", "/overview?period=2025"), ("office@example.org", "/overview?period=2031")],
     "/surveys": [("office@example.org", "/surveys")],
     "/surveys/rounds/{round_id:int}": [("office@example.org", "/surveys/rounds/1")],
     "/my-surveys": [("staff@example.org", "/my-surveys")],
@@ -88,6 +91,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/reports/view": [
         ("leader@example.org", "/reports/view?unit=DEP-A1&period=2024"),
         ("leader@example.org", "/reports/view?unit=DEP-A1&period=last+year"),  # refused: the archive with a problem
+        ("leader@example.org", "/reports/view?unit=DEP-A1&period=2031"),  # outside the strategy: the periods
     ],
     "/reports/narrative": [("leader@example.org", "/reports/narrative?unit=DEP-A1&period=2024")],
     "/reports/{report_id:int}/verify": [
@@ -103,6 +107,7 @@ NOT_PAGES: dict[str, str] = {
     "/my-unit": "a redirect to /units/{code}",
     "/my-surveys/{round_id:int}/continue": "a redirect to the personal link",
     "/strategy/{code:str}/export": "a YAML download",
+    "/strategy/{code:str}/targets/export.csv": "a CSV download",
     "/kpis/export.csv": "a CSV download",
     "/surveys/builder/{survey_id:int}/export": "a YAML download",
     "/reports/{report_id:int}/pdf": "a PDF download (its tags and language: tests/reports/test_rendering.py)",

@@ -125,7 +125,7 @@ class TestOverview:
         assert "SEC-A2X" in page.text
         assert "Insufficient data" in page.text
         assert "At risk" in page.text
-        assert "Data freshness" in page.text
+        assert "KPI values not reported yet" in page.text
         # grouped by unit: DEP-A1's KSUM for 2025 is missing, its latest is 2024, a link to the grid cell
         group = re.search(
             r'<th scope="rowgroup"[^>]*>[^<]*<span class="code">DEP-A1</span>.*?</tbody>', page.text, re.S

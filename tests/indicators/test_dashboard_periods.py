@@ -54,14 +54,15 @@ class TestPeriods:
         assert without < page.text.index("2022 (no data yet)")
 
     def test_a_period_without_data_gets_a_clear_page(self, leader: TestClient[Litestar]) -> None:
-        for locale, words in (("en", "No KPI values or survey rounds for 2019 yet"), ("nb", "Ingen KPI-verdier")):
+        # 2021-S1 lies inside the strategy (2020–2025); 2019, before it, is TestOutsideTheStrategy's
+        for locale, words in (("en", "No KPI values or survey rounds for 2021-S1 yet"), ("nb", "Ingen KPI-verdier")):
             leader.cookies.set("maturity_locale", locale)
-            page = leader.get("/dashboard", params={"period": "2019"})
+            page = leader.get("/dashboard", params={"period": "2021-S1"})
             assert page.status_code == 200
             assert words in page.text
             assert 'href="/dashboard?unit=FAC-A&amp;period=2024"' in page.text  # where the data is
-            assert selected_period(page.text) == "2019"
-            fragment = leader.get("/dashboard", params={"period": "2019"}, headers={"HX-Request": "true"})
+            assert selected_period(page.text) == "2021-S1"
+            fragment = leader.get("/dashboard", params={"period": "2021-S1"}, headers={"HX-Request": "true"})
             assert fragment.status_code == 200
             assert "<html" not in fragment.text
             assert words in fragment.text
@@ -140,3 +141,52 @@ class TestTheExplanationOfExpectedProgress:
         page = office.get("/dashboard", params={"period": "2024"})
         assert "Expected progress by 31 Dec 2024: 40 of 100." in page.text
         assert "Expected progress is that of the milestone of 30 Jun 2023 (40 of 100)" in page.text
+
+
+class TestOutsideTheStrategy:
+    """The test strategy runs 2020–2025: 2031 and 2015 lie outside it."""
+
+    def test_the_dashboard_says_so_and_links_the_periods_with_data(self, leader: TestClient[Litestar]) -> None:
+        for headers in (EN, {**EN, "HX-Request": "true"}):
+            page = leader.get("/dashboard", params={"period": "2031"}, headers=headers)
+            assert page.status_code == 404
+            assert "2031 is outside this strategy" in page.text
+            assert "Test strategy runs from" in page.text
+            assert 'href="/dashboard?unit=FAC-A&amp;period=2024"' in page.text
+            assert ("<html" in page.text) == ("HX-Request" not in headers)
+
+    def test_the_overview_says_so(self, office: TestClient[Litestar]) -> None:
+        page = office.get("/overview", params={"period": "2015"}, headers=EN)
+        assert page.status_code == 404
+        assert "2015 is outside this strategy" in page.text
+        assert 'href="/overview?period=2024"' in page.text
+
+    def test_the_reports_page_says_so(self, leader: TestClient[Litestar]) -> None:
+        page = leader.get("/reports/view", params={"unit": "FAC-A", "period": "2031"}, headers=EN)
+        assert page.status_code == 404
+        assert "2031 is outside this strategy" in page.text
+        assert 'href="/reports/view?unit=FAC-A&amp;period=2024"' in page.text
+
+    def test_the_api_answers_json_with_the_periods(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        from tests.indicators.test_api import bearer, make_token
+
+        token = make_token(session, "FAC-A")
+        answer = client.get("/api/scores", params={"unit": "FAC-A", "period": "2031"}, headers=bearer(token))
+        assert answer.status_code == 404
+        body = answer.json()
+        assert "2031 is outside the strategy 2020-01-01 – 2025-12-31" in body["detail"]
+        assert "2024" in body["extra"]["periods"]
+        assert "/api/scores?unit=FAC-A&period=2024" in body["extra"]["links"]
+
+    def test_every_default_is_the_same_rule(
+        self, client: TestClient[Litestar], session: Session, leader: TestClient[Litestar]
+    ) -> None:
+        from tests.indicators.test_api import bearer, make_token
+
+        assert selected_period(leader.get("/dashboard").text) == "2024"
+        assert 'value="2024"' in leader.get("/reports").text
+        token = make_token(session, "FAC-A")
+        leader.cookies.clear()
+        assert client.get("/api/scores", params={"unit": "FAC-A"}, headers=bearer(token)).json()["period"] == "2024"

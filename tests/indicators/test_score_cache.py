@@ -18,6 +18,7 @@ from indicators.recording import record_values
 from indicators.records import RecordInput, check_records
 from indicators.score_cache import CLOSING_MARGIN, ScoreCache, inputs_key
 from indicators.scorecard import EVERYTHING
+from indicators.unit_target_import import import_unit_targets_csv
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User, UserSession
 from maturity.db import Database, utcnow
@@ -67,6 +68,24 @@ class TestInputVersion:
         update_item(session, spec, target.id or 0, form, actor=ACTOR)
         session.commit()
         assert _version(db) != before
+
+    def test_unit_targets_imported_and_a_kpis_cascade_change_it(
+        self, db: Database, session: Session, scored: SurveyRound
+    ) -> None:
+        """Targets per unit and the cascade that shares a parent's are inputs of every unit's score."""
+        before = _version(db)
+        csv = b"kpi;unit;kind;valid_from;value\nKSUM;FAC-B;target;2024-01-01;20\n"
+        import_unit_targets_csv(session, csv, ACTOR, dry_run=True)
+        session.commit()
+        assert _version(db) == before  # a preview writes nothing
+        import_unit_targets_csv(session, csv, ACTOR, dry_run=False)
+        session.commit()
+        after_import = _version(db)
+        assert after_import != before
+        kpi = session.execute(select(Kpi).where(col(Kpi.code) == "KSUM")).scalars().one()
+        kpi.cascade = "baseline" if kpi.cascade != "baseline" else "headcount"
+        session.commit()
+        assert _version(db) != after_import
 
     def test_a_narrative_a_round_closing_and_a_strategy_edit_change_it(
         self, db: Database, session: Session, scored: SurveyRound, survey: Survey

@@ -230,7 +230,13 @@ def test_the_method_appendix_lists_hidden_figures_formulas_and_changed_definitio
         hidden = {(h.unit_code, h.dimension) for h in method.suppressed}
         assert ("SEC-A2X", {"nb": "Dimensjon en", "en": "Dimension one"}[locale]) in hidden
         assert all(h.unit_code in {"FAC-A", "DEP-A1", "DEP-A2", "SEC-A2X"} for h in method.suppressed)
-        assert len(method.formulas) == 7
+        # the seven formulas, then one sentence per rule FAC-A's targets came from: its own (KSUM),
+        # the institution's (KRATIO and KLOW, a share and a mean), the institution's only (KINST)
+        assert len(method.formulas) == 7 + 3
+        assert [f.split(":")[0] for f in method.formulas[7:]] == [
+            i18n.translate(locale, "Targets of %(kpis)s: %(rule)s", kpis=kpis, rule="").split(":")[0]
+            for kpis in ("KSUM", "KRATIO, KLOW", "KINST")
+        ]
         text = pdf_text(render_report_pdf(content).data)
         assert "KSUM" in text
         assert "G9" not in text

@@ -11,17 +11,24 @@ from surveys.models import Answer, Response, SurveyRound
 
 
 class TestDemoSurveys:
-    def test_two_closed_rounds_with_respondents_and_one_open_round_with_links(self, session: Session) -> None:
+    def test_closed_rounds_with_respondents_and_one_open_round_with_links(self, session: Session) -> None:
         load_demo(session)
         load_demo_strategy(session, "http://demo")
         notes = load_demo_surveys(session, "http://demo")
         rounds = session.execute(select(SurveyRound).order_by(col(SurveyRound.opens_at))).scalars().all()
-        assert [r.status(utcnow()) for r in rounds] == ["closed", "closed", "open"]
+        # 2023 and 2024 for the concluded strategy, spring and autumn 2025 for its successor
+        assert [(r.period_label, r.status(utcnow())) for r in rounds] == [
+            ("2023", "closed"),
+            ("2024", "closed"),
+            ("2025", "closed"),
+            ("2025", "closed"),
+            ("2026", "open"),
+        ]
         per_round = dict(
             session.execute(select(Response.round_id, func.count()).group_by(Response.round_id)).tuples().all()
         )
-        assert all(200 <= per_round[r.id] <= 1000 for r in rounds[:2])
-        assert rounds[2].id not in per_round  # nobody has answered the open round yet
+        assert all(200 <= per_round[r.id] <= 1000 for r in rounds[:4])
+        assert rounds[4].id not in per_round  # nobody has answered the open round yet
         small = session.execute(
             select(func.count()).select_from(
                 select(Response.unit_id)
