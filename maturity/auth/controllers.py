@@ -1,9 +1,9 @@
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
@@ -71,7 +71,7 @@ class LoginController(Controller):
         self,
         request: HTMXRequest,
         settings: NamedDependency[Settings],
-        next_: FromQuery[str] = "",
+        next_: Annotated[str, QueryParameter(name="next", required=False, max_length=500)] = "",
         password: FromQuery[bool] = False,
     ) -> Template:
         """The provider's button first; the password form when it is on, or asked for (break-glass)."""

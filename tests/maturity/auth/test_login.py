@@ -27,6 +27,25 @@ class TestLogin:
         assert "Staff" in response.text
         assert 'action="/logout"' in response.text
 
+    def test_the_page_asked_for_before_login_is_where_login_leads(
+        self, client: TestClient[Litestar], people: dict[str, User]
+    ) -> None:
+        page = client.get("/login?next=/my-surveys")
+        assert page.text.count('name="next" value="/my-surveys"') >= 1
+        token = csrf_token(client)
+
+        response = client.post(
+            "/login",
+            data={"email": "staff@example.org", "password": PASSWORD, "next": "/my-surveys", "_csrf_token": token},
+            follow_redirects=False,
+        )
+
+        assert response.headers["location"] == "/my-surveys"
+
+    def test_a_next_pointing_elsewhere_is_dropped(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
+        page = client.get("/login?next=https://evil.example/")
+        assert "evil.example" not in page.text
+
     def test_it_sets_a_strict_session_cookie(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         response = client.post(
             "/login",
