@@ -124,7 +124,9 @@ def level(number: int, dimension: int) -> int:
 @pytest.fixture
 def attacked(session: Session) -> tuple[SurveyRound, list[Respondent], int]:
     import_units_csv(session, ORG.encode())
-    summary = import_strategy(session, (STRATEGY_YAML + D3_YAML).encode(), ACTOR)
+    # the shared strategy's unit targets name units of the shared tree, not of this organisation
+    strategy = "".join(line for line in STRATEGY_YAML.splitlines(True) if " unit: " not in line)
+    summary = import_strategy(session, (strategy + D3_YAML).encode(), ACTOR)
     survey = import_survey(session, SURVEY.encode(), ACTOR)
     now = utcnow()
     survey_round = create_round(
