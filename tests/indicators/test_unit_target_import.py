@@ -3,6 +3,7 @@ column and value and nothing written, the round trip exact, audited; through the
 the strategy page."""
 
 import re
+from datetime import date
 
 import pytest
 from litestar import Litestar
@@ -34,7 +35,7 @@ class TestImport:
         summary = import_unit_targets_csv(session, text.encode("utf-8"), ACTOR, dry_run=False)
         assert (summary.created, summary.changed, summary.unchanged) == (2, 0, 0)
         assert unit_rows(session) == before + 2
-        rows = session.execute(select(KpiTarget).where(col(KpiTarget.valid_from) == "2024-01-01")).scalars().all()
+        rows = session.execute(select(KpiTarget).where(col(KpiTarget.valid_from) == date(2024, 1, 1))).scalars().all()
         assert sorted(r.value for r in rows if r.unit_id is not None) == [75.5, 1234.5]
         events = session.execute(select(AuditEvent).where(col(AuditEvent.object_type) == "kpi_target")).scalars().all()
         assert {e.object_label for e in events if e.action == "create"} >= {
