@@ -15,6 +15,7 @@ from indicators.editing import (
     AGGREGATIONS,
     FREQUENCIES,
     SCORING,
+    new_values,
     spec_for,
 )
 from indicators.editing_services import (
@@ -194,7 +195,7 @@ class DefinitionController(Controller):
         db_session: NamedDependency[Session],
         parent: FromQuery[int | None] = None,
     ) -> Template:
-        return self._form_page(request, db_session, kind, FormState(), parent_id=parent)
+        return self._form_page(request, db_session, kind, FormState(new_values(spec_for(kind))), parent_id=parent)
 
     @post("/{kind:str}/new", name="definitions.create", sync_to_thread=True)
     def create(

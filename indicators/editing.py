@@ -7,6 +7,7 @@ validation, the generic form, create, update, delete and reorder (``indicators/e
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -385,6 +386,18 @@ PARENT_MODELS: dict[str, type[SQLModel]] = {
     "model": MaturityModel,
     "dimension": Dimension,
 }
+
+
+def new_values(spec: KindSpec) -> dict[str, Any]:
+    """A new item's form starts from the model's defaults for its choices (a KPI's cascade is
+    "none" unless the office picks a key), so a default never has to be chosen by hand."""
+    values: dict[str, Any] = {}
+    for f in spec.fields:
+        info = spec.model.model_fields.get(f.name)
+        default = getattr(info, "default", None) if f.kind in ("select", "radio") else None
+        if isinstance(default, str) and default:
+            values[f.name] = str(default.value) if isinstance(default, Enum) else default
+    return values
 
 
 def spec_for(kind: str) -> KindSpec:

@@ -200,6 +200,28 @@ class TestStrategyOffice:
         assert page.index("Indikator to") < page.index("Indikator en")
         assert count(session, AuditEvent, col(AuditEvent.action) == "move") == 1
 
+    def test_a_new_kpi_saved_as_the_form_first_shows_it_has_no_cascade(
+        self, office: TestClient[Litestar], session: Session, strategy: Strategy
+    ) -> None:
+        indicator_id = session.execute(select(Kpi.indicator_id).where(col(Kpi.code) == "KSUM")).scalar_one()
+        form = office.get(f"/definitions/kpi/new?parent={indicator_id}").text
+        chosen = dict(re.findall(r'<select[^>]*name="(\w+)".*?<option value="(\w*)" selected', form, re.S))
+        assert chosen["cascade"] == "none"
+        assert chosen["aggregation"] == "sum"
+        data = {
+            **chosen,
+            "code": "KNEW",
+            "name_nb": "Nye emner",
+            "name_en": "New courses",
+            "weight": "1",
+            "decimals": "0",
+            "_csrf_token": csrf_token(office),
+        }
+        response = office.post(f"/definitions/kpi/new?parent={indicator_id}", data=data, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        kpi = session.execute(select(Kpi).where(col(Kpi.code) == "KNEW")).scalar_one()
+        assert (kpi.aggregation, kpi.cascade) == ("sum", "none")
+
     def test_deleting_a_kpi_with_values_is_refused(
         self, office: TestClient[Litestar], session: Session, strategy: Strategy
     ) -> None:
