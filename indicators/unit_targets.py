@@ -97,6 +97,8 @@ class UnitTargets:
         self.years = sorted({year for _, year in headcounts})
         self.rollups = rollups
         self.found: dict[tuple[int, str, date, int], UnitReference] = {}
+        # A parent's apportioned shares, once for all its children (not once per child).
+        self.shares: dict[tuple[int, str, date, int], dict[int, float]] = {}
 
     @classmethod
     def load(
@@ -135,13 +137,15 @@ class UnitTargets:
         above = self.reference(node, kind, on, parent)
         if above.row is None or above.value is None:
             return UnitReference(None, TargetSource.NONE)
-        siblings = self.children[parent]
-        explicit = {
-            s: row.value for s in siblings if (row := _own_row(rows, on, s)) is not None and row.value is not None
-        }
         cascade = Cascade(node.kpi.cascade)
-        keys = self._keys(node, cascade, on, siblings)
-        shares = apportion(above.value, explicit, keys)
+        key = (node.kpi.id or 0, kind, on, parent)
+        if key not in self.shares:
+            siblings = self.children[parent]
+            explicit = {
+                s: row.value for s in siblings if (row := _own_row(rows, on, s)) is not None and row.value is not None
+            }
+            self.shares[key] = apportion(above.value, explicit, self._keys(node, cascade, on, siblings))
+        shares = self.shares[key]
         if unit_id not in shares:
             return UnitReference(None, TargetSource.NONE)
         row = KpiTarget(
