@@ -105,6 +105,26 @@ class TestReviewPage:
         assert "1 required question has no answer yet" in text
         assert f'href="/s/{token}/p/2"' in review.text
 
+    def test_a_page_with_nothing_answered_says_so_once_and_lists_only_its_required_questions(
+        self, client: TestClient[Litestar], tokens: list[str]
+    ) -> None:
+        token = tokens[0]
+        csrf = csrf_token(client, f"/s/{token}/p/1")
+        client.post(f"/s/{token}/p/1", data={"q-D1-L": "4", "_csrf_token": csrf})
+        review = client.get(f"/s/{token}/review", headers=EN)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", review.text))
+        # page 1 has an answer: every question is listed, the optional one left open too
+        assert "Level? 4. Level 4" in text
+        assert "Hard? No answer" in text
+        # page 2 has none: said once, and its required question is still named
+        assert re.search(
+            r"Dimension two · Page 2 of 3 Nothing answered on this page yet\. Level\? No answer yet \(required\)", text
+        )
+        # page 3 (all optional, none answered): one line instead of a row per question
+        assert re.search(r"About you · Page 3 of 3 Nothing answered on this page yet\. Change the answers", text)
+        assert "Role?" not in text
+        assert text.count("Nothing answered on this page yet.") == 2
+
     def test_it_is_in_norwegian_too(self, client: TestClient[Litestar], tokens: list[str]) -> None:
         token = tokens[0]
         csrf = csrf_token(client, f"/s/{token}/p/1")
