@@ -22,6 +22,7 @@ from indicators.api import KpiRecordApi
 from indicators.controllers import DefinitionController, StrategyController
 from indicators.dashboard_controllers import DashboardController, OverviewController
 from indicators.glossary_controllers import GlossaryController
+from indicators.home import indicator_tasks
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
@@ -52,6 +53,7 @@ from maturity.web import (
     write_flash_cookie,
 )
 from reports.controllers import ReportBatchController, ReportController
+from reports.home import report_tasks
 from reports.navigation import REPORT_NAVIGATION
 from reports.on_demand import PdfRenderer
 from surveys.answering import AlreadySubmitted, RoundClosed
@@ -63,9 +65,11 @@ from surveys.controllers import (
     link_not_valid_page,
     round_closed_page,
 )
+from surveys.home import survey_tasks
 from surveys.my_controllers import MySurveysController
 from surveys.navigation import SURVEY_NAVIGATION
 from surveys.question_controllers import QuestionBuilderController
+from surveys.results_controllers import ResultsController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 
@@ -119,6 +123,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             AuditController,
             AnswerController,
             MySurveysController,
+            ResultsController,
             SurveyRoundController,
             ReportController,
             ReportBatchController,
@@ -187,6 +192,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
                 "db": database,
                 "settings": settings,
                 "navigation": navigation,
+                "home_sources": [survey_tasks, indicator_tasks, report_tasks],
                 "pdf_renderer": pdf_renderer,
                 "oidc": OidcClient(settings) if settings.oidc_enabled else None,
                 "score_cache": ScoreCache(database),  # scores of a period until a write changes them

@@ -8,10 +8,13 @@ from litestar.response import Template
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from maturity.db import Database
+from maturity.auth.services import scope_for
+from maturity.db import Database, utcnow
 from maturity.guards import current_user
+from maturity.home import HomeContext, home_tasks
+from maturity.settings import Settings
 from maturity.units.models import OrgUnit
-from maturity.web import render
+from maturity.web import locale_of, render
 
 
 class HomeController(Controller):
@@ -20,11 +23,25 @@ class HomeController(Controller):
 
     @get("/", name="home", sync_to_thread=True)
     def home(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:
+        """A visitor's welcome; a person's to-do list from every package (``maturity.home``)."""
         user = current_user(request)
-        home_unit = None
-        if user is not None and user.home_unit_id is not None:
-            home_unit = db_session.get(OrgUnit, user.home_unit_id)
-        return render(request, "maturity/pages/home.html", {"home_unit": home_unit})
+        if user is None:
+            return render(request, "maturity/pages/home.html", {"home_unit": None, "tasks": []})
+        home_unit = db_session.get(OrgUnit, user.home_unit_id) if user.home_unit_id is not None else None
+        context = HomeContext(
+            db_session, user, scope_for(user), locale_of(request), utcnow(), request.app.route_reverse
+        )
+        tasks = home_tasks(context, request.app.state.home_sources)
+        return render(request, "maturity/pages/home.html", {"home_unit": home_unit, "tasks": tasks})
+
+    @get("/accessibility", name="accessibility", sync_to_thread=False)
+    def accessibility(self, request: HTMXRequest, settings: NamedDependency[Settings]) -> Template:
+        """The accessibility statement (tilgjengelighetserklæring), for everyone, logged in or not."""
+        context = {
+            "statement_url": settings.accessibility_statement_url,
+            "feedback": settings.accessibility_feedback,
+        }
+        return render(request, "maturity/pages/accessibility.html", context)
 
     @get("/healthz", name="healthz")
     async def healthz(self, db: NamedDependency[Database]) -> Response[dict[str, str]]:

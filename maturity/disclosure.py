@@ -637,13 +637,16 @@ class Participation:
     count: int | None
     k: int
     rate: float | None = None
+    suppressed: bool = False  # hidden by a disclosure decision (it would give a smaller count away), not for k
 
     @property
     def below_k(self) -> bool:
         return self.count is None
 
     def label(self, locale: str) -> str:
-        """The count in words for ``locale``: "12", or "fewer than 5"."""
+        """The count in words for ``locale``: "12", "fewer than 5", or "not shown"."""
+        if self.suppressed:
+            return i18n.translate(locale, "not shown")
         if self.count is None:
             return i18n.translate(locale, "fewer than %(k)s", k=i18n.number(self.k, locale))
         return i18n.number(self.count, locale)

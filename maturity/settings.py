@@ -35,6 +35,8 @@ class Settings:
     report_storage: Path = Path("var/reports")
     institution_name: str = ""  # on report covers; empty: the name of the top unit
     institution_logo: str = ""  # an SVG or PNG file for report covers; empty: none
+    accessibility_statement_url: str = ""  # the published statement (uustatus.no); empty: none
+    accessibility_feedback: str = ""  # an e-mail address for accessibility feedback; empty: none
     db_pool_size: int = 10
     login_max_failures: int = 5
     login_window_seconds: int = 900
@@ -87,6 +89,18 @@ class Settings:
                 )
             if not logo.is_file():
                 raise SettingsError(f"MATURITY_INSTITUTION_LOGO: there is no file {self.institution_logo!r}")
+        if self.accessibility_statement_url and not self.accessibility_statement_url.startswith(
+            ("https://", "http://")
+        ):
+            raise SettingsError(
+                "MATURITY_ACCESSIBILITY_STATEMENT_URL must be an https:// address, "
+                f"not {self.accessibility_statement_url!r}"
+            )
+        feedback = self.accessibility_feedback
+        if feedback and (
+            feedback.count("@") != 1 or feedback.startswith("@") or feedback.endswith("@") or " " in feedback
+        ):
+            raise SettingsError(f"MATURITY_ACCESSIBILITY_FEEDBACK must be an e-mail address, not {feedback!r}")
         if self.oidc_issuer and not self.oidc_client_id:
             raise SettingsError("MATURITY_OIDC_CLIENT_ID is needed when MATURITY_OIDC_ISSUER is set.")
         if self.oidc_issuer and not self.oidc_issuer.startswith("https://") and self.mode == "production":

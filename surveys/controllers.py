@@ -13,20 +13,23 @@ from sqlmodel import Session
 
 from maturity.db import Database, utcnow
 from maturity.errors import InvalidInput, NotFound, Problem
+from maturity.maturity_model.models import Dimension
 from maturity.settings import Settings
-from maturity.web import flash, redirect, render, t
+from maturity.web import flash, locale_of, redirect, render, t
 from surveys.answer_pages import load_page, profile_view
 from surveys.answering import (
     AlreadySubmitted,
     Respondent,
     RoundClosed,
-    missing_required,
     open_response,
     reopen,
     save_answer,
     submit,
 )
 from surveys.autosave import UnknownLink, autosave
+from surveys.models import SurveySection
+from surveys.results import closed_feedback, own_and_unit_chart, results_chart, unit_results
+from surveys.review import leave_at, resume_page, review_sections
 from surveys.versions import sections_of
 
 Form = dict[str, str | list[str]]
@@ -35,6 +38,10 @@ Form = dict[str, str | list[str]]
 def _values(form: Form, code: str) -> list[str]:
     raw = form.get(f"q-{code}", [])
     return [raw] if isinstance(raw, str) else list(raw)
+
+
+def _dimension(db_session: Session, section: SurveySection) -> Dimension | None:
+    return db_session.get(Dimension, section.dimension_id) if section.dimension_id is not None else None
 
 
 class LinkNotValid(NotFound):
@@ -94,14 +101,41 @@ class AnswerController(Controller):
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
     ) -> Template:
-        respondent = self._respondent(db_session, settings, token)
+        try:
+            respondent = self._respondent(db_session, settings, token)
+        except RoundClosed:
+            closed = closed_feedback(db_session, token, secret=settings.secret_key, now=utcnow())
+            if closed is None:
+                raise
+            return self._closed_feedback(request, db_session, closed)
+        sections = sections_of(db_session, respondent.survey)
+        resume = resume_page(respondent.response, len(sections))
         context = {
             "token": token,
             "respondent": respondent,
-            "pages": len(sections_of(db_session, respondent.survey)),
-            "profile": profile_view(db_session, respondent) if respondent.response.status == "submitted" else [],
+            "pages": len(sections),
+            "resume": resume,
+            "resume_dimension": _dimension(db_session, sections[resume - 1]) if resume else None,
         }
+        if respondent.response.status == "submitted":
+            profile = profile_view(db_session, respondent)
+            context["profile"] = profile
+            context["own_chart"] = own_and_unit_chart(profile, None, locale_of(request))
         return render(request, "surveys/pages/start.html", context)
+
+    def _closed_feedback(self, request: HTMXRequest, db_session: Session, respondent: Respondent) -> Template:
+        """A closed round's feedback page: the respondent's profile beside their unit's results."""
+        locale = locale_of(request)
+        results = unit_results(db_session, respondent.survey_round, respondent.response.unit_id, now=utcnow())
+        profile = profile_view(db_session, respondent)
+        context = {
+            "respondent": respondent,
+            "profile": profile,
+            "own_chart": own_and_unit_chart(profile, results, locale),
+            "r": results,
+            "chart": results_chart(results, locale),
+        }
+        return render(request, "surveys/pages/feedback.html", context)
 
     @get("/p/{number:int}", name="answer.page", sync_to_thread=True)
     def page(
@@ -143,11 +177,18 @@ class AnswerController(Controller):
             return self._page(request, db_session, respondent, token, number, errors, status_code=422)
         go = str(data.get("go", "next"))
         if go == "previous" and number > 1:
+            leave_at(db_session, respondent.response, number - 1, page.count)
             target = request.app.route_reverse("answer.page", token=token, number=number - 1)
         elif go == "next" and number < page.count:
+            leave_at(db_session, respondent.response, number + 1, page.count)
             target = request.app.route_reverse("answer.page", token=token, number=number + 1)
         elif go == "later":
-            flash(request, t(request, "Your answers are saved. Open the same link to go on."), "success")
+            leave_at(db_session, respondent.response, number, page.count)
+            message = t(
+                request,
+                "Your answers are saved. Open the same link when you want to go on: you will continue on page %(page)s of %(pages)s.",
+            ) % {"page": number, "pages": page.count}
+            flash(request, message, "success")
             target = request.app.route_reverse("answer.start", token=token)
         else:
             target = request.app.route_reverse("answer.review", token=token)
@@ -195,10 +236,15 @@ class AnswerController(Controller):
     def _review(
         self, request: HTMXRequest, db_session: Session, respondent: Respondent, token: str, status_code: int = 200
     ) -> Template:
-        sections = sections_of(db_session, respondent.survey)
-        page_of = {s.id: n for n, s in enumerate(sections, start=1)}
-        missing = [(q, page_of.get(q.section_id, 1)) for q in missing_required(db_session, respondent)]
-        context = {"token": token, "respondent": respondent, "missing": missing, "pages": len(sections)}
+        sections = review_sections(db_session, respondent)
+        missing = [(a.question, s.number) for s in sections for a in s.answers if a.missing]
+        context = {
+            "token": token,
+            "respondent": respondent,
+            "missing": missing,
+            "sections": sections,
+            "likert_labels": respondent.survey.likert_labels,
+        }
         return render(request, "surveys/pages/review.html", context, status_code=status_code)
 
     @post("/submit", name="answer.submit", sync_to_thread=True)

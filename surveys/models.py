@@ -223,6 +223,9 @@ class Response(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The page the respondent left by "save and continue later" (or last moved to), where the
+    # start page sends them back; a page number says nothing about who answered.
+    resume_page: int | None = Field(default=None)
 
 
 class ResponseInvitation(SQLModel, table=True):

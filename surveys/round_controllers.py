@@ -20,12 +20,12 @@ from maturity.guards import requires_leader, requires_strategy_office
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
-from maturity.web import flash, redirect, render, t
+from maturity.web import flash, locale_of, redirect, render, t
 from surveys.export import export_round
 from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Invitation, Survey, SurveyRound
 from surveys.models import Response as SurveyResponse
-from surveys.rates import response_rates, sees_exact_counts
+from surveys.rates import rate_lines, rates_bars, response_rates, sees_exact_counts
 from surveys.reminders import reminder_plan, send_reminders
 from surveys.rounds import round_unit_ids
 from surveys.scheduling import get_round
@@ -35,6 +35,7 @@ MAX_STAFF_FILE = 5 * 1024 * 1024
 
 
 def _round_context(
+    request: HTMXRequest,
     db_session: Session,
     settings: Settings,
     survey_round: SurveyRound,
@@ -46,12 +47,14 @@ def _round_context(
 ) -> dict[str, Any]:
     now = utcnow()
     rows, groups = response_rates(db_session, survey_round, unit_scope, exact=sees_exact_counts(user, survey_round))
+    lines = rate_lines(rows)
     return {
+        "lines": lines,
+        "bars": rates_bars(lines, locale_of(request)) if lines else None,
         "problems": list(problems),
         "reminder_problems": list(reminder_problems),
         "survey_round": survey_round,
         "survey": db_session.get_one(Survey, survey_round.survey_id),
-        "rows": rows,
         "groups": groups,
         "reminders": reminder_plan(db_session, settings, survey_round, now=now),
         "round_units": sorted(
@@ -119,7 +122,7 @@ class SurveyRoundController(Controller):
     ) -> Template:
         """Live response rates for the reader's units; every few seconds with HTMX while open."""
         survey_round = get_round(db_session, round_id)
-        context = _round_context(db_session, settings, survey_round, unit_scope, user)
+        context = _round_context(request, db_session, settings, survey_round, unit_scope, user)
         return render(request, "surveys/pages/round.html", context, partial="surveys/partials/rates.html")
 
     @post(
@@ -151,7 +154,9 @@ class SurveyRoundController(Controller):
                 raise InvalidInput([Problem(N_("Choose a CSV file."))])
             issued = invite_from_csv(db_session, survey_round, content, actor=Actor.of(user))
         except InvalidInput as exc:
-            context = _round_context(db_session, settings, survey_round, unit_scope, user, problems=exc.problems)
+            context = _round_context(
+                request, db_session, settings, survey_round, unit_scope, user, problems=exc.problems
+            )
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
             send_invitations(db_session, settings, survey, survey_round, issued)
@@ -181,7 +186,9 @@ class SurveyRoundController(Controller):
         try:
             result = invite_staff_of_units(db_session, survey_round, codes, actor=Actor.of(user))
         except InvalidInput as exc:
-            context = _round_context(db_session, settings, survey_round, unit_scope, user, problems=exc.problems)
+            context = _round_context(
+                request, db_session, settings, survey_round, unit_scope, user, problems=exc.problems
+            )
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
             send_invitations(db_session, settings, survey, survey_round, result.issued)
@@ -208,7 +215,7 @@ class SurveyRoundController(Controller):
             result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
         except InvalidInput as exc:
             context = _round_context(
-                db_session, settings, survey_round, unit_scope, user, reminder_problems=exc.problems
+                request, db_session, settings, survey_round, unit_scope, user, reminder_problems=exc.problems
             )
             return render(request, "surveys/pages/round.html", context, status_code=422)
         flash(request, t(request, "Reminders sent: %(count)s.", count=result.sent), "success")

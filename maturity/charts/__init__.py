@@ -9,7 +9,8 @@ The API (plain data in, ``Chart`` out):
   which WeasyPrint tags. The macros of ``charts/macros.html`` do either.
 - Chart kinds: ``kpi_trend_chart`` (a KPI's word-sized line), ``profile_chart`` (dimension
   bars per series, ``ProfileValue``), ``bullet_chart`` (scores against expected progress and
-  the target, a ``BulletRow`` each, status in colour, symbol and word).
+  the target, a ``BulletRow`` each, status in colour, symbol and word), ``rates_chart``
+  (response rates as bars, a ``RateRow`` each with its words).
 - ``theme``: font, sizes and colours (``STATUS_COLOURS``, ``STATUS_SYMBOLS``, ``SERIES_COLOURS``)
   for anything that should look like the charts.
 - Speed: ``compile_templates`` (every kind's Vega, imports Altair) and ``install_templates``
@@ -25,6 +26,7 @@ function that returns ``Chart``; import it here so batches compile it.
 from maturity.charts.bullet import BulletRow, bullet_chart
 from maturity.charts.engine import Chart, clear_caches, compile_templates, install_templates
 from maturity.charts.profile import ROLE_COLOURS, ProfileValue, profile_chart
+from maturity.charts.rates import RateRow, rates_chart
 from maturity.charts.trend import kpi_trend_chart, trend_svg
 
 __all__ = [
@@ -32,12 +34,14 @@ __all__ = [
     "BulletRow",
     "Chart",
     "ProfileValue",
+    "RateRow",
     "bullet_chart",
     "clear_caches",
     "compile_templates",
     "install_templates",
     "kpi_trend_chart",
     "profile_chart",
+    "rates_chart",
     "warm_up",
 ]
 

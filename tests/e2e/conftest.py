@@ -32,8 +32,9 @@ from maturity.units.services import UnitScope
 from reports.batch_jobs import create_batch, run_stored_batch
 from reports.models import Report
 from reports.narratives import save_narrative
+from surveys.answering import open_response, save_answer, submit
 from surveys.invitations import Invitee, invite
-from surveys.models import Question, SurveySection
+from surveys.models import Question, Survey, SurveySection
 from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 from tests.conftest import Backend
@@ -76,6 +77,7 @@ class World:
     base_url: str
     links: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
+    closed_links: list[str] = field(default_factory=list)  # submitted links of the closed round
     provider: Provider | None = None
 
     def link(self) -> str:
@@ -83,7 +85,7 @@ class World:
         return f"{self.base_url}/s/{self.links.pop()}"
 
 
-def _seed(url: str, storage: Path) -> tuple[list[str], dict[str, int]]:
+def _seed(url: str, storage: Path) -> tuple[list[str], dict[str, int], list[str]]:
     db = Database.from_url(url)
     actor = Actor.system("e2e")
     with db.transaction() as session:
@@ -109,13 +111,47 @@ def _seed(url: str, storage: Path) -> tuple[list[str], dict[str, int]]:
         )
         invitees = [Invitee(f"person{n}@example.org", "DEP-A1", "academic") for n in range(INVITATIONS)]
         links = [token for _, token in invite(session, survey_round, invitees, actor=actor)]
+        invite(session, survey_round, [Invitee("staff@example.org", "DEP-A1", "academic")], actor=actor)
         issue_token(session, name="HR system", unit_codes=["FAC-A"], expires_at=None, actor=actor)
         ids = _seed_builder_and_reports(session, actor)
+        ids["closed_round"], closed_links = _seed_closed_round(session, survey, actor)
     ids["batch"] = _seed_batch(db, storage, actor)
     with db.transaction() as session:
         ids["report"] = session.execute(select(col(Report.id))).scalars().first() or 0
     db.dispose()
-    return links, ids
+    return links, ids, closed_links
+
+
+CLOSED_ANSWERS = [("3", "4", "2"), ("4", "5", "3"), ("2", "3", "3"), ("5", "4", "4"), ("3", "3", "2"), ("4", "4", "3")]
+
+
+def _seed_closed_round(session: Session, survey: Survey, actor: Actor) -> tuple[int, list[str]]:
+    """A round of FAC-A answered by six people in DEP-A1, then closed: its results are published."""
+    now = utcnow()
+    survey_round = create_round(
+        session,
+        survey,
+        name_nb="Runde 0",
+        name_en="Round 0",
+        period_label="2025",
+        opens_at=now - timedelta(days=20),
+        closes_at=now + timedelta(days=1),
+        unit_codes=["FAC-A"],
+        actor=actor,
+    )
+    invitees = [Invitee(f"closed{n}@example.org", "DEP-A1", "academic") for n in range(len(CLOSED_ANSWERS))]
+    tokens = [token for _, token in invite(session, survey_round, invitees, actor=actor)]
+    questions = {q.code: q for q in session.execute(select(Question)).scalars() if q.survey_id == survey.id}
+    for token, (level1, agree, level2) in zip(tokens, CLOSED_ANSWERS, strict=True):
+        respondent = open_response(session, token, secret=SECRET, now=now)
+        for code, value in (("D1-L", level1), ("D1-Q1", agree), ("D2-L", level2)):
+            save_answer(session, respondent, questions[code], [value], now=now)
+        submit(session, respondent, now=now)
+    survey_round.closed_at = now
+    session.add(survey_round)
+    session.flush()
+    assert survey_round.id is not None
+    return survey_round.id, tokens
 
 
 def _seed_builder_and_reports(session: Session, actor: Actor) -> dict[str, int]:
@@ -177,7 +213,7 @@ def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The app on its own database, served by uvicorn like in production (one worker)."""
     url = backend.fresh_url()
     storage = tmp_path_factory.mktemp("reports")
-    links, ids = _seed(url, storage)
+    links, ids, closed_links = _seed(url, storage)
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
     provider_context = running_provider()
@@ -201,7 +237,7 @@ def world(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process, log)
-        yield World(f"http://127.0.0.1:{port}", links, ids, provider)
+        yield World(f"http://127.0.0.1:{port}", links, ids, closed_links, provider)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -21,9 +21,16 @@ BLOCKING = {"serious", "critical"}
 
 # route template → [(who, address)]; who is an e-mail address or "" for an anonymous visitor;
 # "{link}" is replaced by a fresh personal survey link, "{draft}", "{section}", "{question}",
-# "{report}" and "{batch}" by the ids of what the seed made (World.ids).
+# "{report}", "{batch}" and "{closed_round}" by the ids of what the seed made (World.ids);
+# "{closed_link}" by a submitted link of the closed round.
 PAGES: dict[str, list[tuple[str, str]]] = {
-    "/": [("", "/"), ("staff@example.org", "/")],
+    "/": [("", "/"), ("staff@example.org", "/"), ("leader@example.org", "/"), ("office@example.org", "/")],
+    "/accessibility": [("", "/accessibility")],
+    "/results": [("staff@example.org", "/results")],
+    "/results/{round_id:int}": [
+        ("staff@example.org", "/results/{closed_round}"),
+        ("leader@example.org", "/results/{closed_round}"),
+    ],
     "/login": [("", "/login")],
     "/units": [("office@example.org", "/units")],
     "/units/{code:str}": [("leader@example.org", "/units/FAC-A"), ("leader@example.org", "/units/NO-SUCH-UNIT")],
@@ -59,7 +66,11 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/surveys": [("office@example.org", "/surveys")],
     "/surveys/rounds/{round_id:int}": [("office@example.org", "/surveys/rounds/1")],
     "/my-surveys": [("staff@example.org", "/my-surveys")],
-    "/s/{token:str}": [("", "{link}"), ("", "/s/no-such-link")],
+    "/s/{token:str}": [
+        ("", "{link}"),
+        ("", "/s/no-such-link"),
+        ("", "{closed_link}"),
+    ],  # the last: feedback after closing
     "/s/{token:str}/p/{number:int}": [("", "{link}/p/1"), ("", "{link}/p/3")],
     "/s/{token:str}/review": [("", "{link}/review")],
     "/surveys/builder": [("office@example.org", "/surveys/builder")],
@@ -153,6 +164,8 @@ class Auditor:
     def audit(self, who: str, address: str) -> tuple[str, int, dict[str, Any]]:
         """The address opened (placeholders filled in), its HTTP status and axe's result there."""
         page = self.page_for(who)
+        if "{closed_link}" in address:
+            address = address.replace("{closed_link}", "/s/" + self.world.closed_links[0])
         if "{link}" in address:
             address = address.replace("{link}", self.world.link().removeprefix(self.world.base_url))
         for name, value in self.world.ids.items():

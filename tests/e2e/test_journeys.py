@@ -91,8 +91,8 @@ def test_staff_answer_by_personal_link_resume_submit_and_see_their_feedback(
     else:
         page.get_by_role("button", name="Save and continue later").click()
         expect(page.locator(".flash--success")).to_contain_text("Your answers are saved")
-        page.goto(link)  # resume by opening the same link again
-        page.get_by_role("link", name="Start").click()
+        page.goto(link)  # resume by opening the same link again: at the page left
+        page.get_by_role("link", name="Continue on page 1 of 3: Dimension one").click()
     expect(page.locator("#a-D1-L-3")).to_be_checked()
     expect(page.locator("#a-D1-Q1-4")).to_be_checked()
     page.get_by_role("button", name="Next").click()

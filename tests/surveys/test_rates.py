@@ -56,7 +56,7 @@ class TestResponseRates:
         assert "a@example.org" not in page.text
         assert "b@example.org" not in page.text
 
-    def test_the_strategy_office_sees_exact_counts_unless_the_round_says_otherwise(
+    def test_the_strategy_office_sees_exact_counts_as_bars_and_only_the_rounds_units(
         self,
         client: TestClient[Litestar],
         session: Session,
@@ -65,15 +65,44 @@ class TestResponseRates:
         answered: None,
     ) -> None:
         login(client, "office@example.org")
-        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "nb"})
-        faculty = rate_row(page.text, "Fakultet A")
+        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "en"}).text
+        faculty = rate_row(page, "Faculty A")
         assert '<td class="num">1</td>' in faculty
-        assert re.search(r"<td class=\"num\">1\s?%</td>", faculty)
+        assert '<td class="num">79</td>' in faculty
+        assert "1%" in faculty
+        assert "Started, not submitted" in page
+        # the round is for FAC-A: the university and FAC-B are not its units
+        assert "Faculty B" not in page
+        assert "Department B1" not in page
+        assert ">The University<" not in page
+        # the bars: one chart of the rates, its words in the alt text
+        bars = re.search(r'<span class="chart chart-svg" role="img" aria-label="([^"]+)"><svg', page)
+        assert bars is not None
+        assert "Faculty A: 1% (1 of 79)" in bars.group(1)
+        assert "Department A2: 0% (0 of 34)" in bars.group(1)
+        # unless the round says otherwise
         open_round.office_exact_counts = False
         session.add(open_round)
         session.commit()
-        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "nb"})
-        assert '<td class="num">færre enn 5</td>' in rate_row(page.text, "Fakultet A")
+        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "nb"}).text
+        assert '<td class="num">færre enn 5</td>' in rate_row(page, "Fakultet A")
+        bars = re.search(r'role="img" aria-label="([^"]+)"><svg', page)
+        assert bars is not None
+        assert "Fakultet A: færre enn 5 svar" in bars.group(1)
+
+    def test_the_leaders_bars_say_fewer_than_k(
+        self,
+        client: TestClient[Litestar],
+        people: dict[str, User],
+        open_round: SurveyRound,
+        answered: None,
+    ) -> None:
+        login(client, "leader@example.org")
+        page = client.get(f"/surveys/rounds/{open_round.id}", headers={"accept-language": "nb"}).text
+        bars = re.search(r'role="img" aria-label="([^"]+)"><svg', page)
+        assert bars is not None
+        assert "Fakultet A: færre enn 5 svar" in bars.group(1)
+        assert "(1 av 79)" not in page
 
     def test_htmx_polling_gets_the_table_only(
         self, client: TestClient[Litestar], people: dict[str, User], open_round: SurveyRound, answered: None
