@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
@@ -43,6 +44,26 @@ SECURE_KEY = "maturity.secure_cookies"
 
 
 DEFAULT_LOCALE_KEY = "maturity.default_locale"
+VIEWER_KEY = "maturity.viewer"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is logged in, as plain values taken when the request began: what an error page shows.
+    After a failed flush the session rolls back and expires the user, whose roles (``lazy="raise"``)
+    could then not be read; an error page must render from what the request already knows."""
+
+    id: int | None
+    name: str
+    email: str
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, user: Any) -> "Viewer":
+        return cls(user.id, user.name, user.email, frozenset(str(r.role) for r in user.roles))
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
 
 
 def request_cookies(headers: Headers) -> dict[str, str]:
@@ -305,7 +326,10 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, detail = HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error"
 
-    cast(dict[str, Any], request.scope)[ROLLBACK_KEY] = True  # an error is never committed, even as a redirect
+    scope = cast(dict[str, Any], request.scope)
+    scope[ROLLBACK_KEY] = True  # an error is never committed, even as a redirect
+    if scope.get("user") is not None:
+        scope["user"] = scope.get(VIEWER_KEY)  # the page renders without the (perhaps rolled back) session
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target = f"/login?next={quote(here, safe='/')}"
