@@ -20,19 +20,21 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
-from indicators.api_auth import ERRORS, ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
+from indicators.api_auth import ERRORS, ERRORS_AND_UNKNOWN_UNIT, ApiClient, ProblemOut, TokenApi, api_locale
 from indicators.models import Kpi, KpiRecord
-from indicators.records import RecordInput, check_records, record_values
+from indicators.records import MAX_NOTE, MAX_SOURCE, RecordInput, check_records, record_values
 from maturity import i18n
 from maturity.auth.tokens import actor_for
 from maturity.errors import N_, InvalidInput
-from maturity.periods import Period
+from maturity.forms import CODE_PATTERN, NO_CONTROL_CHARACTERS, normalise_text
+from maturity.periods import PERIOD_PATTERN, Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope, get_unit
 
 MAX_RECORDS = 10_000
 MAX_PAGE = 1000
 MAX_OFFSET = 2**63 - 1  # the databases' largest integer: beyond it SQLite cannot bind the value
+CODE = CODE_PATTERN.pattern
 _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 
 
@@ -42,9 +44,11 @@ _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 class RecordIn(msgspec.Struct, forbid_unknown_fields=True):
     """One value of a KPI for a unit and period."""
 
-    kpi: Annotated[str, msgspec.Meta(description="The KPI's code.", examples=["K01"])]
-    unit: Annotated[str, msgspec.Meta(description="The unit's code.", examples=["FAC-A"])]
-    period: Annotated[str, msgspec.Meta(description=f"The period: {_PERIOD}.", examples=["2024"])]
+    kpi: Annotated[str, msgspec.Meta(pattern=CODE, description="The KPI's code.", examples=["K01"])]
+    unit: Annotated[str, msgspec.Meta(pattern=CODE, description="The unit's code.", examples=["FAC-A"])]
+    period: Annotated[
+        str, msgspec.Meta(pattern=PERIOD_PATTERN, description=f"The period: {_PERIOD}.", examples=["2024"])
+    ]
     value: Annotated[
         float | None,
         msgspec.Meta(description="The value. For a share KPI it may be left out: it is numerator / denominator · 100."),
@@ -53,8 +57,22 @@ class RecordIn(msgspec.Struct, forbid_unknown_fields=True):
     denominator: Annotated[float | None, msgspec.Meta(description="Share KPIs only: the count of all (above 0).")] = (
         None
     )
-    source: Annotated[str, msgspec.Meta(description="Where the value comes from (at most 300 characters kept).")] = ""
-    note: Annotated[str, msgspec.Meta(description="A remark shown with the value.")] = ""
+    source: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=MAX_SOURCE,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="Where the value comes from. No control characters other than tab and line breaks.",
+        ),
+    ] = ""
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=MAX_NOTE,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="A remark shown with the value. No control characters other than tab and line breaks.",
+        ),
+    ] = ""
 
 
 class RecordBatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -96,12 +114,6 @@ class RecordCounts(msgspec.Struct):
     new: Annotated[int, msgspec.Meta(description="Values recorded for the first time.")]
     changed: Annotated[int, msgspec.Meta(description="Corrections: each became a new revision.")]
     unchanged: Annotated[int, msgspec.Meta(description="Values identical to the current revision; nothing written.")]
-
-
-class ProblemOut(msgspec.Struct):
-    path: Annotated[str | None, msgspec.Meta(description="Where: records[<index>].<field>.")]
-    value: str | None
-    message: str
 
 
 class InvalidRecords(msgspec.Struct):
@@ -198,11 +210,14 @@ class KpiRecordApi(TokenApi):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         api_client: NamedDependency[ApiClient],
-        kpi: Annotated[str | None, QueryParameter(description="Only this KPI (code).")] = None,
+        kpi: Annotated[str | None, QueryParameter(pattern=CODE, description="Only this KPI (code).")] = None,
         unit: Annotated[
-            str | None, QueryParameter(description="Only this unit (code); the units below it are not included.")
+            str | None,
+            QueryParameter(pattern=CODE, description="Only this unit (code); the units below it are not included."),
         ] = None,
-        period: Annotated[str | None, QueryParameter(description=f"Only this period: {_PERIOD}.")] = None,
+        period: Annotated[
+            str | None, QueryParameter(pattern=PERIOD_PATTERN, description=f"Only this period: {_PERIOD}.")
+        ] = None,
         since: Annotated[
             date | None, QueryParameter(description="Only values recorded on or after this day (from 00:00 UTC).")
         ] = None,
@@ -278,8 +293,8 @@ class KpiRecordApi(TokenApi):
                 value=r.value,
                 numerator=r.numerator,
                 denominator=r.denominator,
-                source=r.source,
-                note=r.note,
+                source=normalise_text(r.source),
+                note=normalise_text(r.note),
                 path=f"records[{i}]",
             )
             for i, r in enumerate(data.records)

@@ -36,7 +36,7 @@ from indicators.strategy_file import MAX_BYTES, export_strategy, import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.services import unit_codes
 from maturity.web import flash, redirect, render, t
@@ -188,7 +188,7 @@ class DefinitionController(Controller):
     ) -> Template:
         return self._form_page(request, db_session, kind, FormState(), parent_id=parent)
 
-    @post("/{kind:str}/new", name="definitions.create", sync_to_thread=True)
+    @post("/{kind:str}/new", name="definitions.create", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def create(
         self,
         request: HTMXRequest,
@@ -205,7 +205,7 @@ class DefinitionController(Controller):
             return self._form_page(request, db_session, kind, exc.state, parent_id=parent, status_code=422)
         return self._done(request, db_session, kind, item, t(request, "Saved."))
 
-    @post("/{kind:str}/validate", name="definitions.validate", sync_to_thread=True)
+    @post("/{kind:str}/validate", name="definitions.validate", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def check(
         self,
         request: HTMXRequest,
@@ -234,7 +234,9 @@ class DefinitionController(Controller):
             request, db_session, kind, form_from_item(db_session, spec, item), parent_id=parent_id, item=item
         )
 
-    @post("/{kind:str}/{item_id:int}/edit", name="definitions.update", sync_to_thread=True)
+    @post(
+        "/{kind:str}/{item_id:int}/edit", name="definitions.update", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True}
+    )
     def update(
         self,
         request: HTMXRequest,

@@ -29,9 +29,9 @@ from indicators.records import (
 from indicators.services import current_strategy, load_kpi_node, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
-from maturity.csvio import parse_number
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.guards import requires_leader
+from maturity.numbers import parse_number
 from maturity.periods import Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope

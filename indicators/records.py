@@ -15,14 +15,18 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiRecord, KpiRecordRevision, ScoringMode
 from maturity.audit.services import Actor, event_row, record_events, snapshot
-from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.csvio import CsvRow, read_csv
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
+from maturity.forms import check_text
+from maturity.numbers import parse_number
 from maturity.periods import Frequency, Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 
 MAX_VALUE = 1e12
+MAX_SOURCE = 300  # the column's length
+MAX_NOTE = 5000
 CSV_COLUMNS = ["kpi", "unit", "period", "value", "numerator", "denominator", "source", "note"]
 # Norwegian headers are accepted too; files come from people as often as from systems.
 CSV_ALIASES = {
@@ -100,6 +104,11 @@ def _problem(item: RecordInput, column: str, message: str, shown: object = None,
     return Problem(message, params, line=item.line, column=column if item.line else None, value=value, path=path)
 
 
+def _shown(text: str) -> str:
+    """A text as a problem quotes it: the start of a long one."""
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
 def _number(item: RecordInput, column: str, raw: Decimal | float | None, problems: list[Problem]) -> float | None:
     if raw is None:
         return None
@@ -149,11 +158,16 @@ def check_records(session: Session, items: Sequence[RecordInput], scope: UnitSco
                 )
             seen.setdefault(key, item)
         values = _check_values(item, kpi, problems) if kpi is not None else None
+        for column, text, limit in (("source", item.source, MAX_SOURCE), ("note", item.note, MAX_NOTE)):
+            problems += [
+                _problem(item, column, p.message, _shown(text), **p.params)
+                for p in check_text(column, text.strip(), max_length=limit)
+            ]
         if len(problems) == before and kpi is not None and unit is not None and period is not None and values:
             value, numerator, denominator = values
             checked.append(
                 CheckedRecord(
-                    kpi, unit, period, value, numerator, denominator, item.source.strip()[:300], item.note.strip(), item
+                    kpi, unit, period, value, numerator, denominator, item.source.strip(), item.note.strip(), item
                 )
             )
     if problems:

@@ -32,6 +32,7 @@ from maturity.controllers import HomeController
 from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
 from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
+from maturity.forms import check_typed_form
 from maturity.int_params import refuse_ids_beyond_the_database
 from maturity.navigation import SHELL_NAVIGATION
 from maturity.settings import Settings
@@ -62,6 +63,12 @@ from surveys.question_controllers import QuestionBuilderController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 from surveys.services import AlreadySubmitted, RoundClosed
+
+
+async def before_every_request(request: Request[Any, Any, Any]) -> None:
+    """Checks every route shares, before its handler reads anything."""
+    await refuse_ids_beyond_the_database(request)
+    await check_typed_form(request)
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
@@ -138,7 +145,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         plugins=[HTMXPlugin()],
-        before_request=refuse_ids_beyond_the_database,
+        before_request=before_every_request,
         after_request=commit_request_transaction,
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
         after_response=after_response,

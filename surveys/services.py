@@ -17,11 +17,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import parse_number, read_csv
+from maturity.csvio import read_csv
 from maturity.db import UTCDateTime, utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.mail import send_mail
 from maturity.maturity_model.models import Dimension, LevelDescriptor
+from maturity.numbers import parse_number
 from maturity.scoring import question_score
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit

@@ -9,9 +9,10 @@ from sqlalchemy import CTE, Integer, Select, false, literal_column, select
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.csvio import CsvRow, read_csv
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.forms import CODE_PATTERN
+from maturity.numbers import parse_number
 from maturity.periods import Period
 from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
 

@@ -331,7 +331,6 @@ class TestRecording:
             {"kpi": "KINST", "unit": "FAC-A", "period": "2024", "value": 1},
             {"kpi": "KRATIO", "unit": "DEP-A1", "period": "2024-S1", "value": 50},
             ksum("DEP-A1", -1),
-            ksum("DEP-A1", 1, period="2024-13"),
         )
         assert response.status_code == 422
         assert [(p["path"], p["message"][:30]) for p in response.json()["problems"]] == [
@@ -340,9 +339,22 @@ class TestRecording:
             ("records[2].unit", "KPI KINST is measured for the "),
             ("records[3].numerator", "KPI KRATIO is a share: give nu"),
             ("records[4].value", "A count cannot be negative."),
-            ("records[5].period", "Not a period; write 2024, 2024"),
         ]
-        assert response.json()["detail"] == "Nothing was recorded: 6 problems were found."
+        assert response.json()["detail"] == "Nothing was recorded: 5 problems were found."
+
+    def test_a_value_outside_the_described_shape_is_a_400_naming_its_place(
+        self, client: TestClient[Litestar], fac_a: str
+    ) -> None:
+        """The description states what a period is; a request outside it never reaches the checks."""
+        response = post(client, fac_a, ksum("DEP-A1", 1), ksum("DEP-A1", 1, period="2024-13"))
+        assert response.status_code == 400
+        assert response.json()["problems"] == [
+            {
+                "path": "records[1].period",
+                "value": None,
+                "message": "Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03.",
+            }
+        ]
 
     def test_messages_in_norwegian_on_request(self, client: TestClient[Litestar], fac_a: str) -> None:
         response = post(client, fac_a, ksum("DEP-B1", 1), **{"accept-language": "nb-NO"})

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from maturity.csvio import parse_number, read_csv
+from maturity.csvio import read_csv
 from maturity.errors import InvalidInput, NotFound, Problem
+from maturity.numbers import parse_number
 from maturity.units.models import OrgUnit, UnitHeadcount
 from maturity.units.services import (
     UNIT_COLUMNS,
