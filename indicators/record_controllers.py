@@ -31,7 +31,7 @@ from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.guards import requires_leader
-from maturity.numbers import parse_number
+from maturity.numbers import decimal_mark
 from maturity.periods import Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
@@ -230,24 +230,10 @@ class KpiController(Controller):
         if any(unit not in visible for unit, _ in cells):
             raise NotFound("unit")  # another unit's values: not confirmed to exist
         items = []
+        mark = decimal_mark(v for fields in cells.values() for v in fields.values())  # the form's values as one file
         for (unit, period), fields in cells.items():
             if not any(fields.values()):
                 continue
-            try:
-                numbers = {k: _parse(v) for k, v in fields.items()}
-            except ValueError:
-                problem = Problem(N_("Not a number."), path=f"{unit} {period}")
-                return self._grid_page(
-                    request,
-                    db_session,
-                    kpi,
-                    unit_scope,
-                    user,
-                    data.get("until", ""),
-                    cells,
-                    {(unit, period): [problem]},
-                    422,
-                )
             items.append(
                 RecordInput(
                     kpi=kpi.code,
@@ -256,9 +242,10 @@ class KpiController(Controller):
                     source=data.get("source", "").strip() or t(request, "Entered by hand"),
                     note=data.get("note", "").strip(),
                     path=f"{unit} {period}",
-                    value=numbers.get("value"),
-                    numerator=numbers.get("numerator"),
-                    denominator=numbers.get("denominator"),
+                    value=fields.get("value") or None,
+                    numerator=fields.get("numerator") or None,
+                    denominator=fields.get("denominator") or None,
+                    mark=mark,
                 )
             )
         try:
@@ -298,7 +285,3 @@ class KpiController(Controller):
         flash(request, message, "success")
         target = request.app.route_reverse("kpis.show", code=kpi.code)
         return redirect(request, target + (f"?until={data['until']}" if data.get("until") else ""))
-
-
-def _parse(raw: str) -> float | None:
-    return float(parse_number(raw)) if raw else None

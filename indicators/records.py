@@ -15,11 +15,11 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiRecord, KpiRecordRevision, ScoringMode
 from maturity.audit.services import Actor, event_row, record_events, snapshot
-from maturity.csvio import CsvRow, read_csv
+from maturity.csvio import read_csv
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.forms import check_text
-from maturity.numbers import parse_number
+from maturity.numbers import NumberProblem, decimal_mark, read_number
 from maturity.periods import Frequency, Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
@@ -48,13 +48,16 @@ class RecordInput:
     kpi: str
     unit: str
     period: str
-    value: Decimal | float | None = None
-    numerator: Decimal | float | None = None
-    denominator: Decimal | float | None = None
+    # A number, or the text typed or written in a file, read when the KPI is known (a count reads
+    # "1.500" as 1 500) under ``mark``, the decimal mark of the file or form it came from.
+    value: Decimal | float | str | None = None
+    numerator: Decimal | float | str | None = None
+    denominator: Decimal | float | str | None = None
     source: str = ""
     note: str = ""
     line: int | None = None
     path: str | None = None
+    mark: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +112,28 @@ def _shown(text: str) -> str:
     return text if len(text) <= 80 else text[:80] + "…"
 
 
-def _number(item: RecordInput, column: str, raw: Decimal | float | None, problems: list[Problem]) -> float | None:
-    if raw is None:
+def is_count(kpi: Kpi) -> bool:
+    """A KPI that counts things: summed over units and shown without decimals."""
+    return kpi.aggregation == Aggregation.SUM and kpi.decimals == 0
+
+
+def _number(
+    item: RecordInput, kpi: Kpi, column: str, raw: Decimal | float | str | None, problems: list[Problem]
+) -> float | None:
+    if raw is None or raw == "":
         return None
+    whole = column == "value" and is_count(kpi)
+    if isinstance(raw, str):
+        share = column == "value" and kpi.aggregation == Aggregation.RATIO
+        try:
+            raw = read_number(raw, mark=item.mark, whole=whole, percent=share)
+        except NumberProblem as exc:
+            problems.append(_problem(item, column, exc.message, exc.text.strip(), **exc.params))
+            return None
     number = float(raw)
+    if whole and math.isfinite(number) and not number.is_integer():
+        problems.append(_problem(item, column, N_("A count is a whole number."), raw))
+        return None
     if not math.isfinite(number) or abs(number) > MAX_VALUE:
         problems.append(_problem(item, column, N_("The number is out of range."), raw))
         return None
@@ -215,9 +236,9 @@ def _check_values(
     item: RecordInput, kpi: Kpi, problems: list[Problem]
 ) -> tuple[float, float | None, float | None] | None:
     count = len(problems)
-    value = _number(item, "value", item.value, problems)
-    numerator = _number(item, "numerator", item.numerator, problems)
-    denominator = _number(item, "denominator", item.denominator, problems)
+    value = _number(item, kpi, "value", item.value, problems)
+    numerator = _number(item, kpi, "numerator", item.numerator, problems)
+    denominator = _number(item, kpi, "denominator", item.denominator, problems)
     if len(problems) > count:
         return None
     if kpi.aggregation == Aggregation.RATIO:
@@ -261,7 +282,7 @@ def _check_values(
     if kpi.scoring == ScoringMode.BINARY and value not in (0.0, 1.0):
         problems.append(_problem(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
         return None
-    if kpi.aggregation == Aggregation.SUM and value < 0:
+    if is_count(kpi) and value < 0:
         problems.append(_problem(item, "value", N_("A count cannot be negative."), item.value))
         return None
     return value, None, None
@@ -422,22 +443,13 @@ def _audited(record: KpiRecord) -> dict[str, Any]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def _decimal(row: CsvRow, column: str, problems: list[Problem]) -> Decimal | None:
-    raw = row.get(column)
-    if not raw:
-        return None
-    try:
-        return parse_number(raw)
-    except ValueError:
-        problems.append(row.problem(column, N_("Not a number.")))
-        return None
-
-
 def _read_kpi_rows(data: bytes) -> tuple[list[RecordInput], list[Problem]]:
-    """The readable rows of a KPI file, with numbers parsed, and a problem for every unreadable cell."""
+    """The readable rows of a KPI file, and a problem for every row without KPI, unit or period.
+    Numbers stay text, read by ``check_records`` under the file's decimal mark once the KPI is known."""
     table = read_csv(data, required=["kpi", "unit", "period"], optional=CSV_COLUMNS[3:], aliases=CSV_ALIASES)
     problems: list[Problem] = []
     items = []
+    mark = decimal_mark(row.get(c) for row in table.rows for c in ("value", "numerator", "denominator"))
     for row in table.rows:
         before = len(problems)
         for column in ("kpi", "unit", "period"):
@@ -447,12 +459,13 @@ def _read_kpi_rows(data: bytes) -> tuple[list[RecordInput], list[Problem]]:
             kpi=row.get("kpi"),
             unit=row.get("unit"),
             period=row.get("period"),
-            value=_decimal(row, "value", problems),
-            numerator=_decimal(row, "numerator", problems),
-            denominator=_decimal(row, "denominator", problems),
+            value=row.get("value") or None,
+            numerator=row.get("numerator") or None,
+            denominator=row.get("denominator") or None,
             source=row.get("source"),
             note=row.get("note"),
             line=row.line,
+            mark=mark,
         )
         if len(problems) == before:
             items.append(item)

@@ -80,6 +80,16 @@ def _encoding_problem(data: bytes, exc: UnicodeDecodeError) -> Problem:
     )
 
 
+def _alias(name: str, aliases: dict[str, str]) -> str:
+    """The canonical column name; an alias ending in ``_`` renames a prefix (``ansatte_2024``)."""
+    if name in aliases:
+        return aliases[name]
+    for alias, canonical in aliases.items():
+        if alias.endswith("_") and name.startswith(alias):
+            return canonical + name.removeprefix(alias)
+    return name
+
+
 def sniff_delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in (";", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
@@ -117,7 +127,7 @@ def read_csv(
     problems: list[Problem] = []
     try:
         header = [h.strip().lower() for h in next(reader)]
-        header = [(aliases or {}).get(name, name) for name in header]
+        header = [_alias(name, aliases or {}) for name in header]
         while header and not header[-1]:
             header.pop()  # Excel writes a delimiter after the last column
     except csv.Error as exc:

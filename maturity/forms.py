@@ -12,8 +12,8 @@ from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.utils.scope.state import ScopeState
 
+from maturity import numbers
 from maturity.errors import N_, BadParameter, Problem
-from maturity.numbers import parse_number
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 REQUIRED = N_("This field is required.")
@@ -87,9 +87,9 @@ def read_number(
 ) -> tuple[float | None, list[Problem]]:
     """A typed number (``int`` when ``whole``), or None when it is none; and what is wrong with it."""
     try:
-        number = float(parse_number(raw))
-    except ValueError:
-        return None, [Problem(N_("Not a number."), path=name, value=raw)]
+        number = float(numbers.read_number(raw, whole=whole))
+    except numbers.NumberProblem as exc:
+        return None, [Problem(exc.message, exc.params, path=name, value=raw)]
     if whole and not number.is_integer():
         return None, [Problem(N_("Not a whole number."), path=name, value=raw)]
     problems = []

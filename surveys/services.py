@@ -22,7 +22,7 @@ from maturity.db import UTCDateTime, utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.mail import send_mail
 from maturity.maturity_model.models import Dimension, LevelDescriptor
-from maturity.numbers import parse_number
+from maturity.numbers import NumberProblem, parse_number
 from maturity.scoring import question_score
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
@@ -425,8 +425,8 @@ def answer_values(session: Session, question: AnswerRule, raw: Sequence[str]) ->
     if kind == "number":
         try:
             number = float(parse_number(values[0]))
-        except ValueError:
-            raise bad(N_("Not a number.")) from None
+        except NumberProblem as exc:
+            raise bad(exc.message, **exc.params) from None
         if question.min_value is not None and number < question.min_value:
             raise bad(N_("Must be at least %(limit)s."), limit=question.min_value)
         if question.max_value is not None and number > question.max_value:

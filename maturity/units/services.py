@@ -12,7 +12,7 @@ from maturity.audit.services import Actor, record_event, snapshot
 from maturity.csvio import CsvRow, read_csv
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.forms import CODE_PATTERN
-from maturity.numbers import parse_number
+from maturity.numbers import NumberProblem, read_number
 from maturity.periods import Period
 from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
 
@@ -145,14 +145,31 @@ def as_tree(units: list[OrgUnit]) -> list[TreeNode]:
 # --- import -------------------------------------------------------------------------------
 
 UNIT_COLUMNS = ["code", "parent_code", "kind", "name_nb", "name_en"]
+# Norwegian headers, as in the KPI import: files come from people as often as from systems.
+UNIT_ALIASES = {
+    "kode": "code",
+    "enhetskode": "code",
+    "overordnet": "parent_code",
+    "overordnet_kode": "parent_code",
+    "foreldrekode": "parent_code",
+    "type": "kind",
+    "nivå": "kind",
+    "navn_nb": "name_nb",
+    "navn_bokmål": "name_nb",
+    "navn": "name_nb",
+    "navn_en": "name_en",
+    "navn_engelsk": "name_en",
+    "ansatte_": "headcount_",
+    "antall_ansatte_": "headcount_",
+}
 _HEADCOUNT_COLUMN = re.compile(r"headcount_(\d{4}(?:-[a-z0-9]+)?)")
 
 
 def _headcount(raw: str) -> int | None:
     """A whole number of people as a spreadsheet writes it (``1 234`` too), or None."""
     try:
-        value = parse_number(raw)
-    except ValueError:
+        value = read_number(raw, whole=True)  # "1.500" people are 1 500
+    except NumberProblem:
         return None
     if value != value.to_integral_value() or not 0 <= value <= 10_000_000:
         return None
@@ -171,10 +188,11 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
 
     With an ``actor``, every created or changed unit leaves an audit event.
 
-    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``.
+    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``
+    (or in Norwegian: kode, overordnet, type, navn_nb, navn_en, ansatte_<period>).
     A parent may come later in the file or already exist. Raises InvalidInput with every problem.
     """
-    table = read_csv(data, required=UNIT_COLUMNS, column_pattern=_HEADCOUNT_COLUMN)
+    table = read_csv(data, required=UNIT_COLUMNS, column_pattern=_HEADCOUNT_COLUMN, aliases=UNIT_ALIASES)
     problems: list[Problem] = []
     existing = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
     incoming: dict[str, CsvRow] = {}

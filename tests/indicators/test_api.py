@@ -330,7 +330,7 @@ class TestRecording:
             ksum("DEP-A1", 1, period="2024-S1"),
             {"kpi": "KINST", "unit": "FAC-A", "period": "2024", "value": 1},
             {"kpi": "KRATIO", "unit": "DEP-A1", "period": "2024-S1", "value": 50},
-            ksum("DEP-A1", -1),
+            {"kpi": "KRATIO", "unit": "DEP-A2", "period": "2024-S1", "numerator": -1, "denominator": 10},
         )
         assert response.status_code == 422
         assert [(p["path"], p["message"][:30]) for p in response.json()["problems"]] == [
@@ -338,7 +338,7 @@ class TestRecording:
             ("records[1].period", "KPI KSUM is reported for perio"),
             ("records[2].unit", "KPI KINST is measured for the "),
             ("records[3].numerator", "KPI KRATIO is a share: give nu"),
-            ("records[4].value", "A count cannot be negative."),
+            ("records[4].numerator", "The numerator cannot be negati"),
         ]
         assert response.json()["detail"] == "Nothing was recorded: 5 problems were found."
 
