@@ -24,6 +24,7 @@ from indicators.dashboard_controllers import DashboardController, OverviewContro
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
+from indicators.score_cache import ScoreCache
 from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
@@ -180,7 +181,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             disable_stack_trace={400, 401, 403, 404, 405, 422, 429, 503, NotFound, *DATABASE_UNAVAILABLE},
         ),
         lifespan=[lifespan],
-        state=State({"db": database, "settings": settings, "navigation": navigation, "pdf_renderer": pdf_renderer}),
+        state=State(
+            {
+                "db": database,
+                "settings": settings,
+                "navigation": navigation,
+                "pdf_renderer": pdf_renderer,
+                "score_cache": ScoreCache(database),  # scores of a period until a write changes them
+            }
+        ),
         debug=False,
     )
 
