@@ -81,8 +81,7 @@ def validate(
         if f.kind in ("number", "int"):
             number, found = read_number(f.name, raw, whole=f.kind == "int", minimum=f.minimum, maximum=f.maximum)
             problems += found
-            if number is not None:
-                values[f.name] = number
+            values[f.name] = number  # None when it is no number: later rules never meet the raw text
         elif f.kind == "date":
             try:
                 values[f.name] = date.fromisoformat(raw)
@@ -96,7 +95,7 @@ def validate(
         else:
             values[f.name] = raw
     _resolve_references(session, values, problems)
-    if spec.kind == "level" and values.get("level"):
+    if spec.kind == "level" and str(values.get("level") or "").isdigit():
         values["level"] = int(values["level"])
     if not problems:
         problems += _check_siblings(session, spec, values, parent_id, item_id)

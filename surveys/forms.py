@@ -101,12 +101,12 @@ def read_form(
         if f.kind in ("number", "int"):
             number, found = read_number(f.name, raw, whole=f.kind == "int", minimum=f.minimum)
             problems += found
-            if number is not None:
-                values[f.name] = number
+            values[f.name] = number  # None when it is no number: later rules never meet the raw text
         elif f.kind == "datetime":
             try:
                 values[f.name] = parse_local_time(raw)
             except ValueError:
+                values[f.name] = None  # a later rule comparing moments must not meet the raw text
                 problems.append(Problem(N_("Not a date and time (YYYY-MM-DD HH:MM)."), path=f.name, value=raw))
         elif f.kind in ("select", "radio") and raw not in {c.value for c in choices.get(f.name, ())}:
             problems.append(Problem(N_("Choose one of the options."), path=f.name, value=raw))
