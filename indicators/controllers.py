@@ -39,7 +39,7 @@ from maturity.errors import InvalidInput, NotFound
 from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.services import unit_codes
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 LABELS = {
     "scoring_labels": {c.value: c.label for c in SCORING},
@@ -66,9 +66,17 @@ class StrategyController(Controller):
 
     @get("/import", name="strategy.import_form", guards=[requires_strategy_office], sync_to_thread=False)
     def import_form(self, request: HTMXRequest) -> Template:
-        return render(request, "indicators/pages/import.html", {"problems": [], "filename": ""})
+        return render(
+            request, "indicators/pages/import.html", {"problems": [], "filename": "", "limit_mb": MAX_BYTES // MEGABYTE}
+        )
 
-    @post("/import", name="strategy.import", guards=[requires_strategy_office], sync_to_thread=True)
+    @post(
+        "/import",
+        name="strategy.import",
+        guards=[requires_strategy_office],
+        sync_to_thread=True,
+        opt={UPLOAD_LIMIT_OPT: MAX_BYTES},
+    )
     def import_file(
         self,
         request: HTMXRequest,
@@ -84,7 +92,7 @@ class StrategyController(Controller):
         try:
             summary = import_strategy(db_session, content, Actor.of(user))
         except InvalidInput as exc:
-            context = {"problems": exc.problems, "filename": filename}
+            context = {"problems": exc.problems, "filename": filename, "limit_mb": MAX_BYTES // MEGABYTE}
             return render(request, "indicators/pages/import.html", context, status_code=422)
         strategy = db_session.get_one(Strategy, summary.strategy_id)
         flash(

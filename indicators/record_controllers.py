@@ -35,7 +35,7 @@ from maturity.numbers import decimal_mark
 from maturity.periods import Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -98,11 +98,11 @@ class KpiController(Controller):
         return render(
             request,
             "indicators/pages/kpi_import.html",
-            {"summary": None, "problems": [], "filename": "", "payload": ""},
+            {"summary": None, "problems": [], "filename": "", "payload": "", "limit_mb": MAX_UPLOAD // MEGABYTE},
             partial="indicators/partials/kpi_import_result.html",
         )
 
-    @post("/import", name="kpis.import", sync_to_thread=True)
+    @post("/import", name="kpis.import", sync_to_thread=True, opt={UPLOAD_LIMIT_OPT: MAX_UPLOAD})
     def import_file(
         self,
         request: HTMXRequest,
@@ -153,6 +153,7 @@ class KpiController(Controller):
 
     def _import_page(self, request: HTMXRequest, context: dict[str, Any], status: int) -> Template:
         context.setdefault("digest", "")
+        context.setdefault("limit_mb", MAX_UPLOAD // MEGABYTE)
         return render(
             request,
             "indicators/pages/kpi_import.html",

@@ -40,6 +40,7 @@ from maturity.settings import Settings
 from maturity.units.controllers import MyUnitController, UnitController
 from maturity.web import (
     DATABASE_UNAVAILABLE,
+    MEGABYTE,
     STATIC_DIR,
     TEMPLATE_DIRS,
     add_security_headers,
@@ -190,6 +191,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
                 "score_cache": ScoreCache(database),  # scores of a period until a write changes them
             }
         ),
+        # Any request, files included: above it the server answers 413 before reading on, in the same
+        # words as a file's own check (maturity.web._too_large); each upload form states its own limit.
+        request_max_body_size=10 * MEGABYTE,
         debug=False,
     )
 
