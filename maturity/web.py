@@ -367,7 +367,8 @@ MEGABYTE = 1024 * 1024
 def _too_large(request: Request[Any, Any, Any]) -> str:
     """The server's own request-size limit, said like the file checks say it, with the form's limit."""
     if _wants_json(request):
-        limit = request.app.request_max_body_size or 0
+        limit = request.app.request_max_body_size
+        limit = limit if isinstance(limit, int) else 0
         locale = i18n.negotiate(request.headers.get("accept-language"), "en")  # as the API's own messages
         return i18n.translate(locale, N_("The body is larger than the limit of %(limit)s MB."), limit=limit // MEGABYTE)
     handler = request.scope.get("route_handler")
