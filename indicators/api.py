@@ -33,7 +33,9 @@ from maturity.units.services import UnitScope, get_unit
 
 MAX_RECORDS = 10_000
 MAX_PAGE = 1000
-MAX_OFFSET = 2**63 - 1  # the databases' largest integer: beyond it SQLite cannot bind the value
+# The largest integer a JSON client holds exactly (a double): the schema's maximum is then the
+# server's, where 2**63 - 1 read as a double would admit values the databases cannot bind.
+MAX_OFFSET = 2**53 - 1
 CODE = CODE_PATTERN.pattern
 _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 
@@ -81,6 +83,9 @@ class RecordBatch(msgspec.Struct, forbid_unknown_fields=True):
     records: Annotated[
         list[RecordIn], msgspec.Meta(max_length=MAX_RECORDS, description=f"At most {MAX_RECORDS} values.")
     ]
+
+
+API_BODIES = (RecordBatch, RecordIn)  # what callers send: no field beyond those described
 
 
 class RecordOut(msgspec.Struct):

@@ -1,6 +1,7 @@
 """What every controller of the JSON API shares: the bearer token, the caller it names, the
 language of messages, and the error answers. A controller of the API derives from ``TokenApi``."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
@@ -12,6 +13,7 @@ from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPI, Schema
 
 from maturity import i18n
 from maturity.auth.models import ApiToken
@@ -88,10 +90,30 @@ def _authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> ApiClient:
     return ApiClient(*found)
 
 
-async def requires_api_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """401 for anything but a valid ``Authorization: Bearer <token>``, before the body is even read."""
+def _query_names(handler: BaseRouteHandler) -> set[str]:
+    """The query parameters a handler declares (under their alias, if any)."""
+    dependencies = handler.resolve_dependencies()
+    names = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if name in dependencies or name in ("request", "data", "self"):
+            continue
+        kwarg = field.kwarg_definition
+        names.add(getattr(kwarg, "query", None) or name)
+    return names
+
+
+async def requires_api_token(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """401 for anything but a valid ``Authorization: Bearer <token>``, before the body is even read;
+    then 400 for a query parameter the operation does not describe (a misspelt filter would
+    otherwise quietly match everything)."""
     client = await anyio.to_thread.run_sync(_authenticate, connection)
     cast(dict[str, Any], connection.scope)[_CLIENT_KEY] = client
+    unknown = sorted(set(connection.query_params) - _query_names(handler))
+    if unknown:
+        raise ValidationException(
+            detail="Unknown query parameter.",
+            extra=[{"message": "Unknown query parameter.", "key": name, "source": "query"} for name in unknown],
+        )
 
 
 def provide_api_client(request: Request[Any, Any, Any]) -> ApiClient:
@@ -103,6 +125,16 @@ def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) 
     response = error_response(request, exc)
     response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
     return response
+
+
+def state_closed_bodies(openapi: OpenAPI, structs: Iterable[type[msgspec.Struct]]) -> None:
+    """Say in the description what msgspec enforces: a body of these types takes no other field
+    (Litestar's schema generation leaves ``forbid_unknown_fields`` out)."""
+    schemas = openapi.components.schemas or {}
+    for struct in structs:
+        schema = schemas.get(struct.__name__)
+        if isinstance(schema, Schema) and struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
 
 
 def _plain(locale: str, key: str, message: str) -> str:

@@ -7,11 +7,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
+from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from sqlmodel import Session
 
-from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
+from indicators.api import CODE
+from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, ApiError, TokenApi, api_locale
 from indicators.scorecard import Scorecard, default_period, period_choices, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
 from indicators.services import current_strategy
@@ -20,6 +23,8 @@ from maturity.errors import N_
 from maturity.scoring import Pace, Trend
 from maturity.units.services import get_unit
 from surveys.figures import SurveyFigure
+
+YEAR = r"^[1-9][0-9]{3}$"
 
 Status = Annotated[
     str,
@@ -233,17 +238,24 @@ class ScoresApi(TokenApi):
             "Survey figures from fewer than k respondents, or that would reveal such a figure, carry no number. "
             "A unit outside the token's reach is answered like an unknown one: 404."
         ),
-        responses=ERRORS_AND_UNKNOWN_UNIT,
+        responses={
+            **ERRORS_AND_UNKNOWN_UNIT,
+            422: ResponseSpec(
+                data_container=ApiError, description="A period the strategy does not offer.", generate_examples=False
+            ),
+        },
     )
     def show(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         api_client: NamedDependency[ApiClient],
-        unit: Annotated[str, QueryParameter(description="The unit's code.")],
+        unit: Annotated[str, QueryParameter(pattern=CODE, description="The unit's code.")],
         period: Annotated[
             str | None,
-            QueryParameter(description="A year of the strategy, e.g. 2024; the latest ended one by default."),
+            QueryParameter(
+                pattern=YEAR, description="A year of the strategy, e.g. 2024; the latest ended one by default."
+            ),
         ] = None,
     ) -> ScoresOut:
         chosen = get_unit(db_session, api_client.scope, unit)
@@ -258,6 +270,8 @@ class ScoresApi(TokenApi):
             message = i18n.translate(
                 api_locale(request), N_("Choose one of the periods offered: %(periods)s."), periods=", ".join(choices)
             )
-            raise ValidationException(detail=f"period: {message}")
+            # Well formed, but not a period of the strategy: refused for what it means, as the API's
+            # other such refusals are (422), so a client following the description is never told 400.
+            raise HTTPException(status_code=HTTP_422_UNPROCESSABLE_ENTITY, detail=f"period: {message}")
         card = unit_scorecard(db_session, chosen, period, scope=api_client.scope, strategy_id=strategy.id)
         return scores_out(card)

@@ -18,7 +18,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from indicators.api import KpiRecordApi
+from indicators.api import API_BODIES, KpiRecordApi
+from indicators.api_auth import state_closed_bodies
 from indicators.controllers import DefinitionController, StrategyController
 from indicators.dashboard_controllers import DashboardController, OverviewController
 from indicators.navigation import INDICATOR_NAVIGATION
@@ -101,7 +102,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     async def after_response(request: Request[Any, Any, Any]) -> None:
         await close_request_session(request.scope)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HomeController,
             LoginController,
@@ -196,6 +197,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         request_max_body_size=10 * MEGABYTE,
         debug=False,
     )
+    state_closed_bodies(app.openapi_schema, API_BODIES)
+    return app
 
 
 def app_from_env() -> Litestar:

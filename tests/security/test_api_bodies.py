@@ -64,3 +64,12 @@ def test_a_bad_body_is_a_json_problem_and_writes_nothing(
     if path is not None:
         assert answer["problems"][0]["path"] == path
     assert snapshot(db) == before
+
+
+def test_an_unknown_query_parameter_is_refused_naming_it(
+    client: TestClient[Litestar], strategy: Strategy, api_tokens: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {api_tokens['FAC-A']}"}
+    answer = client.get("/api/kpi-records", params={"untit": "FAC-A"}, headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["problems"][0]["path"] == "untit"
