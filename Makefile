@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help system install demo test test-sqlite test-postgres e2e browser lint format bench load messages chart-font clean
+.PHONY: help system install dev demo demo-again test test-sqlite test-postgres e2e browser lint format bench load messages chart-font clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,21 +33,36 @@ system: ## Install WeasyPrint's system libraries with apt when any is missing (n
 		apt-get install -y $(SYSTEM_PACKAGES) || { apt-get update && apt-get install -y $(SYSTEM_PACKAGES); }; \
 	fi
 
+# What running needs, from the lock. --inexact keeps the development tools when they are there.
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --no-default-groups --inexact --python $(PYTHON)
 	@touch $@
 
-install: system $(VENV)/.installed ## Create .venv with the locked dependencies (and WeasyPrint's system libraries)
+# The development tools too (the lock's dev group: pytest, ruff, mypy, playwright, locust …), for
+# the targets that test, lint or measure.
+$(VENV)/.dev-installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --group dev --python $(PYTHON)
+	@touch $@ $(VENV)/.installed
 
-demo: install ## Run the app with demo data on SQLite at http://127.0.0.1:8000
-	$(BIN)/maturity demo
+install: system $(VENV)/.installed ## Create .venv with what running needs (and WeasyPrint's system libraries)
+
+dev: system $(VENV)/.dev-installed ## Add the development tools (test, lint and bench do this themselves)
+
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+demo: install ## Build fresh demo data on SQLite and serve it (http://127.0.0.1:8000; make demo PORT=8100 HOST=…)
+	$(BIN)/maturity demo --host $(HOST) --port $(PORT)
+
+demo-again: install ## Serve the demo database built before again, as it is (make demo-again PORT=8100)
+	$(BIN)/maturity demo --keep --host $(HOST) --port $(PORT)
 
 test: test-sqlite test-postgres ## Run the tests on SQLite, then on PostgreSQL
 
-test-sqlite: install ## Run the tests on SQLite only
+test-sqlite: dev ## Run the tests on SQLite only
 	$(BIN)/python -m pytest
 
-test-postgres: install ## Run the tests on PostgreSQL (MATURITY_TEST_POSTGRES_URL; skipped with a notice if unreachable, a failure in CI)
+test-postgres: dev ## Run the tests on PostgreSQL (MATURITY_TEST_POSTGRES_URL; skipped with a notice if unreachable, a failure in CI)
 	MATURITY_TEST_BACKEND=postgresql $(BIN)/python -m pytest
 
 E2E := tests/e2e
@@ -63,25 +78,25 @@ $(E2E)/node_modules/.installed: $(E2E)/package.json $(E2E)/package-lock.json
 	cd $(E2E) && npm ci --no-audit --no-fund
 	@touch $@
 
-e2e: install browser $(E2E)/node_modules/.installed ## Browser journeys, keyboard and accessibility (axe) tests in headless Chromium
+e2e: dev browser $(E2E)/node_modules/.installed ## Browser journeys, keyboard and accessibility (axe) tests in headless Chromium
 	MATURITY_E2E_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest $(E2E) -m e2e -q -s
 
-lint: install ## Check style, formatting and types
+lint: dev ## Check style, formatting and types
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: install ## Fix what ruff can fix
+format: dev ## Fix what ruff can fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-chart-font: install ## Cut the font vl-convert measures chart labels with from Inter (maturity/charts/font.py)
+chart-font: dev ## Cut the font vl-convert measures chart labels with from Inter (maturity/charts/font.py)
 	$(BIN)/python -m maturity.charts.font
 
-bench: install ## Run the benchmarks in tests/benchmarks (figures on stdout)
+bench: dev ## Run the benchmarks in tests/benchmarks (figures on stdout)
 	$(BIN)/python -m pytest tests/benchmarks -s -q
 
-load: install ## Load and fault tests on PostgreSQL: 200 and 500 respondents autosaving, SIGKILL, PostgreSQL restart (figures on stdout)
+load: dev ## Load and fault tests on PostgreSQL: 200 and 500 respondents autosaving, SIGKILL, PostgreSQL restart (figures on stdout)
 	MATURITY_LOAD=1 $(BIN)/python -m pytest tests/benchmarks/load -s -q
 
 messages: install ## Extract translatable strings and update the nb and en catalogs

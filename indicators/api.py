@@ -22,7 +22,8 @@ from sqlmodel import Session, col
 
 from indicators.api_auth import ERRORS, ERRORS_AND_UNKNOWN_UNIT, ApiClient, ProblemOut, TokenApi, api_locale
 from indicators.models import Kpi, KpiRecord
-from indicators.records import MAX_NOTE, MAX_SOURCE, RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import MAX_NOTE, MAX_SOURCE, RecordInput, check_records
 from maturity import i18n
 from maturity.auth.tokens import actor_for
 from maturity.errors import N_, InvalidInput

@@ -6,12 +6,12 @@ from pathlib import Path
 import click
 
 from indicators.models import Strategy
-from indicators.records import export_kpi_csv, import_kpi_csv
-from indicators.services import find_strategy, list_strategies
-from indicators.strategy_file import export_strategy, import_strategy
+from indicators.record_files import export_kpi_csv, import_kpi_csv
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import import_strategy
+from indicators.strategy_tree import find_strategy, list_strategies
 from maturity.audit.services import Actor
-from maturity.cli import database_from_env, report_invalid_input
-from maturity.errors import InvalidInput
+from maturity.cli import command_transaction
 from maturity.units.services import UnitScope
 
 
@@ -24,16 +24,10 @@ def strategy() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def strategy_import(file: Path) -> None:
     """Create or update a strategy (matched by code) and its maturity model; all or nothing."""
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            summary = import_strategy(
-                session, file.read_bytes(), Actor.system(f"command line: strategy import {file.name}")
-            )
-    except InvalidInput as exc:
-        report_invalid_input(exc, str(file))
-    finally:
-        database.dispose()
+    with command_transaction(str(file)) as session:
+        summary = import_strategy(
+            session, file.read_bytes(), Actor.system(f"command line: strategy import {file.name}")
+        )
     click.echo(f"{file}: {summary.created} created, {summary.updated} updated, {summary.deleted} deleted.")
 
 
@@ -42,22 +36,18 @@ def strategy_import(file: Path) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 def strategy_export(code: str | None, output: Path | None) -> None:
     """Write the strategy CODE (default: the only one) as YAML."""
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            if code is None:
-                strategies = list_strategies(session)
-                if len(strategies) != 1:
-                    codes = ", ".join(s.code for s in strategies) or "none"
-                    raise click.ClickException(f"Name the strategy to export (there are: {codes}).")
-                found: Strategy | None = strategies[0]
-            else:
-                found = find_strategy(session, code)
-            if found is None or found.id is None:
-                raise click.ClickException(f"No strategy with code {code!r}.")
-            text = export_strategy(session, found.id)
-    finally:
-        database.dispose()
+    with command_transaction("strategy export") as session:
+        if code is None:
+            strategies = list_strategies(session)
+            if len(strategies) != 1:
+                codes = ", ".join(s.code for s in strategies) or "none"
+                raise click.ClickException(f"Name the strategy to export (there are: {codes}).")
+            found: Strategy | None = strategies[0]
+        else:
+            found = find_strategy(session, code)
+        if found is None or found.id is None:
+            raise click.ClickException(f"No strategy with code {code!r}.")
+        text = export_strategy(session, found.id)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -78,20 +68,14 @@ def kpi_import(file: Path, dry_run: bool) -> None:
 
     All rows or none: any problem rejects the whole file, with its line, column and value.
     """
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            summary = import_kpi_csv(
-                session,
-                file.read_bytes(),
-                UnitScope(everything=True, roots=frozenset()),
-                Actor.system(f"command line: kpi import {file.name}"),
-                dry_run=dry_run,
-            )
-    except InvalidInput as exc:
-        report_invalid_input(exc, str(file))
-    finally:
-        database.dispose()
+    with command_transaction(str(file)) as session:
+        summary = import_kpi_csv(
+            session,
+            file.read_bytes(),
+            UnitScope(everything=True, roots=frozenset()),
+            Actor.system(f"command line: kpi import {file.name}"),
+            dry_run=dry_run,
+        )
     verb = "would be" if dry_run else "were"
     click.echo(
         f"{file}: {summary.new} new values, {summary.changed} corrections and {summary.unchanged} unchanged {verb} recorded."
@@ -103,12 +87,8 @@ def kpi_import(file: Path, dry_run: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 def kpi_export(kpi_codes: tuple[str, ...], output: Path | None) -> None:
     """Write the current KPI records as CSV, in the format `kpi import` reads."""
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            text = export_kpi_csv(session, UnitScope(everything=True, roots=frozenset()), kpi_codes=kpi_codes)
-    finally:
-        database.dispose()
+    with command_transaction("kpi export") as session:
+        text = export_kpi_csv(session, UnitScope(everything=True, roots=frozenset()), kpi_codes=kpi_codes)
     if output is None:
         sys.stdout.write(text)
     else:

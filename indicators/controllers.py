@@ -31,12 +31,13 @@ from indicators.editing_services import (
     validate,
 )
 from indicators.models import Strategy
-from indicators.services import current_strategy, find_strategy, list_strategies, load_strategy_tree
-from indicators.strategy_file import MAX_BYTES, export_strategy, import_strategy
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import MAX_BYTES, import_strategy
+from indicators.strategy_tree import current_strategy, find_strategy, list_strategies, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound
-from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm
+from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm, while_typing
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.services import unit_codes
 from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
@@ -176,6 +177,9 @@ class DefinitionController(Controller):
             validate_url = request.app.route_reverse("definitions.validate", kind=kind) + f"?parent={parent_id or ''}"
         context = {
             "spec": spec,
+            "fields": spec.fields,
+            "form_id": "definition-form",
+            "back": request.app.route_reverse("strategy.show", code=strategy.code) if strategy else "",
             "state": state,
             "item": item,
             "parent": parent,
@@ -229,7 +233,8 @@ class DefinitionController(Controller):
             existing = get_item(db_session, spec, item)
             parent = getattr(existing, spec.parent_field) if spec.parent_field else None
         _, state = validate(db_session, spec, data, parent_id=parent, item_id=item)
-        return Template(template_name="indicators/partials/field_errors.html", context={"spec": spec, "state": state})
+        state = while_typing(state, request.headers.get("hx-trigger-name"))
+        return Template(template_name="forms/field_errors.html", context={"fields": spec.fields, "state": state})
 
     @get("/{kind:str}/{item_id:int}/edit", name="definitions.edit", sync_to_thread=True)
     def edit(

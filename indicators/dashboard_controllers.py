@@ -19,7 +19,7 @@ from indicators.overview import OVERDUE_GROUPINGS, heatmap, overdue_groups, over
 from indicators.score_cache import ScoreCache
 from indicators.score_labels import FORMULA, STATUS, STATUS_CLASS, TREND, expected_rule
 from indicators.scorecard import EVERYTHING, unit_scorecard
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity.errors import BadParameter, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.models import OrgUnit

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Direction, ScoringMode, TargetKind
-from indicators.records import RecordInput, check_records, record_values
-from indicators.services import KpiNode, StrategyTree, find_strategy, load_strategy_tree
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from indicators.strategy_file import import_strategy
+from indicators.strategy_tree import KpiNode, StrategyTree, find_strategy, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.periods import Frequency, Period
 from maturity.units.models import OrgUnit, UnitHeadcount

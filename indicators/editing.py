@@ -24,39 +24,17 @@ from indicators.models import (
     SurveyMeasure,
 )
 from maturity.errors import N_, NotFound, Problem
+from maturity.forms import Choice, FormField, texts
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
 from maturity.units.models import OrgUnit
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
-    value: str
-    label: str  # message id
+def _texts(name: str, label_nb: str, label_en: str, kind: str = "text", required: bool = True) -> tuple[FormField, ...]:
+    return tuple(texts(name, label_nb, label_en, kind, required=required, max_length=300 if kind == "text" else 20000))
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    name: str
-    label: str  # message id
-    kind: str = "text"  # text, textarea, number, int, select, date, code
-    required: bool = True
-    choices: tuple[Choice, ...] = ()
-    help: str = ""  # message id
-    minimum: float | None = None
-    maximum: float | None = None
-    max_length: int = 300
-    lang: str | None = None  # the language of a text field, for the lang attribute
-
-
-def _texts(name: str, label_nb: str, label_en: str, kind: str = "text", required: bool = True) -> tuple[FieldSpec, ...]:
-    return (
-        FieldSpec(f"{name}_nb", label_nb, kind, required, lang="nb", max_length=300 if kind == "text" else 20000),
-        FieldSpec(f"{name}_en", label_en, kind, required, lang="en", max_length=300 if kind == "text" else 20000),
-    )
-
-
-CODE = FieldSpec("code", N_("Code"), "code", help=N_("Letters, digits, '.', '_' or '-'; unique."))
-WEIGHT = FieldSpec("weight", N_("Weight"), "number", minimum=0.001, maximum=1000, help=N_("Relative to its siblings."))
+CODE = FormField("code", N_("Code"), "code", help=N_("Letters, digits, '.', '_' or '-'; unique."))
+WEIGHT = FormField("weight", N_("Weight"), "number", minimum=0.001, maximum=1000, help=N_("Relative to its siblings."))
 DIRECTIONS = (Choice("higher", N_("Higher is better")), Choice("lower", N_("Lower is better")))
 SCORING = (
     Choice("progress", N_("Progress from baseline to target")),
@@ -87,7 +65,7 @@ class KindSpec:
     model: type[SQLModel]
     parent_kind: str | None
     parent_field: str | None
-    fields: tuple[FieldSpec, ...]
+    fields: tuple[FormField, ...]
     ordered: bool = True
     siblings_unique: tuple[str, ...] = ("code",)  # fields unique among siblings
     choices_from: Callable[[Session, int | None], dict[str, tuple[Choice, ...]]] | None = None
@@ -191,9 +169,9 @@ KINDS: dict[str, KindSpec] = {
                 CODE,
                 *_texts("title", N_("Title (Norwegian)"), N_("Title (English)")),
                 *_texts("description", N_("Description (Norwegian)"), N_("Description (English)"), "textarea", False),
-                FieldSpec("period_start", N_("Period starts"), "date"),
-                FieldSpec("period_end", N_("Period ends"), "date"),
-                FieldSpec(
+                FormField("period_start", N_("Period starts"), "date"),
+                FormField("period_end", N_("Period ends"), "date"),
+                FormField(
                     "on_track_threshold",
                     N_("On track from"),
                     "number",
@@ -201,7 +179,7 @@ KINDS: dict[str, KindSpec] = {
                     maximum=1.5,
                     help=N_("Score divided by expected progress; at or above this is on track (e.g. 0.95)."),
                 ),
-                FieldSpec(
+                FormField(
                     "behind_threshold",
                     N_("Behind from"),
                     "number",
@@ -220,8 +198,8 @@ KINDS: dict[str, KindSpec] = {
             "strategy",
             "strategy_id",
             (
-                FieldSpec("due", N_("Date"), "date", help=N_("Within the strategy period; one milestone per date.")),
-                FieldSpec(
+                FormField("due", N_("Date"), "date", help=N_("Within the strategy period; one milestone per date.")),
+                FormField(
                     "expected",
                     N_("Expected progress (0–100)"),
                     "number",
@@ -279,12 +257,12 @@ KINDS: dict[str, KindSpec] = {
                     "textarea",
                     False,
                 ),
-                FieldSpec("unit_nb", N_("Unit of measure (Norwegian)"), required=False, max_length=60, lang="nb"),
-                FieldSpec("unit_en", N_("Unit of measure (English)"), required=False, max_length=60, lang="en"),
-                FieldSpec("direction", N_("Direction"), "select", choices=DIRECTIONS),
-                FieldSpec("scoring", N_("Scoring"), "select", choices=SCORING),
-                FieldSpec("frequency", N_("Reported per"), "select", choices=FREQUENCIES),
-                FieldSpec(
+                FormField("unit_nb", N_("Unit of measure (Norwegian)"), required=False, max_length=60, lang="nb"),
+                FormField("unit_en", N_("Unit of measure (English)"), required=False, max_length=60, lang="en"),
+                FormField("direction", N_("Direction"), "select", choices=DIRECTIONS),
+                FormField("scoring", N_("Scoring"), "select", choices=SCORING),
+                FormField("frequency", N_("Reported per"), "select", choices=FREQUENCIES),
+                FormField(
                     "aggregation",
                     N_("Across units"),
                     "select",
@@ -292,7 +270,7 @@ KINDS: dict[str, KindSpec] = {
                     help=N_("How values of units add up to their parent."),
                 ),
                 WEIGHT,
-                FieldSpec("decimals", N_("Decimals shown"), "int", minimum=0, maximum=6),
+                FormField("decimals", N_("Decimals shown"), "int", minimum=0, maximum=6),
             ),
             extra_check=_check_kpi_code,
         ),
@@ -303,20 +281,20 @@ KINDS: dict[str, KindSpec] = {
             "kpi",
             "kpi_id",
             (
-                FieldSpec("kind", N_("Kind"), "select", choices=TARGET_KINDS),
-                FieldSpec(
+                FormField("kind", N_("Kind"), "select", choices=TARGET_KINDS),
+                FormField(
                     "unit", N_("Unit"), "select", required=False, help=N_("Leave empty for the whole organisation.")
                 ),
-                FieldSpec(
+                FormField(
                     "valid_from",
                     N_("Valid from"),
                     "date",
                     help=N_("Applies to periods ending on or after this date, until a later row."),
                 ),
-                FieldSpec("value", N_("Value"), "number", required=False),
-                FieldSpec("lower", N_("Lower bound"), "number", required=False, help=N_("Maintain KPIs only.")),
-                FieldSpec("upper", N_("Upper bound"), "number", required=False, help=N_("Maintain KPIs only.")),
-                FieldSpec(
+                FormField("value", N_("Value"), "number", required=False),
+                FormField("lower", N_("Lower bound"), "number", required=False, help=N_("Maintain KPIs only.")),
+                FormField("upper", N_("Upper bound"), "number", required=False, help=N_("Maintain KPIs only.")),
+                FormField(
                     "tolerance",
                     N_("Tolerance"),
                     "number",
@@ -337,10 +315,10 @@ KINDS: dict[str, KindSpec] = {
             "indicator",
             "indicator_id",
             (
-                FieldSpec("dimension", N_("Dimension"), "select"),
+                FormField("dimension", N_("Dimension"), "select"),
                 WEIGHT,
-                FieldSpec("baseline", N_("Baseline (0–100)"), "number", minimum=0, maximum=100),
-                FieldSpec("target", N_("Target (0–100)"), "number", minimum=0, maximum=100),
+                FormField("baseline", N_("Baseline (0–100)"), "number", minimum=0, maximum=100),
+                FormField("target", N_("Target (0–100)"), "number", minimum=0, maximum=100),
             ),
             siblings_unique=("dimension_id",),
             choices_from=_dimension_choices,
@@ -364,7 +342,7 @@ KINDS: dict[str, KindSpec] = {
             "dimension",
             "dimension_id",
             (
-                FieldSpec("level", N_("Level"), "select", choices=LEVEL_CHOICES),
+                FormField("level", N_("Level"), "select", choices=LEVEL_CHOICES),
                 *_texts("name", N_("Name (Norwegian)"), N_("Name (English)")),
                 *_texts(
                     "description",

@@ -3,17 +3,16 @@ maturity model, driven by its kind's description in ``indicators/editing.py``; e
 leaves an audit event with the item before and after."""
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from indicators.editing import KINDS, PARENT_MODELS, Choice, FieldSpec, KindSpec
+from indicators.editing import KINDS, PARENT_MODELS, KindSpec
 from indicators.models import Goal, Kpi, KpiRecord, Strategy, SuccessIndicator
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, InvalidInput, NotFound, Problem
-from maturity.forms import REQUIRED, FormState, InvalidForm, check_text, read_number
+from maturity.forms import Choice, FormField, FormState, InvalidForm, read_form
 from maturity.maturity_model.models import Dimension
 from maturity.units.models import OrgUnit
 
@@ -51,7 +50,7 @@ def form_from_item(session: Session, spec: KindSpec, item: Any) -> FormState:
     return FormState(values)
 
 
-def _choices(session: Session, spec: KindSpec, parent_id: int | None, f: FieldSpec) -> tuple[Choice, ...]:
+def _choices(session: Session, spec: KindSpec, parent_id: int | None, f: FormField) -> tuple[Choice, ...]:
     if f.choices:
         return f.choices
     if spec.choices_from:
@@ -66,38 +65,15 @@ def field_choices(session: Session, spec: KindSpec, parent_id: int | None) -> di
 def validate(
     session: Session, spec: KindSpec, form: Mapping[str, str], *, parent_id: int | None, item_id: int | None
 ) -> tuple[dict[str, Any], FormState]:
-    """Parse and check a form. Returns the model values and the form state (with its problems)."""
-    state = FormState({f.name: str(form.get(f.name, "")).strip() for f in spec.fields})
-    values: dict[str, Any] = {}
+    """Read the form (``maturity.forms.read_form``), then the rules of the database: units and
+    dimensions named by code, values unique among siblings, the kind's own rules. Returns the model
+    values and the form state (with its problems)."""
+    values, state = read_form(spec.fields, form, field_choices(session, spec, parent_id))
     problems: list[Problem] = []
-    for f in spec.fields:
-        raw = state.values[f.name]
-        if not raw:
-            if f.required:
-                problems.append(Problem(REQUIRED, path=f.name))
-            values[f.name] = None if f.kind in ("number", "int", "date") or f.name in ("unit",) else ""
-            continue
-        problems += check_text(f.name, raw, max_length=f.max_length, code=f.kind == "code")
-        if f.kind in ("number", "int"):
-            number, found = read_number(f.name, raw, whole=f.kind == "int", minimum=f.minimum, maximum=f.maximum)
-            problems += found
-            values[f.name] = number  # None when it is no number: later rules never meet the raw text
-        elif f.kind == "date":
-            try:
-                values[f.name] = date.fromisoformat(raw)
-            except ValueError:
-                problems.append(Problem(N_("Not a date (YYYY-MM-DD)."), path=f.name, value=raw))
-        elif f.kind == "select":
-            allowed = {c.value for c in _choices(session, spec, parent_id, f)}
-            if raw not in allowed:
-                problems.append(Problem(N_("Choose one of the options."), path=f.name, value=raw))
-            values[f.name] = raw
-        else:
-            values[f.name] = raw
     _resolve_references(session, values, problems)
     if spec.kind == "level" and str(values.get("level") or "").isdigit():
         values["level"] = int(values["level"])
-    if not problems:
+    if not problems and not state.errors:
         problems += _check_siblings(session, spec, values, parent_id, item_id)
         if spec.extra_check:
             problems += spec.extra_check(session, spec, values, parent_id, item_id)

@@ -11,7 +11,7 @@ from typing import Any
 
 from indicators.models import Kpi, KpiTarget, ScoringMode, SurveyMeasure, TargetKind
 from indicators.rollup import KpiRollup
-from indicators.services import KpiNode
+from indicators.strategy_tree import KpiNode
 from maturity.periods import Frequency, Period
 from maturity.scoring import (
     Band,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from indicators.models import Strategy, StrategyMilestone
-from indicators.services import load_milestones
+from indicators.strategy_tree import load_milestones
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, Problem
 from maturity.scoring import Milestone, milestone_problems

@@ -1,8 +1,6 @@
 """KPI pages for leaders and the strategy office: the entry grid with history, CSV import with a
 dry-run preview, and CSV export. Every unit outside the reader's scope is 404."""
 
-import base64
-import hashlib
 from datetime import date
 from typing import Any
 
@@ -16,28 +14,24 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.controllers import LABELS
+from indicators.kpi_grid import load_grid
 from indicators.models import Kpi, TargetKind
-from indicators.records import (
-    RecordInput,
-    check_records,
-    export_kpi_csv,
-    import_kpi_csv,
-    load_grid,
-    numbers_changed,
-    record_values,
-)
-from indicators.services import current_strategy, load_kpi_node, load_strategy_tree
+from indicators.record_files import export_kpi_csv, import_kpi_csv
+from indicators.recording import numbers_changed, record_values
+from indicators.records import check_grid
+from indicators.strategy_tree import current_strategy, load_kpi_node, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
+from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.guards import requires_leader
-from maturity.numbers import decimal_mark
 from maturity.periods import Period
-from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
+from maturity.uploads.services import KeptFile, keep_upload, take_upload
 from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 MAX_UPLOAD = 5 * 1024 * 1024
+UPLOAD_KIND = "kpi-values"  # of the files kept between preview and confirmation
 
 
 def _kpi(session: Session, code: str) -> Kpi:
@@ -59,16 +53,6 @@ def _until(raw: str) -> date:
         return Period.parse(raw).end
     except ValueError:
         return date.today()
-
-
-def _cell_inputs(form: dict[str, str]) -> dict[tuple[str, str], dict[str, str]]:
-    """``value|UNIT|PERIOD`` (and ``numerator|…``, ``denominator|…``) fields, grouped by cell."""
-    cells: dict[tuple[str, str], dict[str, str]] = {}
-    for key, raw in form.items():
-        parts = key.split("|")
-        if len(parts) == 3 and parts[0] in ("value", "numerator", "denominator"):
-            cells.setdefault((parts[1], parts[2]), {})[parts[0]] = raw.strip()
-    return cells
 
 
 class KpiController(Controller):
@@ -98,7 +82,7 @@ class KpiController(Controller):
         return render(
             request,
             "indicators/pages/kpi_import.html",
-            {"summary": None, "problems": [], "filename": "", "payload": "", "limit_mb": MAX_UPLOAD // MEGABYTE},
+            {"summary": None, "problems": [], "filename": "", "upload": "", "limit_mb": MAX_UPLOAD // MEGABYTE},
             partial="indicators/partials/kpi_import_result.html",
         )
 
@@ -111,25 +95,24 @@ class KpiController(Controller):
         unit_scope: NamedDependency[UnitScope],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
-        """Check a file (the default, and always first) or, with ``commit``, record it."""
+        """Check a file (the default, and always first) or, with ``commit``, record the file the
+        check kept on the server (``maturity.uploads``): nothing is uploaded twice."""
+        assert user.id is not None
         upload = data.get("file")
-        filename, content = "", b""
+        commit = data.get("commit") == "1"
+        kept = None
         if isinstance(upload, UploadFile) and upload.filename:
             with upload.file:
-                filename, content = upload.filename, upload.file.read(MAX_UPLOAD + 1)
-        elif data.get("payload"):
-            # A checked file comes back with the confirmation, so nothing needs uploading twice.
-            filename = str(data.get("filename", ""))
-            content = base64.b64decode(str(data["payload"]))
-            if hashlib.sha256(content).hexdigest() != data.get("digest"):
-                content = b""
-        commit = data.get("commit") == "1"
-        context: dict[str, Any] = {"summary": None, "problems": [], "filename": filename, "payload": ""}
-        if not content:
-            context["problems"] = [Problem(N_("Choose a CSV file."))]
+                kept = KeptFile(upload.filename, upload.file.read(MAX_UPLOAD + 1))
+        elif commit:
+            kept = take_upload(db_session, str(data.get("upload", "")), user.id, UPLOAD_KIND, now=utcnow())
+        context: dict[str, Any] = {"summary": None, "problems": [], "filename": kept.filename if kept else ""}
+        if kept is None or not kept.content:
+            message = N_("The checked file has expired: choose it again.") if commit else N_("Choose a CSV file.")
+            context["problems"] = [Problem(message)]
             return self._import_page(request, context, 422)
         try:
-            summary = import_kpi_csv(db_session, content, unit_scope, Actor.of(user), dry_run=not commit)
+            summary = import_kpi_csv(db_session, kept.content, unit_scope, Actor.of(user), dry_run=not commit)
         except InvalidInput as exc:
             context["problems"] = exc.problems
             return self._import_page(request, context, 422)
@@ -137,22 +120,19 @@ class KpiController(Controller):
             message = t(
                 request,
                 "Recorded %(file)s: %(new)s new values, %(changed)s corrections, %(unchanged)s unchanged.",
-                file=filename,
+                file=kept.filename,
                 new=summary.new,
                 changed=summary.changed,
                 unchanged=summary.unchanged,
             )
             flash(request, message, "success")
             return redirect(request, request.app.route_reverse("kpis.import_form"))
-        context.update(
-            summary=summary,
-            payload=base64.b64encode(content).decode(),
-            digest=hashlib.sha256(content).hexdigest(),
-        )
+        token = keep_upload(db_session, user.id, UPLOAD_KIND, kept.filename, kept.content, now=utcnow())
+        context.update(summary=summary, upload=token)
         return self._import_page(request, context, 200)
 
     def _import_page(self, request: HTMXRequest, context: dict[str, Any], status: int) -> Template:
-        context.setdefault("digest", "")
+        context.setdefault("upload", "")
         context.setdefault("limit_mb", MAX_UPLOAD // MEGABYTE)
         return render(
             request,
@@ -221,68 +201,31 @@ class KpiController(Controller):
     ) -> Response[Any] | Template:
         """Record the values typed into the grid (all of them, or one cell when HTMX autosaves)."""
         kpi = _kpi(db_session, code)
-        cells = _cell_inputs(data)
-        visible = {
-            u.code
-            for u in db_session.execute(
-                unit_scope.filter(select(OrgUnit).where(col(OrgUnit.code).in_({u for u, _ in cells})), OrgUnit.id)
-            ).scalars()
-        }
-        if any(unit not in visible for unit, _ in cells):
-            raise NotFound("unit")  # another unit's values: not confirmed to exist
-        items = []
-        mark = decimal_mark(v for fields in cells.values() for v in fields.values())  # the form's values as one file
-        for (unit, period), fields in cells.items():
-            if not any(fields.values()):
-                continue
-            items.append(
-                RecordInput(
-                    kpi=kpi.code,
-                    unit=unit,
-                    period=period,
-                    source=data.get("source", "").strip() or t(request, "Entered by hand"),
-                    note=data.get("note", "").strip(),
-                    path=f"{unit} {period}",
-                    value=fields.get("value") or None,
-                    numerator=fields.get("numerator") or None,
-                    denominator=fields.get("denominator") or None,
-                    mark=mark,
-                )
-            )
-        try:
-            checked = check_records(db_session, items, unit_scope)
-        except InvalidInput as exc:
-            errors: dict[tuple[str, str], list[Problem]] = {}
-            for problem in exc.problems:
-                unit, _, rest = (problem.path or "").partition(" ")
-                errors.setdefault((unit, rest.split(".")[0]), []).append(problem)
-            if request.htmx and not request.htmx.boosted:
-                return Template(
-                    template_name="indicators/partials/kpi_saved.html",
-                    context={"message": "", "problems": exc.problems, "saved": [], "grid": None},
-                    status_code=422,
-                )
+        until = data.get("until", "")
+        source = data.get("source", "").strip() or t(request, "Entered by hand")
+        checked = check_grid(db_session, kpi, data, unit_scope, source=source, note=data.get("note", "").strip())
+        autosave = request.htmx and not request.htmx.boosted
+        if checked.errors and autosave:
+            context = {"message": "", "problems": checked.problems, "saved": [], "grid": None}
+            return Template(template_name="indicators/partials/kpi_saved.html", context=context, status_code=422)
+        if checked.errors:
             return self._grid_page(
-                request, db_session, kpi, unit_scope, user, data.get("until", ""), cells, errors, 422
+                request, db_session, kpi, unit_scope, user, until, checked.typed, checked.errors, 422
             )
-        summary = record_values(db_session, numbers_changed(db_session, checked), Actor.of(user), via="form")
+        records = numbers_changed(db_session, checked.records)
+        summary = record_values(db_session, records, Actor.of(user), via="form")
         message = t(
-            request,
-            "Saved: %(new)s new values, %(changed)s corrections.",
-            new=summary.new,
-            changed=summary.changed,
+            request, "Saved: %(new)s new values, %(changed)s corrections.", new=summary.new, changed=summary.changed
         )
-        if request.htmx and not request.htmx.boosted:
-            # Autosave: say so in the live region and refresh the saved cells' history, leaving the
-            # inputs (one of which may have the focus) alone.
-            grid = load_grid(
-                db_session, kpi, unit_scope, until=_until(data.get("until", "")), first=_first_day(db_session)
-            )
-            saved = [grid.cell(c.unit, c.period) for c in checked if (c.unit.id, c.period) in grid.cells]
+        if autosave:
+            # Say so in the live region and refresh the saved cells' history, leaving the inputs
+            # (one of which may have the focus) alone.
+            grid = load_grid(db_session, kpi, unit_scope, until=_until(until), first=_first_day(db_session))
+            saved = [grid.cell(c.unit, c.period) for c in checked.records if (c.unit.id, c.period) in grid.cells]
             return Template(
                 template_name="indicators/partials/kpi_saved.html",
                 context={"message": message, "problems": [], "saved": saved, "grid": grid},
             )
         flash(request, message, "success")
         target = request.app.route_reverse("kpis.show", code=kpi.code)
-        return redirect(request, target + (f"?until={data['until']}" if data.get("until") else ""))
+        return redirect(request, target + (f"?until={until}" if until else ""))

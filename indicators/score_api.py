@@ -17,7 +17,7 @@ from indicators.api import CODE
 from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, ApiError, TokenApi, api_locale
 from indicators.scorecard import Scorecard, default_period, period_choices, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity import i18n
 from maturity.errors import N_
 from maturity.scoring import Pace, Trend

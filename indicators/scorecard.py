@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, KpiRecord
 from indicators.scores import KpiScore, PeriodScores, UnitScores, score_period
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity.disclosure import Visibility
 from maturity.errors import NotFound
 from maturity.maturity_model.models import Dimension

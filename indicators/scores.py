@@ -38,7 +38,7 @@ from indicators.measure_scores import (
 )
 from indicators.models import Goal, Strategy, SuccessIndicator, SurveyMeasure
 from indicators.rollup import kpi_rollups
-from indicators.services import IndicatorNode, KpiNode, StrategyTree, load_strategy_tree
+from indicators.strategy_tree import IndicatorNode, KpiNode, StrategyTree, load_strategy_tree
 from maturity.gcpause import gc_paused
 from maturity.periods import Period
 from maturity.scoring import (

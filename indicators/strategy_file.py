@@ -5,20 +5,18 @@ indicators, KPIs, dimensions and levels by code, so KPI records survive a re-imp
 gives a canonical file: importing it and exporting again gives the same bytes.
 """
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
-from indicators.milestones import check_file_milestones, milestones_as_data, replace_milestones
+from indicators.milestones import replace_milestones
 from indicators.models import (
     Action,
     Goal,
     Kpi,
-    KpiRecord,
     KpiTarget,
     Strategy,
     SuccessIndicator,
@@ -26,18 +24,18 @@ from indicators.models import (
     TargetKind,
 )
 from indicators.schemas import FORMAT, DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
-from indicators.services import StrategyTree, load_strategy_tree
+from indicators.strategy_checks import check_strategy_file, file_milestones
+from indicators.strategy_tree import StrategyTree, load_strategy_tree
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
 from maturity.maturity_model.services import ModelTree, find_model, load_model_tree
-from maturity.scoring import Milestone
-from maturity.structured_file import dump_file, load_file
+from maturity.structured_file import load_file
 from maturity.units.models import OrgUnit
 
 MAX_BYTES = 2 * 1024 * 1024
 
-# --- reading and checking -------------------------------------------------------------------
+# --- reading ----------------------------------------------------------------------------------
 
 
 def parse_strategy_file(data: bytes) -> StrategyFile:
@@ -49,212 +47,6 @@ def parse_strategy_file(data: bytes) -> StrategyFile:
         root="strategy",
         not_a_mapping=Problem(N_("The file does not describe a strategy (format: %(format)s)."), {"format": FORMAT}),
     )
-
-
-def _duplicates(codes: list[str]) -> set[str]:
-    return {code for code, n in Counter(codes).items() if n > 1}
-
-
-def _check_dated(kpi: KpiSpec, path: str, rows: list[DatedValue], kind: str, units: set[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[tuple[str | None, object]] = set()
-    for j, row in enumerate(rows):
-        where = f"{path}.{kind}[{j}]"
-        key = (row.unit, row.valid_from)
-        if key in seen:
-            problems.append(Problem(N_("Two rows for the same unit and date."), path=where, value=str(row.valid_from)))
-        seen.add(key)
-        if row.unit is not None and row.unit not in units:
-            problems.append(
-                Problem(N_("Unknown unit %(value)s."), {"value": row.unit}, path=f"{where}.unit", value=row.unit)
-            )
-        if row.unit is not None and kpi.aggregation == "institution_only":
-            problems.append(Problem(N_("An institution-only KPI has no targets per unit."), path=f"{where}.unit"))
-        band = row.lower is not None or row.upper is not None or row.tolerance is not None
-        if kpi.scoring == "maintain" and kind == "targets":
-            if row.lower is None or row.upper is None:
-                problems.append(Problem(N_("A maintain KPI's target is a band: give lower and upper."), path=where))
-            elif row.lower > row.upper:
-                problems.append(
-                    Problem(N_("Lower must not be above upper."), path=f"{where}.lower", value=str(row.lower))
-                )
-        else:
-            if band:
-                problems.append(Problem(N_("Only a maintain KPI's target has lower, upper and tolerance."), path=where))
-            if row.value is None:
-                problems.append(Problem(N_("This field is required."), path=f"{where}.value"))
-        if kpi.scoring == "binary" and row.value not in (None, 0, 1):
-            problems.append(
-                Problem(N_("A yes/no KPI has the values 0 and 1."), path=f"{where}.value", value=str(row.value))
-            )
-        if kpi.aggregation == "ratio":
-            for name in ("value", "lower", "upper"):
-                number = getattr(row, name)
-                if number is not None and not 0 <= number <= 100:
-                    problems.append(
-                        Problem(N_("A share is between 0 and 100 %%."), path=f"{where}.{name}", value=str(number))
-                    )
-    return problems
-
-
-def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
-    """The rules that span fields, the file and the database."""
-    problems: list[Problem] = []
-    s = spec.strategy
-    if s.period.end <= s.period.start:
-        problems.append(Problem(N_("The period must end after it starts."), path="period.end", value=str(s.period.end)))
-    if s.pace.behind >= s.pace.on_track:
-        problems.append(Problem(N_("The 'behind' threshold must be below 'on track'."), path="pace.behind"))
-    problems += check_file_milestones(_milestones(spec), s.period.start, s.period.end)
-    units = set(session.execute(select(col(OrgUnit.code))).scalars())
-
-    for field_name, codes_with_paths in (
-        ("goals", [(g.code, f"goals[{i}].code") for i, g in enumerate(s.goals)]),
-        (
-            "actions",
-            [(a.code, f"goals[{i}].actions[{j}].code") for i, g in enumerate(s.goals) for j, a in enumerate(g.actions)],
-        ),
-        (
-            "indicators",
-            [
-                (ind.code, f"goals[{i}].indicators[{j}].code")
-                for i, g in enumerate(s.goals)
-                for j, ind in enumerate(g.indicators)
-            ],
-        ),
-        (
-            "kpis",
-            [
-                (k.code, f"goals[{i}].indicators[{j}].kpis[{n}].code")
-                for i, g in enumerate(s.goals)
-                for j, ind in enumerate(g.indicators)
-                for n, k in enumerate(ind.kpis)
-            ],
-        ),
-    ):
-        twice = _duplicates([code for code, _ in codes_with_paths])
-        for code, where in codes_with_paths:
-            if code in twice:
-                problems.append(
-                    Problem(N_("Code %(value)s is used twice in this file."), {"value": code}, path=where, value=code)
-                )
-        if field_name == "kpis":
-            owners: dict[str, str] = dict(
-                session.execute(
-                    select(col(Kpi.code), col(Strategy.code))
-                    .join(SuccessIndicator, col(SuccessIndicator.id) == col(Kpi.indicator_id))
-                    .join(Goal, col(Goal.id) == col(SuccessIndicator.goal_id))
-                    .join(Strategy, col(Strategy.id) == col(Goal.strategy_id))
-                    .where(col(Kpi.code).in_([c for c, _ in codes_with_paths]))
-                )
-                .tuples()
-                .all()
-            )
-            for code, where in codes_with_paths:
-                if code in owners and owners[code] != s.code:
-                    problems.append(
-                        Problem(
-                            N_("KPI code %(value)s already belongs to strategy %(strategy)s."),
-                            {"value": code, "strategy": owners[code]},
-                            path=where,
-                            value=code,
-                        )
-                    )
-
-    dimension_codes = _dimension_codes(session, spec)
-    for i, goal in enumerate(s.goals):
-        for j, indicator in enumerate(goal.indicators):
-            base = f"goals[{i}].indicators[{j}]"
-            if not indicator.kpis and not indicator.survey_measures:
-                problems.append(Problem(N_("An indicator needs at least one KPI or survey measure."), path=base))
-            for n, kpi in enumerate(indicator.kpis):
-                where = f"{base}.kpis[{n}]"
-                problems += _check_dated(kpi, where, kpi.baselines, "baselines", units)
-                problems += _check_dated(kpi, where, kpi.targets, "targets", units)
-            measured = [m.dimension for m in indicator.survey_measures]
-            for n, measure in enumerate(indicator.survey_measures):
-                where = f"{base}.survey_measures[{n}].dimension"
-                if measure.dimension not in dimension_codes:
-                    problems.append(
-                        Problem(
-                            N_("Unknown dimension %(value)s."),
-                            {"value": measure.dimension},
-                            path=where,
-                            value=measure.dimension,
-                        )
-                    )
-                elif measured.count(measure.dimension) > 1:
-                    problems.append(
-                        Problem(
-                            N_("Code %(value)s is used twice in this file."), {"value": measure.dimension}, path=where
-                        )
-                    )
-    if spec.maturity_model is not None:
-        problems += _check_model(spec.maturity_model)
-    problems += _check_kpis_with_records_kept(session, spec)
-    return problems
-
-
-def _milestones(spec: StrategyFile) -> list[Milestone]:
-    return [Milestone(m.due, m.expected) for m in spec.strategy.milestones]
-
-
-def _dimension_codes(session: Session, spec: StrategyFile) -> set[str]:
-    if spec.maturity_model is not None:
-        return {d.code for d in spec.maturity_model.dimensions}
-    existing = session.execute(select(Strategy).where(col(Strategy.code) == spec.strategy.code)).scalars().first()
-    if existing is None or existing.maturity_model_id is None:
-        return set()
-    return set(
-        session.execute(
-            select(col(Dimension.code)).where(col(Dimension.model_id) == existing.maturity_model_id)
-        ).scalars()
-    )
-
-
-def _check_model(model: MaturityModelSpec) -> list[Problem]:
-    problems: list[Problem] = []
-    twice = _duplicates([d.code for d in model.dimensions])
-    for i, dimension in enumerate(model.dimensions):
-        where = f"maturity_model.dimensions[{i}]"
-        if dimension.code in twice:
-            problems.append(
-                Problem(
-                    N_("Code %(value)s is used twice in this file."),
-                    {"value": dimension.code},
-                    path=f"{where}.code",
-                    value=dimension.code,
-                )
-            )
-        if sorted(level.level for level in dimension.levels) != [1, 2, 3, 4, 5]:
-            problems.append(Problem(N_("A dimension needs the levels 1 to 5, each once."), path=f"{where}.levels"))
-    return problems
-
-
-def _check_kpis_with_records_kept(session: Session, spec: StrategyFile) -> list[Problem]:
-    """A KPI with recorded values cannot be dropped by a re-import."""
-    existing = session.execute(select(Strategy).where(col(Strategy.code) == spec.strategy.code)).scalars().first()
-    if existing is None:
-        return []
-    in_file = {k.code for g in spec.strategy.goals for i in g.indicators for k in i.kpis}
-    counts = session.execute(
-        select(col(Kpi.code), func.count(col(KpiRecord.id)))
-        .join(KpiRecord, col(KpiRecord.kpi_id) == col(Kpi.id))
-        .join(SuccessIndicator, col(SuccessIndicator.id) == col(Kpi.indicator_id))
-        .join(Goal, col(Goal.id) == col(SuccessIndicator.goal_id))
-        .where(col(Goal.strategy_id) == existing.id)
-        .group_by(Kpi.code)
-    ).all()
-    return [
-        Problem(
-            N_("KPI %(value)s has %(count)s recorded values and cannot be removed; keep it in the file."),
-            {"value": code, "count": count},
-            path="goals",
-            value=code,
-        )
-        for code, count in counts
-        if code not in in_file
-    ]
 
 
 # --- applying ---------------------------------------------------------------------------------
@@ -340,7 +132,7 @@ def import_strategy(session: Session, data: bytes, actor: Actor) -> ImportSummar
     assert strategy is not None
     assert strategy.id is not None
     summary.strategy_id = strategy.id
-    summary.updated += replace_milestones(session, actor, strategy, _milestones(spec))
+    summary.updated += replace_milestones(session, actor, strategy, file_milestones(spec))
     old = load_strategy_tree(session, strategy.id)
     _apply_goals(session, sync, spec, old, strategy.id)
     session.flush()
@@ -524,116 +316,3 @@ def _replace_measures(
         after={"survey_measures": [snapshot(m, exclude=("id",)) for m in rows]},
         note="import",
     )
-
-
-# --- exporting --------------------------------------------------------------------------------
-
-
-def _number(value: float | None) -> float | int | None:
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
-def _pair(obj: Any, field: str) -> dict[str, str]:
-    return {"nb": getattr(obj, f"{field}_nb"), "en": getattr(obj, f"{field}_en")}
-
-
-def _dated(row: KpiTarget, unit_codes: dict[int, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"valid_from": row.valid_from}
-    if row.unit_id is not None:
-        out["unit"] = unit_codes[row.unit_id]
-    for name in ("value", "lower", "upper", "tolerance"):
-        value = getattr(row, name)
-        if value is not None:
-            out[name] = _number(value)
-    return out
-
-
-def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
-    tree = load_strategy_tree(session, strategy_id)
-    unit_codes: dict[int, str] = dict(session.execute(select(col(OrgUnit.id), col(OrgUnit.code))).tuples().all())
-    dimension_codes = {d.dimension.id: d.dimension.code for d in tree.model.dimensions} if tree.model else {}
-    s = tree.strategy
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "strategy": {
-            "code": s.code,
-            "title": _pair(s, "title"),
-            "description": _pair(s, "description"),
-            "period": {"start": s.period_start, "end": s.period_end},
-            "pace": {"on_track": _number(s.on_track_threshold), "behind": _number(s.behind_threshold)},
-            **({"milestones": milestones_as_data(tree.milestones)} if tree.milestones else {}),
-            "goals": [
-                {
-                    "code": g.goal.code,
-                    "title": _pair(g.goal, "title"),
-                    "description": _pair(g.goal, "description"),
-                    "weight": _number(g.goal.weight),
-                    "actions": [{"code": a.code, "title": _pair(a, "title")} for a in g.actions],
-                    "indicators": [
-                        {
-                            "code": i.indicator.code,
-                            "title": _pair(i.indicator, "title"),
-                            "weight": _number(i.indicator.weight),
-                            "kpis": [
-                                {
-                                    "code": k.kpi.code,
-                                    "name": _pair(k.kpi, "name"),
-                                    "description": _pair(k.kpi, "description"),
-                                    "unit_of_measure": k.kpi.unit_nb
-                                    if k.kpi.unit_nb == k.kpi.unit_en
-                                    else _pair(k.kpi, "unit"),
-                                    "direction": k.kpi.direction,
-                                    "scoring": k.kpi.scoring,
-                                    "frequency": k.kpi.frequency,
-                                    "aggregation": k.kpi.aggregation,
-                                    "weight": _number(k.kpi.weight),
-                                    "decimals": k.kpi.decimals,
-                                    "baselines": [_dated(r, unit_codes) for r in k.baselines],
-                                    "targets": [_dated(r, unit_codes) for r in k.targets],
-                                }
-                                for k in i.kpis
-                            ],
-                            "survey_measures": [
-                                {
-                                    "dimension": dimension_codes[m.dimension_id],
-                                    "weight": _number(m.weight),
-                                    "baseline": _number(m.baseline),
-                                    "target": _number(m.target),
-                                }
-                                for m in i.measures
-                            ],
-                        }
-                        for i in g.indicators
-                    ],
-                }
-                for g in tree.goals
-            ],
-        },
-    }
-    if tree.model is not None:
-        m = tree.model.model
-        data["maturity_model"] = {
-            "code": m.code,
-            "name": _pair(m, "name"),
-            "description": _pair(m, "description"),
-            "dimensions": [
-                {
-                    "code": d.dimension.code,
-                    "name": _pair(d.dimension, "name"),
-                    "description": _pair(d.dimension, "description"),
-                    "levels": [
-                        {"level": lv.level, "name": _pair(lv, "name"), "description": _pair(lv, "description")}
-                        for lv in d.levels
-                    ],
-                }
-                for d in tree.model.dimensions
-            ],
-        }
-    return data
-
-
-def export_strategy(session: Session, strategy_id: int) -> str:
-    """The canonical YAML file of a strategy and its maturity model."""
-    return dump_file(strategy_as_data(session, strategy_id))

@@ -11,6 +11,7 @@ from maturity.inputs import models as input_models
 from maturity.inputs import services as input_services  # noqa: F401  # its listeners version every write
 from maturity.maturity_model import models as maturity_model_models
 from maturity.units import models as unit_models
+from maturity.uploads import models as upload_models
 from reports import models as report_models
 from surveys import models as survey_models
 
@@ -23,4 +24,5 @@ MODULES = [
     survey_models,
     indicator_models,
     report_models,
+    upload_models,
 ]

@@ -52,6 +52,7 @@ from maturity.web import (
 from reports.controllers import ReportBatchController, ReportController
 from reports.navigation import REPORT_NAVIGATION
 from reports.on_demand import PdfRenderer
+from surveys.answering import AlreadySubmitted, RoundClosed
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
     AnswerController,
@@ -65,7 +66,6 @@ from surveys.navigation import SURVEY_NAVIGATION
 from surveys.question_controllers import QuestionBuilderController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
-from surveys.services import AlreadySubmitted, RoundClosed
 
 
 async def before_every_request(request: Request[Any, Any, Any]) -> None:
@@ -221,4 +221,10 @@ def main() -> None:
     command_line.add_command(kpi)
     command_line.add_command(survey)
     command_line.add_command(reports)
-    command_line(obj=CliContext(demo_steps=[load_demo_strategy, load_demo_surveys], after_demo=[build_demo_reports]))
+    command_line(
+        obj=CliContext(
+            create_app=create_app,
+            demo_steps=[load_demo_strategy, load_demo_surveys],
+            after_demo=[build_demo_reports],
+        )
+    )

@@ -2,9 +2,11 @@
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlmodel import Session
@@ -16,6 +18,12 @@ from maturity.auth.services import RoleSpec, create_user
 from maturity.db import Database
 from maturity.errors import InvalidInput, Problem
 from maturity.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from maturity.demo import DemoLogin
+
+
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}  # noqa: S104  # names, not bound here
 
 
 def _settings(*, serving: bool = False, **overrides: object) -> Settings:
@@ -47,14 +55,19 @@ def settings_from_env() -> Settings:
     return _settings()
 
 
-def database_from_env() -> Database:
-    """The database named by MATURITY_DATABASE_URL, for commands that do not serve."""
-    return Database.from_url(_settings().database_url)
-
-
-def report_invalid_input(exc: InvalidInput, source: str) -> None:
-    """Print every located problem and exit with status 1."""
-    _fail(exc, source)
+@contextmanager
+def command_transaction(source: str, database_url: str | None = None) -> Iterator[Session]:
+    """The one transaction of a command: committed when the block ends, rolled back on any error;
+    InvalidInput prints every located problem (``source`` names what was read) and exits with
+    status 1; the database is disposed either way. ``database_url``: else MATURITY_DATABASE_URL."""
+    database = Database.from_url(database_url or _settings().database_url)
+    try:
+        with database.transaction() as session:
+            yield session
+    except InvalidInput as exc:
+        _fail(exc, source)
+    finally:
+        database.dispose()
 
 
 def _fail(exc: InvalidInput, source: str) -> None:
@@ -66,13 +79,16 @@ def _fail(exc: InvalidInput, source: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class CliContext:
-    """What the composition root hands the command line: the other packages' demo data."""
+    """What the composition root hands the command line: the app to serve and the other packages'
+    demo data (so this module imports no package to its right, nor ``maturity.app``)."""
+
+    create_app: Callable[[Settings], Any] | None = None  # ``maturity.app.create_app``
 
     # Each step loads its package's demo data and may return lines to print (links, say).
     demo_steps: list[Callable[[Session, str], list[str] | None]] = field(default_factory=list)
-    # After the demo data is committed: given the demo's settings and whether the app will be
-    # served (work may then go on in the background), each may return lines to print.
-    after_demo: list[Callable[[Settings, bool], list[str] | None]] = field(default_factory=list)
+    # After the demo data is committed: given the demo's settings, whether the app will be served
+    # (work may then go on in the background) and a function that prints a line at once.
+    after_demo: list[Callable[[Settings, bool, Callable[[str], None]], None]] = field(default_factory=list)
 
 
 @click.group()
@@ -116,14 +132,8 @@ def units_import(file: Path) -> None:
 
     with file.open("rb") as handle:
         data = handle.read(DEFAULT_MAX_BYTES + 1)  # enough to tell it is too large, not a byte more
-    database = Database.from_url(_settings().database_url)
-    try:
-        with database.transaction() as session:
-            result = import_units_csv(session, data, Actor.system(f"command line: units import {file.name}"))
-    except InvalidInput as exc:
-        _fail(exc, str(file))
-    finally:
-        database.dispose()
+    with command_transaction(str(file)) as session:
+        result = import_units_csv(session, data, Actor.system(f"command line: units import {file.name}"))
     click.echo(f"{file}: {result.created} units created, {result.updated} updated, {result.headcounts} headcounts set.")
 
 
@@ -163,24 +173,18 @@ def users_create(
     roles += [RoleSpec(Role.LEADER, code) for code in leader_of]
     if strategy_office:
         roles.append(RoleSpec(Role.STRATEGY_OFFICE))
-    database = Database.from_url(_settings().database_url)
-    try:
-        with database.transaction() as session:
-            user = create_user(
-                session,
-                email=email,
-                name=name,
-                password=password,
-                home_unit_code=home_unit,
-                roles=roles,
-                locale=locale,
-                actor=Actor.system("command line: users create"),
-            )
-            click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
-    except InvalidInput as exc:
-        _fail(exc, "users create")
-    finally:
-        database.dispose()
+    with command_transaction("users create") as session:
+        user = create_user(
+            session,
+            email=email,
+            name=name,
+            password=password,
+            home_unit_code=home_unit,
+            roles=roles,
+            locale=locale,
+            actor=Actor.system("command line: users create"),
+        )
+        click.echo(f"Created user {user.email} ({', '.join(r.role.value for r in roles)}).")
 
 
 # --- demo and serving ---------------------------------------------------------------------------
@@ -197,51 +201,70 @@ def users_create(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
+@click.option("--keep", is_flag=True, help="Serve the demo database built before again, as it is (no rebuild).")
 @click.pass_obj
-def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no_serve: bool) -> None:
-    """Create a fresh SQLite demo database, load the demo data and serve it."""
-    from maturity.demo import DEMO_LOGO, load_demo
+def demo(obj: "CliContext | None", database_path: Path, host: str, port: int, no_serve: bool, keep: bool) -> None:
+    """Create a fresh SQLite demo database, load the demo data and serve it (--keep: serve the
+    existing one again)."""
+    from maturity.demo import DEMO_LOGINS, DEMO_LOGO, load_demo
     from maturity.migrate import upgrade
 
     # The demo institution's logo on report covers, unless one is configured; in the environment,
     # so the demo's report workers (other processes) read it as the app does.
     os.environ.setdefault("MATURITY_INSTITUTION_LOGO", str(DEMO_LOGO))
+    url = f"sqlite:///{database_path.resolve()}"
+    # Links are printed for a browser on this machine: an address that listens everywhere is
+    # reached through the loopback one.
+    base_url = f"http://{LOOPBACK.get(host, host)}:{port}"
+    settings = _settings(
+        mode="demo", database_url=url, base_url=base_url, report_storage=database_path.parent / "demo-reports"
+    )
+    if keep:
+        if not database_path.exists():
+            raise click.ClickException(f"No demo database at {database_path}: run `maturity demo` first.")
+        upgrade(url)  # a demo built by an earlier version gets the newer tables
+        click.echo(f"Demo database: {database_path} (kept as it was)")
+        _echo_logins(DEMO_LOGINS)
+        click.echo("The survey links printed when it was built still work; staff also find the survey in My surveys.")
+        if not no_serve:
+            click.echo(f"Serving on {base_url}  (Ctrl+C stops)")
+            _serve(obj, settings, host, port)
+        return
 
     database_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database_path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{database_path.resolve()}"
     upgrade(url)
     database = Database.from_url(url)
     with database.transaction() as session:
         logins = load_demo(session)
-        base_url = f"http://{host}:{port}"
         notes = [line for step in (obj.demo_steps if obj else []) for line in (step(session, base_url) or [])]
     database.dispose()
-    settings = _settings(
-        mode="demo",
-        database_url=url,
-        base_url=f"http://{host}:{port}",
-        report_storage=database_path.parent / "demo-reports",
-    )
-    notes += [line for step in (obj.after_demo if obj else []) for line in (step(settings, not no_serve) or [])]
     click.echo(f"Demo database: {database_path}")
+    _echo_logins(logins)
+    for note in notes:
+        click.echo(note)
+    for after in obj.after_demo if obj else []:
+        after(settings, not no_serve, click.echo)
+    if no_serve:
+        click.echo(f"Serve it again with: maturity demo --keep --port {port}")
+        return
+    click.echo(f"Serving on {base_url}  (Ctrl+C stops)")
+    _serve(obj, settings, host, port)
+
+
+def _echo_logins(logins: "Sequence[DemoLogin]") -> None:
     click.echo("Demo logins:")
     for login in logins:
         click.echo(f"  {login.role:<16} {login.email:<28} password: {login.password}")
-    for note in notes:
-        click.echo(note)
-    if no_serve:
-        return
-    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C stops)")
-    _serve(settings, host, port)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="App processes (use PostgreSQL for more than one).")
-def serve(host: str, port: int, workers: int) -> None:
+@click.pass_obj
+def serve(obj: "CliContext | None", host: str, port: int, workers: int) -> None:
     """Serve the app with settings from MATURITY_* environment variables."""
     settings = _settings(serving=True)
     if workers > 1:
@@ -259,12 +282,12 @@ def serve(host: str, port: int, workers: int) -> None:
             timeout_worker_healthcheck=30,
         )
     else:
-        _serve(settings, host, port)
+        _serve(obj, settings, host, port)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(obj: "CliContext | None", settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from maturity.app import create_app
-
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    if obj is None or obj.create_app is None:
+        raise click.ClickException("Run the `maturity` command: it knows the app to serve.")
+    uvicorn.run(obj.create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from maturity import i18n
 from maturity.errors import Problem
+from maturity.forms import choices_of, field_groups
 from maturity.units.models import KIND_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,4 +83,6 @@ def configure(env: Environment, locale_of: LocaleOf) -> None:
         page_locale=page_locale,
         languages=i18n.LANGUAGE_NAMES,
         unit_kinds={str(k): v for k, v in KIND_LABELS.items()},
+        field_groups=field_groups,  # the one form template's
+        choices_of=choices_of,
     )

@@ -17,7 +17,7 @@ from indicators.models import Aggregation
 from indicators.rollup import kpi_rollups
 from indicators.scorecard import Scorecard, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
-from indicators.services import current_strategy
+from indicators.strategy_tree import current_strategy
 from maturity import i18n
 from maturity.periods import Period
 from maturity.scoring import Change, Trend
@@ -136,19 +136,24 @@ def _trend(trend: Trend) -> str:
     return str(Change(trend.change))
 
 
+def _score(result: GoalResult | IndicatorScore) -> Score:
+    """A goal's or an indicator's score as the report shows it."""
+    return Score(
+        value=result.combined.score,
+        coverage=result.combined.coverage,
+        insufficient=result.combined.insufficient,
+        status=result.pace.status.value,
+        trend=_trend(result.trend),
+    )
+
+
 def _goal(card: Scorecard, result: GoalResult, series: Series, locale: str) -> GoalSection:
     weakest = result.weakest
     return GoalSection(
         code=result.goal.code,
         title=result.goal.tr("title", locale),
         description=result.goal.tr("description", locale),
-        score=Score(
-            value=result.combined.score,
-            coverage=result.combined.coverage,
-            insufficient=result.combined.insufficient,
-            status=result.pace.status.value,
-            trend=_trend(result.trend),
-        ),
+        score=_score(result),
         weakest_code=weakest.indicator.code if weakest else None,
         weakest_title=weakest.indicator.tr("title", locale) if weakest else None,
         indicators=tuple(_indicator(card, i, series, locale) for i in result.indicators),
@@ -159,13 +164,7 @@ def _indicator(card: Scorecard, result: IndicatorScore, series: Series, locale: 
     return IndicatorSection(
         code=result.indicator.code,
         title=result.indicator.tr("title", locale),
-        score=Score(
-            value=result.combined.score,
-            coverage=result.combined.coverage,
-            insufficient=result.combined.insufficient,
-            status=result.pace.status.value,
-            trend=_trend(result.trend),
-        ),
+        score=_score(result),
         kpis=tuple(_kpi(card, k, series, locale) for k in result.kpis),
         surveys=tuple(_survey_measure(card, s, locale) for s in result.surveys),
     )

@@ -4,6 +4,7 @@ thread of its own (the rendering itself happens in the worker processes)."""
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,8 +61,15 @@ def _write(database: Database, batch_id: int, **values: object) -> None:
         )
 
 
-def run_stored_batch(database: Database, storage: Path, batch_id: int, *, workers: int | None = None) -> BatchResult:
-    """Run a batch row to the end, writing its progress as it goes."""
+def run_stored_batch(
+    database: Database,
+    storage: Path,
+    batch_id: int,
+    *,
+    workers: int | None = None,
+    on_progress: Callable[[BatchResult], None] | None = None,
+) -> BatchResult:
+    """Run a batch row to the end, writing its progress as it goes (and telling ``on_progress``)."""
     with database.transaction() as session:
         batch = get_batch(session, batch_id)
         codes = [c for c in batch.unit_codes.split(",") if c]
@@ -71,6 +79,8 @@ def run_stored_batch(database: Database, storage: Path, batch_id: int, *, worker
 
     def progress(result: BatchResult, _outcome: object) -> None:
         _write(database, batch_id, built=result.built, skipped=result.skipped, failed=result.failed)
+        if on_progress is not None:
+            on_progress(result)
 
     try:
         result = run_batch(

@@ -3,8 +3,7 @@
 import click
 
 from maturity.audit.services import Actor
-from maturity.cli import database_from_env, report_invalid_input, settings_from_env
-from maturity.errors import InvalidInput
+from maturity.cli import command_transaction, settings_from_env
 from reports.batch import BatchResult, languages_of, plan, run_batch
 from reports.narratives import check_period
 from reports.services import BuildOutcome, verify_report
@@ -23,15 +22,9 @@ def reports() -> None:
 def build(period: str, units: tuple[str, ...], language: str, workers: int | None) -> None:
     """Build the reports of PERIOD; reports whose inputs did not change are skipped."""
     settings = settings_from_env()
-    database = database_from_env()
-    try:
+    with command_transaction("reports build") as session:
         period = check_period(period)
-        with database.transaction() as session:
-            jobs = plan(session, list(units), languages_of(language))
-    except InvalidInput as exc:
-        report_invalid_input(exc, "reports build")
-    finally:
-        database.dispose()
+        jobs = plan(session, list(units), languages_of(language))
     storage = settings.report_storage
     with click.progressbar(length=len(jobs), label=f"Reports {period}", show_pos=True, show_eta=True) as bar:
 
@@ -64,14 +57,11 @@ def verify(report_id: int) -> None:
     from reports.services import get_report
 
     settings = settings_from_env()
-    database = database_from_env()
     try:
-        with database.transaction() as session:
+        with command_transaction(f"report {report_id}") as session:
             report, unit = get_report(session, UnitScope(everything=True, roots=frozenset()), report_id)
     except Exception as exc:
         raise click.ClickException(f"No report {report_id}.") from exc
-    finally:
-        database.dispose()
     outcome = verify_report(settings.report_storage, report)
     for label, ok in (
         ("file present", outcome.file_present),

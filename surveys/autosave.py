@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlmodel import Session, col
 
 from maturity.errors import NotFound
+from surveys.answering import ANSWER_LOOKUP, RoundClosed, answer_target, write_answer
+from surveys.invitations import resume_key, token_hash
 from surveys.models import Question, Response, SurveyRound, round_is_open
-from surveys.services import ANSWER_LOOKUP, RoundClosed, answer_target, resume_key, token_hash, write_answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,10 @@ from sqlmodel import Session, col
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import Choice, FormData, FormField, FormState, InvalidForm, read_form, texts
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
-from surveys.forms import Choice, FormData, FormField, read_form, texts
 from surveys.models import Question, QuestionOption, Survey, SurveyRound, SurveySection
-from surveys.services import sections_of
-from surveys.versions import ensure_editable, is_frozen
+from surveys.versions import ensure_editable, is_frozen, options_by_question, sections_of
 
 LIKERT_POINTS = range(1, 6)
 _TEXT_FIELDS = [
@@ -264,17 +262,6 @@ def remove_section(session: Session, survey: Survey, section_id: int, actor: Act
 
 
 # --- what the builder page shows ------------------------------------------------------------------
-
-
-def options_by_question(session: Session, question_ids: list[int]) -> dict[int, list[QuestionOption]]:
-    options: dict[int, list[QuestionOption]] = {}
-    for option in session.execute(
-        select(QuestionOption)
-        .where(col(QuestionOption.question_id).in_(question_ids))
-        .order_by(col(QuestionOption.position))
-    ).scalars():
-        options.setdefault(option.question_id, []).append(option)
-    return options
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.errors import InvalidInput
-from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm
+from maturity.forms import TYPED_TEXT_CHECKED, FormField, FormState, InvalidForm, while_typing
 from maturity.guards import requires_strategy_office
 from maturity.web import flash, redirect, render, t
 from surveys.builder import (
@@ -34,7 +34,6 @@ from surveys.builder import (
     survey_form,
     update_survey,
 )
-from surveys.forms import FormField, field_groups, while_typing
 from surveys.survey_file import export_survey, indicator_codes
 from surveys.versions import Draft, NewerDraftExists, draft_for_edit, is_frozen
 
@@ -69,8 +68,8 @@ def form_page(
         "validate_url": validate_url,
         "back": back,
         "notice": notice,
+        "form_id": "builder-form",
         "depths": depths or {},
-        "field_groups": field_groups,
     }
     return render(request, "surveys/pages/builder_form.html", context, status_code=status_code)
 
@@ -78,7 +77,7 @@ def form_page(
 def field_errors(request: HTMXRequest, fields: Sequence[FormField], state: FormState) -> Template:
     """Inline validation while typing: each field's problems, nothing saved."""
     context = {"fields": fields, "state": while_typing(state, request.headers.get("hx-trigger-name"))}
-    return Template("surveys/partials/builder_field_errors.html", context=context)
+    return Template("forms/field_errors.html", context=context)
 
 
 def frozen_notice(request: HTMXRequest, db_session: Session, survey_id: int | None) -> str:

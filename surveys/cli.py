@@ -7,9 +7,8 @@ import click
 from sqlmodel import Session
 
 from maturity.audit.services import Actor, record_event
-from maturity.cli import database_from_env, report_invalid_input, settings_from_env
-from maturity.db import Database, utcnow
-from maturity.errors import InvalidInput
+from maturity.cli import command_transaction, settings_from_env
+from maturity.db import utcnow
 from surveys.export import export_round
 from surveys.models import SurveyRound
 from surveys.reminders import send_reminders
@@ -27,15 +26,9 @@ def survey_import(file: Path) -> None:
     """Create a survey, or replace its latest version while no round has opened, else add a version; all or nothing."""
     with file.open("rb") as handle:
         data = handle.read(MAX_BYTES + 1)  # enough to tell it is too large
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            imported = import_survey(session, data, Actor.system(f"command line: survey import {file.name}"))
-            code, version = imported.code, imported.version
-    except InvalidInput as exc:
-        report_invalid_input(exc, str(file))
-    finally:
-        database.dispose()
+    with command_transaction(str(file)) as session:
+        imported = import_survey(session, data, Actor.system(f"command line: survey import {file.name}"))
+        code, version = imported.code, imported.version
     click.echo(f"{file}: survey {code} is at version {version}.")
 
 
@@ -45,16 +38,12 @@ def survey_import(file: Path) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 def survey_export(code: str, version: int | None, output: Path | None) -> None:
     """Write the survey CODE (its latest version, or --version N) as YAML, in the format `survey import` reads."""
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            found = find_version(session, code, version)
-            if found is None:
-                which = f" version {version}" if version is not None else ""
-                raise click.ClickException(f"No survey {code!r}{which}.")
-            text = export_survey(session, found)
-    finally:
-        database.dispose()
+    with command_transaction("survey export") as session:
+        found = find_version(session, code, version)
+        if found is None:
+            which = f" version {version}" if version is not None else ""
+            raise click.ClickException(f"No survey {code!r}{which}.")
+        text = export_survey(session, found)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -76,17 +65,11 @@ def survey_remind(round_id: int) -> None:
     MATURITY_SMTP_* settings, else the outbox folder); no one twice within
     MATURITY_REMINDER_INTERVAL_HOURS."""
     settings = settings_from_env()
-    database = Database.from_url(settings.database_url)
-    try:
-        with database.transaction() as session:
-            survey_round = _round(session, round_id)
-            result = send_reminders(
-                session, settings, survey_round, now=utcnow(), actor=Actor.system("command line: survey remind")
-            )
-    except InvalidInput as exc:
-        report_invalid_input(exc, f"round {round_id}")
-    finally:
-        database.dispose()
+    with command_transaction(f"round {round_id}", settings.database_url) as session:
+        survey_round = _round(session, round_id)
+        result = send_reminders(
+            session, settings, survey_round, now=utcnow(), actor=Actor.system("command line: survey remind")
+        )
     click.echo(f"Round {round_id}: {result.sent} reminder(s) sent.")
     if result.failed:
         raise click.ClickException(f"The mail server refused; {result.failed} reminder(s) were not sent.")
@@ -100,21 +83,17 @@ def survey_remind(round_id: int) -> None:
 def survey_export_responses(round_id: int, out: Path) -> None:
     """Write the submitted answers of ROUND_ID in long format (responses.csv) with the codebook
     (codebook.csv, codebook.txt) to the folder OUT; small units and groups are left out."""
-    database = database_from_env()
-    try:
-        with database.transaction() as session:
-            survey_round = _round(session, round_id)
-            exported = export_round(session, survey_round)
-            record_event(
-                session,
-                Actor.system("command line: survey export-responses"),
-                "export",
-                survey_round,
-                label=survey_round.name_en,
-                after={"respondents": exported.respondents},
-            )
-    finally:
-        database.dispose()
+    with command_transaction("survey export-responses") as session:
+        survey_round = _round(session, round_id)
+        exported = export_round(session, survey_round)
+        record_event(
+            session,
+            Actor.system("command line: survey export-responses"),
+            "export",
+            survey_round,
+            label=survey_round.name_en,
+            after={"respondents": exported.respondents},
+        )
     out.mkdir(parents=True, exist_ok=True)
     for name, content in exported.files().items():
         (out / name).write_bytes(content)

@@ -15,20 +15,19 @@ from maturity.db import Database, utcnow
 from maturity.errors import InvalidInput, NotFound, Problem
 from maturity.settings import Settings
 from maturity.web import flash, redirect, render, t
-from surveys.autosave import UnknownLink, autosave
-from surveys.services import (
+from surveys.answer_pages import load_page, profile_view
+from surveys.answering import (
     AlreadySubmitted,
     Respondent,
     RoundClosed,
-    load_page,
     missing_required,
     open_response,
-    profile_view,
     reopen,
     save_answer,
-    sections_of,
     submit,
 )
+from surveys.autosave import UnknownLink, autosave
+from surveys.versions import sections_of
 
 Form = dict[str, str | list[str]]
 

@@ -14,9 +14,11 @@ from maturity.audit.services import Actor
 from maturity.db import utcnow
 from maturity.scoring import question_score
 from maturity.units.models import OrgUnit, UnitHeadcount
+from surveys.invitations import Invitee, invite, resume_key, token_hash
 from surveys.models import SCORED_KINDS, Answer, Invitation, Question, QuestionOption, RespondentGroup, Response, Survey
-from surveys.services import Invitee, create_round, invite, questions_of, resume_key, token_hash
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
+from surveys.versions import questions_of
 
 DEMO_SURVEY = Path(__file__).resolve().parent / "data" / "demo_survey.yaml"
 ACTOR = Actor.system("demo")

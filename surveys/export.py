@@ -33,6 +33,7 @@ from surveys.models import (
     SurveyRound,
     SurveySection,
 )
+from surveys.versions import options_by_question, sections_of
 
 Cell = tuple[int, int | None]  # (unit id, group id or None)
 UNGROUPED = "-"  # the name respondents without a group go by in the disclosure decision
@@ -235,15 +236,9 @@ def _scoring_text(question: Question) -> str:
 
 def codebook_csv(session: Session, survey: Survey, questions: list[Question]) -> str:
     """One row per question: what it asks and how its values and scores are coded."""
-    sections = {s.id: n for n, s in enumerate(_sections(session, survey), start=1)}
+    sections = {s.id: n for n, s in enumerate(sections_of(session, survey), start=1)}
     dimensions = {d.id: d.code for d in session.execute(select(Dimension)).scalars()}
-    options: dict[int, list[QuestionOption]] = {}
-    for option in session.execute(
-        select(QuestionOption)
-        .where(col(QuestionOption.question_id).in_([q.id for q in questions]))
-        .order_by(col(QuestionOption.position))
-    ).scalars():
-        options.setdefault(option.question_id, []).append(option)
+    options = options_by_question(session, [q.id for q in questions if q.id is not None])
     levels: dict[int, list[LevelDescriptor]] = {}
     dimension_ids = {q.dimension_id for q in questions if q.dimension_id is not None}
     for level in session.execute(
@@ -275,14 +270,6 @@ def codebook_csv(session: Session, survey: Survey, questions: list[Question]) ->
             ]
         )
     return out.getvalue()
-
-
-def _sections(session: Session, survey: Survey) -> list[SurveySection]:
-    return list(
-        session.execute(
-            select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
-        ).scalars()
-    )
 
 
 def codebook_notes(

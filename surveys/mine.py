@@ -16,8 +16,9 @@ from sqlmodel import Session, col
 
 from maturity.auth.models import User
 from maturity.errors import NotFound
+from surveys.answering import AlreadySubmitted, RoundClosed
+from surveys.invitations import find_invitation, mint_token
 from surveys.models import Anonymity, Invitation, Response, ResponseInvitation, Survey, SurveyRound
-from surveys.services import AlreadySubmitted, RoundClosed, find_invitation, mint_token
 
 COOKIE_PREFIX = "maturity_survey_"
 COOKIE_PATH = "/my-surveys"

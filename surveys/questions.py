@@ -10,16 +10,14 @@ from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.errors import N_, NotFound, Problem
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import Choice, FormData, FormField, FormState, InvalidForm, read_form, texts
 from maturity.maturity_model.models import Dimension, MaturityModel
 from maturity.structured_file import validation_problems
-from surveys.builder import get_section, options_by_question, renumber
-from surveys.forms import Choice, FormData, FormField, read_form, texts
+from surveys.builder import get_section, renumber
 from surveys.models import SCORED_KINDS, Question, QuestionOption, Survey, SurveySection
 from surveys.schemas import QuestionSpec
-from surveys.services import sections_of
 from surveys.survey_file import Refs, check_question, indicator_codes, references
-from surveys.versions import ensure_editable
+from surveys.versions import ensure_editable, options_by_question, sections_of
 
 KINDS = [
     Choice("level", N_("Level: the dimension's five level descriptions as cards")),
@@ -63,6 +61,7 @@ QUESTION_FIELDS = [
         required=False,
         max_length=20000,
         help=N_("Choice questions only. One option per line: code | Norwegian | English"),
+        rows=6,
     ),
     FormField("min_value", N_("Lowest number allowed"), "number", required=False, help=N_("Number questions only.")),
     FormField("max_value", N_("Highest number allowed"), "number", required=False, help=N_("Number questions only.")),

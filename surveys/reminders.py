@@ -19,8 +19,8 @@ from maturity.audit.services import Actor, record_event
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.mail import send_mail
 from maturity.settings import Settings
+from surveys.invitations import answer_link, mint_token
 from surveys.models import Anonymity, Invitation, Response, ResponseInvitation, Survey, SurveyRound
-from surveys.services import answer_link, mint_token
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm
 from maturity.guards import requires_strategy_office
 from maturity.settings import LOCALES
 from maturity.web import flash, locale_of, redirect, render, t
+from surveys.answer_pages import survey_page
+from surveys.answering import answer_values
 from surveys.builder import get_survey
 from surveys.builder_controllers import form_page, survey_url
 from surveys.models import Survey, SurveyRound
@@ -33,7 +35,7 @@ from surveys.scheduling import (
     schedule_round,
     unit_tree,
 )
-from surveys.services import answer_values, sections_of, survey_page
+from surveys.versions import sections_of
 
 Form = dict[str, str | list[str]]
 

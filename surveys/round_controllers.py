@@ -21,12 +21,12 @@ from maturity.settings import Settings
 from maturity.units.services import UnitScope
 from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 from surveys.export import export_round
+from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Response as SurveyResponse
 from surveys.models import Survey, SurveyRound
 from surveys.rates import response_rates
 from surveys.reminders import reminder_plan, send_reminders
 from surveys.scheduling import get_round
-from surveys.services import invite_from_csv, links_csv, send_invitations
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 

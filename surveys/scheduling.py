@@ -7,12 +7,11 @@ from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event
 from maturity.errors import N_, InvalidInput, NotFound, Problem
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import Choice, FormData, FormField, FormState, InvalidForm, local_time_value, read_form
 from maturity.units.models import OrgUnit
 from maturity.units.services import as_tree
-from surveys.forms import Choice, FormData, FormField, local_time_value, read_form
 from surveys.models import Anonymity, Question, Survey, SurveyRound, SurveySection
-from surveys.services import create_round, freeze
+from surveys.rounds import create_round, freeze
 
 ANONYMITY = [
     Choice(Anonymity.ANONYMOUS, N_("Anonymous: nothing links an answer to a person")),

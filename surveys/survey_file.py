@@ -24,6 +24,7 @@ from surveys.models import (
     SurveySection,
 )
 from surveys.schemas import FORMAT, QuestionSpec, SurveyFile
+from surveys.versions import options_by_question, questions_of, sections_of
 
 MAX_BYTES = 1024 * 1024
 # Success indicators belong to the indicators package; surveys refer to them by table, not import.
@@ -324,21 +325,9 @@ def survey_as_data(session: Session, survey: Survey) -> dict[str, Any]:
     model = session.get(MaturityModel, survey.maturity_model_id) if survey.maturity_model_id else None
     dimensions = dict(session.execute(select(col(Dimension.id), col(Dimension.code))).tuples().all())
     indicators = indicator_codes(session)
-    sections = session.execute(
-        select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
-    ).scalars()
-    questions = list(
-        session.execute(
-            select(Question).where(col(Question.survey_id) == survey.id).order_by(col(Question.position))
-        ).scalars()
-    )
-    options: dict[int, list[QuestionOption]] = {}
-    for option in session.execute(
-        select(QuestionOption)
-        .where(col(QuestionOption.question_id).in_([q.id for q in questions]))
-        .order_by(col(QuestionOption.position))
-    ).scalars():
-        options.setdefault(option.question_id, []).append(option)
+    sections = sections_of(session, survey)
+    questions = questions_of(session, survey)
+    options = options_by_question(session, [q.id for q in questions if q.id is not None])
     groups = session.execute(select(RespondentGroup).order_by(col(RespondentGroup.position))).scalars()
     section_data: list[dict[str, Any]] = []
     background: list[dict[str, Any]] = []

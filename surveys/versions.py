@@ -1,6 +1,7 @@
 """Survey versions: once a round of a version has opened, its questions stay as they are; an edit
 then goes to a new version, a full copy, and the rounds keep the version they were made with."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -93,9 +94,7 @@ def copy_version(session: Session, survey: Survey, actor: Actor) -> Draft:
     session.flush()
     assert copy.id is not None
     draft = Draft(copy, copied_from=survey)
-    for section in session.execute(
-        select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
-    ).scalars():
+    for section in sections_of(session, survey):
         new_section = SurveySection(**snapshot(section, exclude=("id", "survey_id")), survey_id=copy.id)
         session.add(new_section)
         session.flush()
@@ -132,3 +131,45 @@ def copy_version(session: Session, survey: Survey, actor: Actor) -> Draft:
         after={"copied_from_version": survey.version, **snapshot(copy)},
     )
     return draft
+
+
+# --- what a version holds: the one loader of each ------------------------------------------------
+
+
+def sections_of(session: Session, survey: Survey) -> list[SurveySection]:
+    """The version's sections in their order (the background section included)."""
+    return list(
+        session.execute(
+            select(SurveySection).where(col(SurveySection.survey_id) == survey.id).order_by(col(SurveySection.position))
+        ).scalars()
+    )
+
+
+def questions_of(session: Session, survey: Survey) -> list[Question]:
+    """The version's questions in their order."""
+    return list(
+        session.execute(
+            select(Question).where(col(Question.survey_id) == survey.id).order_by(col(Question.position))
+        ).scalars()
+    )
+
+
+def options_by_question(session: Session, question_ids: Collection[int]) -> dict[int, list[QuestionOption]]:
+    """The options of each question, in their order; a question without options is absent."""
+    options: dict[int, list[QuestionOption]] = {}
+    for option in session.execute(
+        select(QuestionOption)
+        .where(col(QuestionOption.question_id).in_(list(question_ids)))
+        .order_by(col(QuestionOption.position))
+    ).scalars():
+        options.setdefault(option.question_id, []).append(option)
+    return options
+
+
+def option_codes(session: Session, question_id: int | None) -> set[str]:
+    """The codes a choice question accepts (what checking an answer needs, without the objects)."""
+    return set(
+        session.execute(
+            select(col(QuestionOption.code)).where(col(QuestionOption.question_id) == question_id)
+        ).scalars()
+    )

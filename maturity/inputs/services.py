@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.dml import UpdateBase
+from sqlmodel import col
 
 from maturity.db import utcnow
 from maturity.inputs.models import INPUT_VERSION_ID, InputVersion
@@ -48,6 +49,7 @@ NOT_INPUTS = frozenset(
         "response_invitation",
         "report",
         "report_batch",
+        "pending_upload",  # a checked file waiting for its import's confirmation
         "input_version",
     }
 )
@@ -55,7 +57,7 @@ NOT_INPUTS = frozenset(
 
 def input_version(session: Session) -> int | None:
     """The current version (None: a database without the row, whose scores are never kept)."""
-    return session.execute(select(InputVersion.version).where(InputVersion.id == INPUT_VERSION_ID)).scalar()
+    return session.execute(select(col(InputVersion.version)).where(col(InputVersion.id) == INPUT_VERSION_ID)).scalar()
 
 
 def bump(session: Session) -> None:

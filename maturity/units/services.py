@@ -1,7 +1,7 @@
 """Organisation units: the tree, who may see which part of it, and the CSV import."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -193,27 +193,44 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
     A parent may come later in the file or already exist. Raises InvalidInput with every problem.
     """
     table = read_csv(data, required=UNIT_COLUMNS, column_pattern=_HEADCOUNT_COLUMN, aliases=UNIT_ALIASES)
-    problems: list[Problem] = []
     existing = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
-    incoming: dict[str, CsvRow] = {}
-    headcount_periods: dict[str, str] = {}
-    for column in table.columns:
-        match = _HEADCOUNT_COLUMN.fullmatch(column)
-        if match:
-            try:
-                headcount_periods[column] = str(Period.parse(match.group(1)))
-            except ValueError:
-                problems.append(
-                    Problem(
-                        N_("Column %(column)s does not name a period (e.g. headcount_2024)."),
-                        {"column": column},
-                        line=1,
-                        column=column,
-                    )
-                )
+    periods, problems = _headcount_periods(table.columns)
+    incoming = _check_rows(table.rows, periods, problems)
+    parent_of = _check_tree(existing, incoming, problems)
+    if problems:
+        raise InvalidInput(sorted(problems, key=lambda p: p.line or 0))
+    units, created = _apply_units(session, existing, incoming, parent_of, actor)
+    headcounts = _apply_headcounts(session, units, incoming, periods)
+    return UnitImportResult(created, len(incoming) - created, headcounts)
 
+
+def _headcount_periods(columns: Iterable[str]) -> tuple[dict[str, str], list[Problem]]:
+    """The period of each ``headcount_<period>`` column, and a problem for a column naming none."""
+    periods: dict[str, str] = {}
+    problems: list[Problem] = []
+    for column in columns:
+        match = _HEADCOUNT_COLUMN.fullmatch(column)
+        if not match:
+            continue
+        try:
+            periods[column] = str(Period.parse(match.group(1)))
+        except ValueError:
+            problems.append(
+                Problem(
+                    N_("Column %(column)s does not name a period (e.g. headcount_2024)."),
+                    {"column": column},
+                    line=1,
+                    column=column,
+                )
+            )
+    return periods, problems
+
+
+def _check_rows(rows: Iterable[CsvRow], periods: Mapping[str, str], problems: list[Problem]) -> dict[str, CsvRow]:
+    """Each row on its own: code, kind, names, headcounts. Returns the rows by code."""
     kinds = {k.value for k in UnitKind}
-    for row in table.rows:
+    incoming: dict[str, CsvRow] = {}
+    for row in rows:
         code = row.get("code")
         if not CODE_PATTERN.match(code):
             problems.append(row.problem("code", N_("A unit code is 1–40 letters, digits, '.', '_' or '-'.")))
@@ -238,12 +255,18 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
                 problems.append(row.problem(column, N_("The name is empty.")))
             elif len(row.get(column)) > 200:
                 problems.append(row.problem(column, N_("The name is longer than 200 characters.")))
-        for column in headcount_periods:
+        for column in periods:
             raw = row.get(column)
             if raw and _headcount(raw) is None:
                 problems.append(row.problem(column, N_("A headcount is a whole number of people, 0 or more.")))
+    return incoming
 
-    # Parents must exist (in the file or the database), and the result must stay a tree.
+
+def _check_tree(
+    existing: Mapping[str, OrgUnit], incoming: Mapping[str, CsvRow], problems: list[Problem]
+) -> dict[str, str | None]:
+    """Parents exist (in the file or the database) and the result stays a tree. Returns the parent
+    code of every unit after the import."""
     id_to_code = {u.id: code for code, u in existing.items()}
     parent_of: dict[str, str | None] = {
         code: id_to_code.get(u.parent_id) if u.parent_id is not None else None for code, u in existing.items()
@@ -265,20 +288,25 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
                 break
             seen.add(current)
             current = parent_of.get(current)
-    if problems:
-        raise InvalidInput(sorted(problems, key=lambda p: p.line or 0))
+    return parent_of
 
-    created = updated = headcounts = 0
+
+def _apply_units(
+    session: Session,
+    existing: Mapping[str, OrgUnit],
+    incoming: Mapping[str, CsvRow],
+    parent_of: Mapping[str, str | None],
+    actor: Actor | None,
+) -> tuple[dict[str, OrgUnit], int]:
+    """Create or update the units of the file, then link their parents; an audit event for each
+    created or changed unit when there is an ``actor``. Returns every unit by code and how many
+    were created."""
     units: dict[str, OrgUnit] = dict(existing)
     before = {code: snapshot(unit) for code, unit in existing.items() if code in incoming}
     for code, row in incoming.items():
         unit = units.get(code)
         if unit is None:
-            unit = OrgUnit(code=code, name_nb="", name_en="")
-            units[code] = unit
-            created += 1
-        else:
-            updated += 1
+            unit = units[code] = OrgUnit(code=code, name_nb="", name_en="")
         unit.name_nb, unit.name_en, unit.kind = row.get("name_nb"), row.get("name_en"), row.get("kind").lower()
         session.add(unit)
     session.flush()
@@ -305,12 +333,19 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
                     unit_id=unit.id,
                     note="import",
                 )
+    return units, len(incoming) - len(before)
 
+
+def _apply_headcounts(
+    session: Session, units: Mapping[str, OrgUnit], incoming: Mapping[str, CsvRow], periods: Mapping[str, str]
+) -> int:
+    """Set each headcount the file gives (an empty cell keeps what is stored); returns how many."""
     current_counts = {(h.unit_id, h.period): h for h in session.execute(select(UnitHeadcount)).scalars()}
+    headcounts = 0
     for code, row in incoming.items():
         unit_id = units[code].id
         assert unit_id is not None
-        for column, period in headcount_periods.items():
+        for column, period in periods.items():
             raw = row.get(column)
             if not raw:
                 continue
@@ -319,4 +354,4 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
             session.add(record)
             headcounts += 1
     session.flush()
-    return UnitImportResult(created, updated, headcounts)
+    return headcounts

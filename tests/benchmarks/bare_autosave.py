@@ -18,7 +18,7 @@ from litestar.params import FromPath, URLEncodedBody
 from sqlalchemy import Engine
 
 from maturity.db import make_engine
-from surveys.services import resume_key, token_hash
+from surveys.invitations import resume_key, token_hash
 
 UPSERT = """
 INSERT INTO answer (response_id, question_id, not_applicable, number, option, options, text, score, updated_at)

@@ -44,8 +44,9 @@ from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database, utcnow
 from maturity.migrate import upgrade
+from surveys.invitations import Invitee, invite, resume_key
 from surveys.models import Answer, Question, Response, Survey
-from surveys.services import Invitee, create_round, invite, resume_key
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 from tests.conftest import POSTGRES_URL, _admin_url, _create_database, _drop_databases
 from tests.factories import STRATEGY_YAML, make_org

@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from indicators.demo import DEMO_STRATEGY, periods_until
 from indicators.models import Kpi, KpiRecord
-from indicators.records import import_kpi_csv
-from indicators.strategy_file import export_strategy, import_strategy
+from indicators.record_files import import_kpi_csv
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.demo import load_demo
 from maturity.periods import Frequency

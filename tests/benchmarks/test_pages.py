@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.dashboard_controllers import CACHE, dashboard_context, overview_context
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from indicators.score_cache import ScoreCache
 from indicators.scorecard import EVERYTHING
 from maturity.app import create_app

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.records import check_records, record_values
+from indicators.recording import record_values
+from indicators.records import check_records
 from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.tokens import issue_token
@@ -31,8 +32,9 @@ from maturity.units.services import UnitScope
 from reports.batch_jobs import create_batch, run_stored_batch
 from reports.models import Report
 from reports.narratives import save_narrative
+from surveys.invitations import Invitee, invite
 from surveys.models import Question, SurveySection
-from surveys.services import Invitee, create_round, invite
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 from tests.conftest import Backend
 from tests.factories import PASSWORD, STRATEGY_YAML, make_org, make_user

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from indicators.models import KpiRecord, KpiRecordRevision, Strategy
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor
 from maturity.auth.models import ApiToken, User

@@ -245,7 +245,8 @@ class TestDashboardCharts:
     def test_kpi_small_multiples_with_their_values(
         self, client: TestClient[Litestar], session: Session, scored: SurveyRound
     ) -> None:
-        from indicators.records import RecordInput, check_records, record_values
+        from indicators.recording import record_values
+        from indicators.records import RecordInput, check_records
         from indicators.scorecard import EVERYTHING
         from maturity.audit.services import Actor
 

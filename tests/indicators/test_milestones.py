@@ -12,7 +12,8 @@ from sqlmodel import Session, col
 from indicators.models import Strategy, StrategyMilestone
 from indicators.score_labels import expected_rule
 from indicators.scores import score_period
-from indicators.strategy_file import export_strategy, import_strategy
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import import_strategy
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from tests.factories import csrf_token, login

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from sqlmodel import Session, col, select
 
 from indicators.models import Kpi, KpiRecord, Strategy
-from indicators.records import import_kpi_csv
+from indicators.record_files import import_kpi_csv
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.auth.tokens import issue_token

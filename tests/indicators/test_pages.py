@@ -13,6 +13,7 @@ from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from maturity.maturity_model.models import LevelDescriptor
 from maturity.units.models import OrgUnit
+from maturity.uploads.models import PendingUpload
 from tests.factories import csrf_token, login
 
 
@@ -389,9 +390,10 @@ class TestKpiCsvImport:
         assert preview.status_code == 200
         assert "2 new values, 0 corrections and 0 unchanged" in preview.text
         assert count(session, KpiRecord) == 0  # a check writes nothing
-        fields = dict(
-            re.findall(r'<input type="hidden" name="(payload|digest|filename|commit)" value="([^"]*)"', preview.text)
-        )
+        fields = dict(re.findall(r'<input type="hidden" name="(upload|commit)" value="([^"]*)"', preview.text))
+        assert set(fields) == {"upload", "commit"}
+        assert "KSUM;DEP-A1" not in preview.text  # the file stays on the server, not in the page
+        assert count(session, PendingUpload) == 1
         done = leader.post(
             "/kpis/import",
             files={"file": ("", b"", "text/csv")},
@@ -400,6 +402,36 @@ class TestKpiCsvImport:
         )
         assert done.status_code == 303
         assert count(session, KpiRecord) == 2
+        assert count(session, PendingUpload) == 0  # taken by the confirmation
+        again = leader.post(
+            "/kpis/import",
+            files={"file": ("", b"", "text/csv")},
+            data={**fields, "_csrf_token": token},
+            headers={"accept-language": "en"},
+        )
+        assert again.status_code == 422
+        assert "The checked file has expired: choose it again." in again.text
+        assert count(session, KpiRecord) == 2
+
+    def test_a_confirmation_takes_only_its_owners_file(
+        self, leader: TestClient[Litestar], session: Session, people: dict[str, User]
+    ) -> None:
+        preview = leader.post(
+            "/kpis/import",
+            files={"file": ("values.csv", self.CSV.encode(), "text/csv")},
+            data={"_csrf_token": csrf_token(leader, "/kpis/import")},
+        )
+        upload = re.findall(r'<input type="hidden" name="upload" value="([^"]*)"', preview.text)[0]
+        login(leader, "office@example.org")
+        response = leader.post(
+            "/kpis/import",
+            files={"file": ("", b"", "text/csv")},
+            data={"upload": upload, "commit": "1", "_csrf_token": csrf_token(leader, "/kpis/import")},
+            headers={"accept-language": "en"},
+        )
+        assert response.status_code == 422
+        assert count(session, KpiRecord) == 0
+        assert count(session, PendingUpload) == 1  # still the leader's to confirm
 
     def test_htmx_gets_the_preview_fragment(self, leader: TestClient[Litestar]) -> None:
         response = leader.post(

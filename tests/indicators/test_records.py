@@ -7,23 +7,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from indicators.kpi_grid import history
 from indicators.models import Kpi, KpiRecord, KpiRecordRevision, Strategy
-from indicators.records import (
-    RecordInput,
-    RecordSummary,
-    check_records,
-    export_kpi_csv,
-    history,
-    import_kpi_csv,
-    numbers_changed,
-    read_kpi_csv,
-    record_values,
-)
+from indicators.record_files import export_kpi_csv, import_kpi_csv, read_kpi_csv
+from indicators.recording import RecordSummary, numbers_changed, record_values
+from indicators.records import RecordInput, check_grid, check_records
 from indicators.strategy_file import import_strategy
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor
 from maturity.csvio import DEFAULT_MAX_BYTES
-from maturity.errors import InvalidInput, Problem
+from maturity.errors import InvalidInput, NotFound, Problem
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from tests.factories import Org
@@ -490,3 +483,45 @@ class TestTheCsvExportReimportsAsUnchanged:
         exported = export_kpi_csv(session, EVERYTHING, kpi_codes=["KLOW"])
 
         assert {r.kpi for r in read_kpi_csv(exported.encode())} == {"KLOW"}
+
+
+class TestCheckGrid:
+    """The entry grid's form: cells named ``value|UNIT|PERIOD``, problems handed back per cell."""
+
+    def test_it_checks_every_typed_cell_and_maps_problems_to_their_cells(
+        self, session: Session, kpis: dict[str, Kpi]
+    ) -> None:
+        form = {
+            "value|DEP-A1|2023": "12",
+            "value|DEP-A2|2023": "twelve",
+            "value|FAC-A|2023": "-3",  # a count cannot be negative
+            "value|DEP-B1|2023": "",  # left empty: nothing to check
+            "until": "2024",
+        }
+        checked = check_grid(session, kpis["KSUM"], form, EVERYTHING, source="by hand", note="")
+        assert set(checked.typed) == {("DEP-A1", "2023"), ("DEP-A2", "2023"), ("FAC-A", "2023"), ("DEP-B1", "2023")}
+        assert {cell: [p.message for p in found] for cell, found in checked.errors.items()} == {
+            ("DEP-A2", "2023"): ["Not a number."],
+            ("FAC-A", "2023"): ["A count cannot be negative."],
+        }
+        assert checked.records == []  # nothing may be recorded while a cell is wrong
+
+    def test_good_cells_become_checked_records(self, session: Session, kpis: dict[str, Kpi]) -> None:
+        form = {"numerator|DEP-A1|2023-S1": "3", "denominator|DEP-A1|2023-S1": "4"}
+        checked = check_grid(session, kpis["KRATIO"], form, EVERYTHING, source="by hand", note="n")
+        assert checked.errors == {}
+        [record] = checked.records
+        assert (record.unit.code, record.period, record.value, record.source, record.note) == (
+            "DEP-A1",
+            "2023-S1",
+            75.0,
+            "by hand",
+            "n",
+        )
+
+    def test_a_cell_of_a_unit_outside_the_scope_is_not_found(
+        self, session: Session, org: Org, kpis: dict[str, Kpi]
+    ) -> None:
+        fac_a = UnitScope(everything=False, roots=frozenset({org["FAC-A"].id}))  # type: ignore[arg-type]
+        with pytest.raises(NotFound):
+            check_grid(session, kpis["KSUM"], {"value|DEP-B1|2023": ""}, fac_a, source="", note="")

@@ -14,7 +14,8 @@ from sqlmodel import Session, col
 from indicators.editing import KINDS
 from indicators.editing_services import form_from_item, update_item
 from indicators.models import Goal, Kpi, KpiTarget, Strategy
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from indicators.score_cache import CLOSING_MARGIN, ScoreCache, inputs_key
 from indicators.scorecard import EVERYTHING
 from maturity.audit.services import Actor, record_event

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from indicators.models import Goal, Kpi, KpiRecord, Strategy, SuccessIndicator
-from indicators.records import RecordInput, check_records, record_values
-from indicators.strategy_file import MAX_BYTES, export_strategy, import_strategy, parse_strategy_file
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
+from indicators.strategy_export import export_strategy
+from indicators.strategy_file import MAX_BYTES, import_strategy, parse_strategy_file
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor
 from maturity.errors import InvalidInput, Problem

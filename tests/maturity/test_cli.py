@@ -1,19 +1,20 @@
 """The ``maturity`` command line, run as an operator runs it, against a database of its own."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, inspect, select
-from sqlmodel import col
+from sqlalchemy import func, inspect, select, text
+from sqlmodel import Session, col
 
 from maturity.auth.models import Role, RoleAssignment, User
 from maturity.auth.services import authenticate, find_user_by_email
-from maturity.cli import main
+from maturity.cli import CliContext, main
 from maturity.csvio import DEFAULT_MAX_BYTES
 from maturity.db import Database
 from maturity.demo import DEMO_LOGINS
+from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from tests.conftest import Backend
 from tests.factories import ORG_CSV, PASSWORD
@@ -208,5 +209,55 @@ class TestDemo:
             staff = DEMO_LOGINS[-1]
             with database.session() as session:
                 assert authenticate(session, staff.email, staff.password, client="c", max_failures=5, window_seconds=60)
+        finally:
+            database.dispose()
+
+    def test_printed_links_use_the_host_and_port_it_serves_on(self, backend: Backend, tmp_path: Path) -> None:
+        if backend.name != "sqlite":
+            pytest.skip("the demo runs on SQLite")
+        seen: list[tuple[str, bool]] = []
+
+        def links(_session: Session, base_url: str) -> list[str]:
+            return [f"link: {base_url}/s/token"]
+
+        def after(settings: Settings, serving: bool, say: Callable[[str], None]) -> None:
+            seen.append((settings.base_url, serving))
+            say("after the demo")
+
+        everywhere = "0.0.0.0"  # noqa: S104  # the option's value; the test binds nothing
+        args = ["demo", "--no-serve", "--database", str(tmp_path / "demo.db"), "--host", everywhere, "--port", "8123"]
+        result = CliRunner(env={"MATURITY_MODE": None}, catch_exceptions=False).invoke(
+            main, args, obj=CliContext(demo_steps=[links], after_demo=[after])
+        )
+        assert result.exit_code == 0, result.output
+        assert "link: http://127.0.0.1:8123/s/token" in result.stdout  # listening everywhere, reached here
+        assert seen == [("http://127.0.0.1:8123", False)]
+        assert result.stdout.index("password:") < result.stdout.index("after the demo")  # logins come first
+        assert "maturity demo --keep --port 8123" in result.stdout
+
+    def test_keep_uses_the_demo_database_built_before(self, backend: Backend, tmp_path: Path) -> None:
+        if backend.name != "sqlite":
+            pytest.skip("the demo runs on SQLite")
+        path = tmp_path / "demo.db"
+        runner = CliRunner(env={"MATURITY_MODE": None})
+        missing = runner.invoke(main, ["demo", "--keep", "--no-serve", "--database", str(path)])
+        assert missing.exit_code == 1
+        assert "No demo database" in missing.output
+        assert runner.invoke(main, ["demo", "--no-serve", "--database", str(path)]).exit_code == 0
+        database = Database.from_url(f"sqlite:///{path}")
+        try:
+            with database.transaction() as session:
+                session.execute(text("UPDATE app_user SET name = 'Kept' WHERE email = :e"), {"e": DEMO_LOGINS[0].email})
+        finally:
+            database.dispose()
+        kept = runner.invoke(main, ["demo", "--keep", "--no-serve", "--database", str(path)])
+        assert kept.exit_code == 0, kept.output
+        assert "kept as it was" in kept.stdout
+        assert f"password: {DEMO_LOGINS[0].password}" in kept.stdout
+        database = Database.from_url(f"sqlite:///{path}")
+        try:
+            with database.session() as session:
+                name = session.execute(text("SELECT name FROM app_user WHERE email = :e"), {"e": DEMO_LOGINS[0].email})
+                assert name.scalar_one() == "Kept"  # not rebuilt
         finally:
             database.dispose()

@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import Session
 
 from indicators.models import Strategy
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from maturity.audit.services import Actor
 from maturity.settings import Settings
 from maturity.units.services import UnitScope

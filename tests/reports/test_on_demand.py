@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.records import RecordInput, check_records, record_values
+from indicators.recording import record_values
+from indicators.records import RecordInput, check_records
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
 from maturity.demo import DEMO_LOGO

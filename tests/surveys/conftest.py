@@ -6,8 +6,9 @@ from sqlmodel import Session
 from indicators.models import Strategy
 from maturity.audit.services import Actor
 from maturity.db import utcnow
+from surveys.invitations import Invitee, invite
 from surveys.models import Survey, SurveyRound
-from surveys.services import Invitee, create_round, invite
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 
 ACTOR = Actor.system("test")

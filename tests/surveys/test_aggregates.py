@@ -27,8 +27,9 @@ from maturity.audit.services import Actor
 from maturity.db import utcnow
 from maturity.maturity_model.models import Dimension
 from surveys.aggregates import NO_RESPONSES, RoundAggregates, ScoreStats, round_aggregates
+from surveys.answering import NOT_APPLICABLE, answer_values
 from surveys.models import Answer, Question, RespondentGroup, Response, Survey, SurveyRound
-from surveys.services import NOT_APPLICABLE, answer_values, create_round
+from surveys.rounds import create_round
 from tests.factories import Org
 
 NA = NOT_APPLICABLE

@@ -15,8 +15,7 @@ from surveys.builder import create_survey, move_section, remove_section, update_
 from surveys.models import Question, QuestionOption, Survey, SurveyRound, SurveySection
 from surveys.questions import create_question, delete_question, move_question, update_question
 from surveys.scheduling import close_round_now, open_round_now, schedule_round
-from surveys.services import questions_of, sections_of
-from surveys.versions import NewerDraftExists, VersionFrozen, draft_for_edit, is_frozen
+from surveys.versions import NewerDraftExists, VersionFrozen, draft_for_edit, is_frozen, questions_of, sections_of
 from tests.surveys.conftest import ACTOR
 
 LIKERT = {f"likert_{n}_{lang}": f"{n} {lang}" for n in range(1, 6) for lang in ("nb", "en")}

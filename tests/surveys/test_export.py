@@ -18,9 +18,11 @@ from sqlmodel import Session, col
 from maturity.audit.models import AuditEvent
 from maturity.auth.models import User
 from maturity.db import Database, utcnow
+from surveys.answering import open_response, save_answer, submit
 from surveys.export import CODEBOOK_COLUMNS, RESPONSE_COLUMNS, export_round, suppress
+from surveys.invitations import Invitee, invite
 from surveys.models import Invitation, Question, Response, Survey, SurveyRound
-from surveys.services import Invitee, create_round, invite, open_response, save_answer, submit
+from surveys.rounds import create_round
 from tests.factories import csrf_token, login
 from tests.surveys.conftest import ACTOR
 

@@ -14,8 +14,9 @@ from maturity.app import create_app
 from maturity.auth.models import User, UserSession
 from maturity.db import Database, metadata, utcnow
 from maturity.settings import Settings
+from surveys.invitations import Invitee, invite
 from surveys.models import Invitation, InvitationToken, Response, ResponseInvitation, Survey, SurveyRound
-from surveys.services import Invitee, create_round, invite
+from surveys.rounds import create_round
 from tests.factories import csrf_token, login
 from tests.surveys.conftest import ACTOR
 

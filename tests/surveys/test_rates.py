@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from maturity.auth.models import User
 from maturity.db import utcnow
+from surveys.answering import open_response, save_answer, submit
 from surveys.models import SurveyRound
-from surveys.services import open_response, save_answer, submit
 from tests.factories import csrf_token, login
 from tests.surveys.test_services import question
 

@@ -20,19 +20,11 @@ from maturity.auth.models import User
 from maturity.db import Database, utcnow
 from maturity.errors import InvalidInput
 from maturity.settings import Settings
+from surveys.answering import AlreadySubmitted, open_response, reopen, save_answer, submit
+from surveys.invitations import Invitee, invite, mint_token
 from surveys.models import Invitation, InvitationToken, Question, Response, Survey, SurveyRound
 from surveys.reminders import reminder_plan, send_reminders
-from surveys.services import (
-    AlreadySubmitted,
-    Invitee,
-    create_round,
-    invite,
-    mint_token,
-    open_response,
-    reopen,
-    save_answer,
-    submit,
-)
+from surveys.rounds import create_round
 from tests.factories import csrf_token, login
 from tests.surveys.conftest import ACTOR
 

@@ -9,6 +9,8 @@ from sqlmodel import Session, col
 
 from maturity.db import Database, utcnow
 from maturity.errors import InvalidInput, NotFound
+from surveys.answering import RoundClosed, open_response, own_profile, reopen, save_answer, submit
+from surveys.invitations import Invitee, invite, token_hash
 from surveys.models import (
     Answer,
     Invitation,
@@ -18,18 +20,7 @@ from surveys.models import (
     Survey,
     SurveyRound,
 )
-from surveys.services import (
-    Invitee,
-    RoundClosed,
-    create_round,
-    invite,
-    open_response,
-    own_profile,
-    reopen,
-    save_answer,
-    submit,
-    token_hash,
-)
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
 from tests.surveys.conftest import ACTOR, SURVEY_YAML
 

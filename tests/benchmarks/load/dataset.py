@@ -18,9 +18,11 @@ from maturity.db import Database, utcnow
 from maturity.demo import load_demo
 from maturity.units.models import OrgUnit
 from surveys.demo import DEMO_SURVEY
+from surveys.invitations import Invitee, invite
 from surveys.models import Question, QuestionOption
-from surveys.services import Invitee, create_round, invite, questions_of, sections_of
+from surveys.rounds import create_round
 from surveys.survey_file import import_survey
+from surveys.versions import questions_of, sections_of
 
 ACTOR = Actor.system("load-test")
 GROUPS = ["academic", "technical-admin", "leader"]

@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from maturity.db import Database
+from surveys.answering import answer_values
+from surveys.invitations import resume_key
 from surveys.models import Answer, Question, Response
-from surveys.services import answer_values, resume_key
 from tests.benchmarks.load.harness import SECRET_KEY, ClientRecord
 
 COLUMNS = ("not_applicable", "number", "option", "options", "text", "score")
