@@ -10,13 +10,15 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.routes import HTTPRoute
+from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
@@ -198,6 +200,19 @@ _INVALID_EXAMPLE = Example(
 class KpiRecordApi(TokenApi):
     path = "/api/kpi-records"
     tags = ["KPI records"]
+
+    @route("/", http_method=[HttpMethod.OPTIONS], name="api.kpi_records.options", include_in_schema=False)
+    async def allowed_methods(self, request: Request[Any, Any, Any]) -> Response[None]:
+        """The methods this path takes, as the description states them. Litestar's own OPTIONS answer
+        names only the methods of the first handler registered on a path (GET here), not POST."""
+        methods = {
+            method
+            for r in request.app.routes
+            if isinstance(r, HTTPRoute) and r.path == self.path
+            for method in r.methods
+            if method != "HEAD"
+        }
+        return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": ", ".join(sorted(methods))})
 
     @get(
         "/",

@@ -420,6 +420,17 @@ class TestOpenApi:
         assert schema["security"] == [{"BearerToken": []}]
         assert schema["components"]["schemas"]["RecordBatch"]["properties"]["records"]["maxItems"] == 10_000
 
+    def test_options_allows_what_the_schema_describes(self, client: TestClient[Litestar], fac_a: str) -> None:
+        """A client asking which methods the records path takes (OPTIONS, no token needed: it
+        reveals nothing the public description does not) hears the schema's operations and OPTIONS."""
+        schema = client.get("/api/schema/openapi.json").json()
+        response = client.options(API, headers=bearer(fac_a))
+        assert response.status_code == 204
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        assert allowed == {m.upper() for m in schema["paths"][API]} | {"OPTIONS"}
+        assert allowed == {"GET", "POST", "OPTIONS"}
+        assert not response.content
+
     def test_only_the_api_is_in_the_schema(self, client: TestClient[Litestar]) -> None:
         schema = client.get("/api/schema/openapi.json").json()
         assert all(path.startswith("/api/") for path in schema["paths"])
