@@ -328,7 +328,7 @@ def _check_values(
     if kpi.scoring == ScoringMode.BINARY and value not in (0.0, 1.0):
         problems.append(_problem(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
         return None
-    if is_count(kpi) and value < 0:
+    if kpi.aggregation == Aggregation.SUM and value < 0:  # summed over units: no negative part
         problems.append(_problem(item, "value", N_("A count cannot be negative."), item.value))
         return None
     return value, None, None
