@@ -71,7 +71,7 @@ def validate(
     values, state = read_form(spec.fields, form, field_choices(session, spec, parent_id))
     problems: list[Problem] = []
     _resolve_references(session, values, problems)
-    if spec.kind == "level" and values.get("level"):
+    if spec.kind == "level" and str(values.get("level") or "").isdigit():
         values["level"] = int(values["level"])
     if not problems and not state.errors:
         problems += _check_siblings(session, spec, values, parent_id, item_id)

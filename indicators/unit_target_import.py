@@ -18,8 +18,9 @@ from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiTarget, ScoringMode, TargetKind
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.csvio import CsvRow, read_csv
 from maturity.errors import N_, InvalidInput, Problem
+from maturity.numbers import parse_number
 from maturity.units.models import OrgUnit
 
 COLUMNS = ["kpi", "unit", "kind", "valid_from", "value"]

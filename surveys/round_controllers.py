@@ -20,7 +20,7 @@ from maturity.guards import requires_leader, requires_strategy_office
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 from surveys.export import export_round
 from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Invitation, Survey, SurveyRound
@@ -49,6 +49,7 @@ def _round_context(
     return {
         "problems": list(problems),
         "reminder_problems": list(reminder_problems),
+        "limit_mb": MAX_STAFF_FILE // MEGABYTE,
         "survey_round": survey_round,
         "survey": db_session.get_one(Survey, survey_round.survey_id),
         "rows": rows,
@@ -127,6 +128,7 @@ class SurveyRoundController(Controller):
         name="surveys.invite",
         guards=[requires_strategy_office],
         sync_to_thread=True,
+        opt={UPLOAD_LIMIT_OPT: MAX_STAFF_FILE},
     )
     def invite_staff(
         self,
