@@ -56,7 +56,14 @@ class RecordIn(msgspec.Struct, forbid_unknown_fields=True):
     ]
     value: Annotated[
         float | None,
-        msgspec.Meta(description="The value. For a share KPI it may be left out: it is numerator / denominator · 100."),
+        msgspec.Meta(
+            description=(
+                "The value. A count (a sum KPI shown without decimals) takes whole numbers. A value below zero "
+                "only for a KPI whose definition says it may be negative (a result in money, say); a share, a "
+                "yes/no KPI and a count are not. For a share KPI it may be left out: it is "
+                "numerator / denominator · 100."
+            )
+        ),
     ] = None
     numerator: Annotated[float | None, msgspec.Meta(description="Share KPIs only: the count measured.")] = None
     denominator: Annotated[float | None, msgspec.Meta(description="Share KPIs only: the count of all (above 0).")] = (

@@ -42,6 +42,8 @@ def form_from_item(session: Session, spec: KindSpec, item: Any) -> FormState:
         elif f.name == "dimension":
             dimension = session.get(Dimension, item.dimension_id)
             values["dimension"] = dimension.code if dimension else ""
+        elif f.kind == "checkbox":
+            values[f.name] = "1" if getattr(item, f.name) else ""
         else:
             value = getattr(item, f.name)
             if isinstance(value, float) and value.is_integer():

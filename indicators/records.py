@@ -22,6 +22,7 @@ from maturity.units.services import UnitScope
 MAX_VALUE = 1e12
 MAX_SOURCE = 300  # the column's length
 MAX_NOTE = 5000
+NOT_NEGATIVE = N_("KPI %(kpi)s cannot be negative: its definition does not allow values below zero.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ def _shown(text: str) -> str:
 
 
 def is_count(kpi: Kpi) -> bool:
-    """A KPI that counts things: summed over units and shown without decimals."""
+    """A KPI that counts things: summed over units and shown without decimals (read as whole)."""
     return kpi.aggregation == Aggregation.SUM and kpi.decimals == 0
 
 
@@ -328,7 +329,14 @@ def _check_values(
     if kpi.scoring == ScoringMode.BINARY and value not in (0.0, 1.0):
         problems.append(_problem(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
         return None
-    if kpi.aggregation == Aggregation.SUM and value < 0:  # summed over units: no negative part
-        problems.append(_problem(item, "value", N_("A count cannot be negative."), item.value))
+    if value < 0 and not kpi.may_be_negative:  # a count, an index: only a KPI that says so goes below zero
+        problems.append(_problem(item, "value", negative_message(kpi), item.value, kpi=kpi.code))
         return None
     return value, None, None
+
+
+def negative_message(kpi: Kpi) -> str:
+    """Why a KPI refuses a value below zero, in words that fit it."""
+    if is_count(kpi):
+        return N_("A count cannot be negative.")
+    return NOT_NEGATIVE
