@@ -1,6 +1,7 @@
 """Numbers as a Norwegian reader means them, the same in the CSV import, the entry grid and the API:
 the file (or the grid's form) decides its decimal mark; what stays ambiguous is refused with both
-readings; counts are whole and not negative; a share may carry a % sign; a money KPI may be negative."""
+readings; counts are whole; a share may carry a % sign; a value below zero only for a KPI that may
+be negative (a result in money), refused for any other with words that fit it."""
 
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from indicators.models import Kpi, KpiRecord, Strategy
 from indicators.record_files import import_kpi_csv
+from indicators.records import NOT_NEGATIVE
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.auth.tokens import issue_token
@@ -25,11 +27,25 @@ ACTOR = Actor.system("test")
 
 @pytest.fixture
 def kpis(session: Session, strategy: Strategy) -> Strategy:
-    """The test strategy with a count (a sum without decimals) and a money KPI (a sum with decimals)."""
+    """The test strategy with a count (a sum without decimals), a money KPI that may be negative (a
+    result: a sum with decimals) and one that may not (a sum with decimals: a budget)."""
     ksum = session.execute(select(Kpi).where(col(Kpi.code) == "KSUM")).scalar_one()
-    for position, (code, decimals, unit) in enumerate((("KCOUNT", 0, "antall"), ("KMONEY", 1, "mill. kr")), 9):
-        fields = ksum.model_dump(exclude={"id", "code", "position", "decimals", "unit_nb", "unit_en"})
-        session.add(Kpi(**fields, code=code, decimals=decimals, unit_nb=unit, unit_en=unit, position=position))
+    added = (("KCOUNT", 0, "antall", False), ("KMONEY", 1, "mill. kr", True), ("KBUDGET", 1, "mill. kr", False))
+    for position, (code, decimals, unit, negative) in enumerate(added, 9):
+        fields = ksum.model_dump(
+            exclude={"id", "code", "position", "decimals", "unit_nb", "unit_en", "may_be_negative"}
+        )
+        session.add(
+            Kpi(
+                **fields,
+                code=code,
+                decimals=decimals,
+                unit_nb=unit,
+                unit_en=unit,
+                position=position,
+                may_be_negative=negative,
+            )
+        )
     session.commit()
     return strategy
 
@@ -126,6 +142,16 @@ class TestImport:
             (3, "value", "-3", "A count cannot be negative."),
         ]
 
+    def test_a_kpi_that_may_not_be_negative_refuses_it_naming_line_column_and_kpi(
+        self, session: Session, kpis: Strategy
+    ) -> None:
+        problems = _refused(session, ["KBUDGET;DEP-A1;2024;−5,5", "KLOW;DEP-A2;2024;-1", "KMONEY;FAC-B;2024;-1"])
+        assert [(p.line, p.column, p.value, p.message, p.params["kpi"]) for p in problems] == [
+            (2, "value", "−5,5", NOT_NEGATIVE, "KBUDGET"),
+            (3, "value", "-1", NOT_NEGATIVE, "KLOW"),
+        ]
+        assert session.execute(select(KpiRecord)).first() is None
+
     def test_an_ambiguous_number_is_refused_with_line_column_value_and_both_readings(
         self, session: Session, kpis: Strategy
     ) -> None:
@@ -199,6 +225,12 @@ class TestGrid:
         assert self.save(client, "KMONEY", **{"DEP-A1": "−5,5"}).startswith("303")
         assert self.values(session) == [-5.5]
 
+    def test_a_kpi_that_may_not_be_negative_says_so(self, client: TestClient[Litestar], session: Session) -> None:
+        answer = self.save(client, "KBUDGET", **{"DEP-A1": "−5,5", "DEP-A2": "3"})
+        assert answer.startswith("422")
+        assert "Nøkkeltallet KBUDGET kan ikke være negativt" in answer
+        assert self.values(session) == []
+
 
 @pytest.fixture
 def api_tokens(session: Session, kpis: Strategy) -> dict[str, str]:
@@ -233,3 +265,18 @@ class TestApi:
     ) -> None:
         assert self.post(client, api_tokens["FAC-A"], "KMONEY", -5.5)[0] == 200
         assert [r.value for r in session.execute(select(KpiRecord)).scalars()] == [-5.5]
+
+    def test_a_kpi_that_may_not_be_negative_says_so(
+        self, client: TestClient[Litestar], session: Session, kpis: Strategy, api_tokens: dict[str, str]
+    ) -> None:
+        assert self.post(client, api_tokens["FAC-A"], "KBUDGET", -5.5) == (
+            422,
+            [
+                {
+                    "path": "records[0].value",
+                    "value": "-5.5",
+                    "message": "KPI KBUDGET cannot be negative: its definition does not allow values below zero.",
+                }
+            ],
+        )
+        assert session.execute(select(KpiRecord)).first() is None
