@@ -98,7 +98,7 @@ def _query_names(handler: BaseRouteHandler) -> set[str]:
         if name in dependencies or name in ("request", "data", "self"):
             continue
         kwarg = field.kwarg_definition
-        names.add(getattr(kwarg, "query", None) or name)
+        names.add(getattr(kwarg, "name", None) or getattr(kwarg, "query", None) or name)
     return names
 
 
