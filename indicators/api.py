@@ -10,30 +10,36 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.routes import HTTPRoute
+from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
-from indicators.api_auth import ERRORS, ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
+from indicators.api_auth import ERRORS, ERRORS_AND_UNKNOWN_UNIT, ApiClient, ProblemOut, TokenApi, api_locale
 from indicators.models import Kpi, KpiRecord
 from indicators.recording import record_values
-from indicators.records import RecordInput, check_records
+from indicators.records import MAX_NOTE, MAX_SOURCE, RecordInput, check_records
 from maturity import i18n
 from maturity.auth.tokens import actor_for
 from maturity.errors import N_, InvalidInput
-from maturity.periods import Period
+from maturity.forms import CODE_PATTERN, NO_CONTROL_CHARACTERS, normalise_text
+from maturity.periods import PERIOD_PATTERN, Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope, get_unit
 
 MAX_RECORDS = 10_000
 MAX_PAGE = 1000
-MAX_OFFSET = 2**63 - 1  # the databases' largest integer: beyond it SQLite cannot bind the value
+# The largest integer a JSON client holds exactly (a double): the schema's maximum is then the
+# server's, where 2**63 - 1 read as a double would admit values the databases cannot bind.
+MAX_OFFSET = 2**53 - 1
+CODE = CODE_PATTERN.pattern
 _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 
 
@@ -43,19 +49,42 @@ _PERIOD = "2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03, in the KPI's frequency"
 class RecordIn(msgspec.Struct, forbid_unknown_fields=True):
     """One value of a KPI for a unit and period."""
 
-    kpi: Annotated[str, msgspec.Meta(description="The KPI's code.", examples=["K01"])]
-    unit: Annotated[str, msgspec.Meta(description="The unit's code.", examples=["FAC-A"])]
-    period: Annotated[str, msgspec.Meta(description=f"The period: {_PERIOD}.", examples=["2024"])]
+    kpi: Annotated[str, msgspec.Meta(pattern=CODE, description="The KPI's code.", examples=["K01"])]
+    unit: Annotated[str, msgspec.Meta(pattern=CODE, description="The unit's code.", examples=["FAC-A"])]
+    period: Annotated[
+        str, msgspec.Meta(pattern=PERIOD_PATTERN, description=f"The period: {_PERIOD}.", examples=["2024"])
+    ]
     value: Annotated[
         float | None,
-        msgspec.Meta(description="The value. For a share KPI it may be left out: it is numerator / denominator · 100."),
+        msgspec.Meta(
+            description=(
+                "The value. A count (a sum KPI shown without decimals) takes whole numbers. A value below zero "
+                "only for a KPI whose definition says it may be negative (a result in money, say); a share, a "
+                "yes/no KPI and a count are not. For a share KPI it may be left out: it is "
+                "numerator / denominator · 100."
+            )
+        ),
     ] = None
     numerator: Annotated[float | None, msgspec.Meta(description="Share KPIs only: the count measured.")] = None
     denominator: Annotated[float | None, msgspec.Meta(description="Share KPIs only: the count of all (above 0).")] = (
         None
     )
-    source: Annotated[str, msgspec.Meta(description="Where the value comes from (at most 300 characters kept).")] = ""
-    note: Annotated[str, msgspec.Meta(description="A remark shown with the value.")] = ""
+    source: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=MAX_SOURCE,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="Where the value comes from. No control characters other than tab and line breaks.",
+        ),
+    ] = ""
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=MAX_NOTE,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="A remark shown with the value. No control characters other than tab and line breaks.",
+        ),
+    ] = ""
 
 
 class RecordBatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -64,6 +93,9 @@ class RecordBatch(msgspec.Struct, forbid_unknown_fields=True):
     records: Annotated[
         list[RecordIn], msgspec.Meta(max_length=MAX_RECORDS, description=f"At most {MAX_RECORDS} values.")
     ]
+
+
+API_BODIES = (RecordBatch, RecordIn)  # what callers send: no field beyond those described
 
 
 class RecordOut(msgspec.Struct):
@@ -97,12 +129,6 @@ class RecordCounts(msgspec.Struct):
     new: Annotated[int, msgspec.Meta(description="Values recorded for the first time.")]
     changed: Annotated[int, msgspec.Meta(description="Corrections: each became a new revision.")]
     unchanged: Annotated[int, msgspec.Meta(description="Values identical to the current revision; nothing written.")]
-
-
-class ProblemOut(msgspec.Struct):
-    path: Annotated[str | None, msgspec.Meta(description="Where: records[<index>].<field>.")]
-    value: str | None
-    message: str
 
 
 class InvalidRecords(msgspec.Struct):
@@ -182,6 +208,19 @@ class KpiRecordApi(TokenApi):
     path = "/api/kpi-records"
     tags = ["KPI records"]
 
+    @route("/", http_method=[HttpMethod.OPTIONS], name="api.kpi_records.options", include_in_schema=False)
+    async def allowed_methods(self, request: Request[Any, Any, Any]) -> Response[None]:
+        """The methods this path takes, as the description states them. Litestar's own OPTIONS answer
+        names only the methods of the first handler registered on a path (GET here), not POST."""
+        methods = {
+            method
+            for r in request.app.routes
+            if isinstance(r, HTTPRoute) and r.path == self.path
+            for method in r.methods
+            if method != "HEAD"
+        }
+        return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": ", ".join(sorted(methods))})
+
     @get(
         "/",
         name="api.kpi_records.list",
@@ -199,11 +238,14 @@ class KpiRecordApi(TokenApi):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         api_client: NamedDependency[ApiClient],
-        kpi: Annotated[str | None, QueryParameter(description="Only this KPI (code).")] = None,
+        kpi: Annotated[str | None, QueryParameter(pattern=CODE, description="Only this KPI (code).")] = None,
         unit: Annotated[
-            str | None, QueryParameter(description="Only this unit (code); the units below it are not included.")
+            str | None,
+            QueryParameter(pattern=CODE, description="Only this unit (code); the units below it are not included."),
         ] = None,
-        period: Annotated[str | None, QueryParameter(description=f"Only this period: {_PERIOD}.")] = None,
+        period: Annotated[
+            str | None, QueryParameter(pattern=PERIOD_PATTERN, description=f"Only this period: {_PERIOD}.")
+        ] = None,
         since: Annotated[
             date | None, QueryParameter(description="Only values recorded on or after this day (from 00:00 UTC).")
         ] = None,
@@ -279,8 +321,8 @@ class KpiRecordApi(TokenApi):
                 value=r.value,
                 numerator=r.numerator,
                 denominator=r.denominator,
-                source=r.source,
-                note=r.note,
+                source=normalise_text(r.source),
+                note=normalise_text(r.note),
                 path=f"records[{i}]",
             )
             for i, r in enumerate(data.records)

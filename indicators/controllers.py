@@ -40,10 +40,10 @@ from indicators.unit_target_views import strategy_unit_targets
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.errors import InvalidInput, NotFound
-from maturity.forms import FormState, InvalidForm, while_typing
+from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm, while_typing
 from maturity.guards import requires_leader, requires_strategy_office
 from maturity.units.services import unit_codes
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 LABELS = {
     "scoring_labels": {c.value: c.label for c in SCORING},
@@ -70,9 +70,17 @@ class StrategyController(Controller):
 
     @get("/import", name="strategy.import_form", guards=[requires_strategy_office], sync_to_thread=False)
     def import_form(self, request: HTMXRequest) -> Template:
-        return render(request, "indicators/pages/import.html", {"problems": [], "filename": ""})
+        return render(
+            request, "indicators/pages/import.html", {"problems": [], "filename": "", "limit_mb": MAX_BYTES // MEGABYTE}
+        )
 
-    @post("/import", name="strategy.import", guards=[requires_strategy_office], sync_to_thread=True)
+    @post(
+        "/import",
+        name="strategy.import",
+        guards=[requires_strategy_office],
+        sync_to_thread=True,
+        opt={UPLOAD_LIMIT_OPT: MAX_BYTES},
+    )
     def import_file(
         self,
         request: HTMXRequest,
@@ -88,7 +96,7 @@ class StrategyController(Controller):
         try:
             summary = import_strategy(db_session, content, Actor.of(user))
         except InvalidInput as exc:
-            context = {"problems": exc.problems, "filename": filename}
+            context = {"problems": exc.problems, "filename": filename, "limit_mb": MAX_BYTES // MEGABYTE}
             return render(request, "indicators/pages/import.html", context, status_code=422)
         strategy = db_session.get_one(Strategy, summary.strategy_id)
         flash(
@@ -197,7 +205,7 @@ class DefinitionController(Controller):
     ) -> Template:
         return self._form_page(request, db_session, kind, FormState(new_values(spec_for(kind))), parent_id=parent)
 
-    @post("/{kind:str}/new", name="definitions.create", sync_to_thread=True)
+    @post("/{kind:str}/new", name="definitions.create", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def create(
         self,
         request: HTMXRequest,
@@ -214,7 +222,7 @@ class DefinitionController(Controller):
             return self._form_page(request, db_session, kind, exc.state, parent_id=parent, status_code=422)
         return self._done(request, db_session, kind, item, t(request, "Saved."))
 
-    @post("/{kind:str}/validate", name="definitions.validate", sync_to_thread=True)
+    @post("/{kind:str}/validate", name="definitions.validate", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def check(
         self,
         request: HTMXRequest,
@@ -244,7 +252,9 @@ class DefinitionController(Controller):
             request, db_session, kind, form_from_item(db_session, spec, item), parent_id=parent_id, item=item
         )
 
-    @post("/{kind:str}/{item_id:int}/edit", name="definitions.update", sync_to_thread=True)
+    @post(
+        "/{kind:str}/{item_id:int}/edit", name="definitions.update", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True}
+    )
     def update(
         self,
         request: HTMXRequest,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from indicators.milestones import check_form_milestone, milestones_outside
@@ -18,12 +18,14 @@ from indicators.models import (
     Action,
     Goal,
     Kpi,
+    KpiRecord,
     KpiTarget,
     Strategy,
     StrategyMilestone,
     SuccessIndicator,
     SurveyMeasure,
 )
+from indicators.records import NOT_NEGATIVE
 from maturity.errors import N_, NotFound, Problem
 from maturity.forms import Choice, FormField, texts
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
@@ -130,6 +132,10 @@ def _check_target(
                 problems.append(Problem(N_("A share is between 0 and 100 %%."), path=name))
     if kpi.aggregation == "institution_only" and values.get("unit_id") is not None:
         problems.append(Problem(N_("An institution-only KPI has no targets per unit."), path="unit"))
+    if not kpi.may_be_negative:
+        for name in ("value", "lower", "upper"):
+            if values.get(name) is not None and values[name] < 0:
+                problems.append(Problem(NOT_NEGATIVE, {"kpi": kpi.code}, path=name, value=str(values[name])))
     return problems
 
 
@@ -139,7 +145,36 @@ def _check_kpi(
     problems = _check_kpi_code(session, spec, values, parent_id, item_id)
     if values.get("cascade", "none") != "none" and values.get("aggregation") != "sum":
         problems.append(Problem(N_("Only a KPI that adds up across units (sum) can share its target."), path="cascade"))
+    if values.get("may_be_negative") and (values.get("aggregation") == "ratio" or values.get("scoring") == "binary"):
+        problems.append(Problem(N_("A share or a yes/no KPI is never negative."), path="may_be_negative"))
+    elif not values.get("may_be_negative") and item_id is not None and (found := negative_values(session, item_id)):
+        problems.append(
+            Problem(
+                N_(
+                    "%(count)s recorded values, baselines or targets of this KPI are below zero; "
+                    "correct them before the KPI refuses negative values."
+                ),
+                {"count": found},
+                path="may_be_negative",
+            )
+        )
     return problems
+
+
+def negative_values(session: Session, kpi_id: int) -> int:
+    """How many current values, baselines and targets of the KPI are below zero."""
+    records = (
+        select(func.count()).select_from(KpiRecord).where(col(KpiRecord.kpi_id) == kpi_id, col(KpiRecord.value) < 0)
+    )
+    targets = (
+        select(func.count())
+        .select_from(KpiTarget)
+        .where(
+            col(KpiTarget.kpi_id) == kpi_id,
+            or_(col(KpiTarget.value) < 0, col(KpiTarget.lower) < 0, col(KpiTarget.upper) < 0),
+        )
+    )
+    return int(session.execute(records).scalar_one()) + int(session.execute(targets).scalar_one())
 
 
 def _check_kpi_code(
@@ -293,6 +328,16 @@ KINDS: dict[str, KindSpec] = {
                 ),
                 WEIGHT,
                 FormField("decimals", N_("Decimals shown"), "int", minimum=0, maximum=6),
+                FormField(
+                    "may_be_negative",
+                    N_("May be negative"),
+                    "checkbox",
+                    required=False,
+                    help=N_(
+                        "Values, baselines and targets below zero are accepted, as for a result in money. "
+                        "A count, a share or a yes/no KPI is never negative."
+                    ),
+                ),
             ),
             extra_check=_check_kpi,
         ),

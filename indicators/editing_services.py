@@ -42,6 +42,8 @@ def form_from_item(session: Session, spec: KindSpec, item: Any) -> FormState:
         elif f.name == "dimension":
             dimension = session.get(Dimension, item.dimension_id)
             values["dimension"] = dimension.code if dimension else ""
+        elif f.kind == "checkbox":
+            values[f.name] = "1" if getattr(item, f.name) else ""
         else:
             value = getattr(item, f.name)
             if isinstance(value, float) and value.is_integer():
@@ -71,7 +73,7 @@ def validate(
     values, state = read_form(spec.fields, form, field_choices(session, spec, parent_id))
     problems: list[Problem] = []
     _resolve_references(session, values, problems)
-    if spec.kind == "level" and values.get("level"):
+    if spec.kind == "level" and str(values.get("level") or "").isdigit():
         values["level"] = int(values["level"])
     if not problems and not state.errors:
         problems += _check_siblings(session, spec, values, parent_id, item_id)

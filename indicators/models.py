@@ -5,6 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from maturity.bilingual import Bilingual
@@ -149,6 +150,9 @@ class Kpi(Bilingual, SQLModel, table=True):
     cascade: str = Field(default=Cascade.NONE, sa_type=String(10))
     weight: float = 1.0
     decimals: int = 1
+    # Values, baselines and targets below zero are refused unless the KPI says it can be negative
+    # (a result in money, a change); a count or an index is not.
+    may_be_negative: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     position: int = 0
 
 

@@ -28,7 +28,7 @@ from maturity.guards import requires_leader
 from maturity.periods import Period
 from maturity.units.services import UnitScope
 from maturity.uploads.services import KeptFile, keep_upload, take_upload
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 MAX_UPLOAD = 5 * 1024 * 1024
 UPLOAD_KIND = "kpi-values"  # of the files kept between preview and confirmation
@@ -82,11 +82,11 @@ class KpiController(Controller):
         return render(
             request,
             "indicators/pages/kpi_import.html",
-            {"summary": None, "problems": [], "filename": "", "upload": ""},
+            {"summary": None, "problems": [], "filename": "", "upload": "", "limit_mb": MAX_UPLOAD // MEGABYTE},
             partial="indicators/partials/kpi_import_result.html",
         )
 
-    @post("/import", name="kpis.import", sync_to_thread=True)
+    @post("/import", name="kpis.import", sync_to_thread=True, opt={UPLOAD_LIMIT_OPT: MAX_UPLOAD})
     def import_file(
         self,
         request: HTMXRequest,
@@ -133,6 +133,7 @@ class KpiController(Controller):
 
     def _import_page(self, request: HTMXRequest, context: dict[str, Any], status: int) -> Template:
         context.setdefault("upload", "")
+        context.setdefault("limit_mb", MAX_UPLOAD // MEGABYTE)
         return render(
             request,
             "indicators/pages/kpi_import.html",

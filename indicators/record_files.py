@@ -13,8 +13,9 @@ from indicators.models import Kpi, KpiRecord
 from indicators.recording import RecordSummary, record_values
 from indicators.records import RecordInput, check_records
 from maturity.audit.services import Actor
-from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.csvio import read_csv
 from maturity.errors import N_, InvalidInput, Problem
+from maturity.numbers import decimal_mark
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 
@@ -32,22 +33,13 @@ CSV_ALIASES = {
 }
 
 
-def _decimal(row: CsvRow, column: str, problems: list[Problem]) -> Decimal | None:
-    raw = row.get(column)
-    if not raw:
-        return None
-    try:
-        return parse_number(raw)
-    except ValueError:
-        problems.append(row.problem(column, N_("Not a number.")))
-        return None
-
-
 def _read_kpi_rows(data: bytes) -> tuple[list[RecordInput], list[Problem]]:
-    """The readable rows of a KPI file, with numbers parsed, and a problem for every unreadable cell."""
+    """The readable rows of a KPI file, and a problem for every row without KPI, unit or period.
+    Numbers stay text, read by ``check_records`` under the file's decimal mark once the KPI is known."""
     table = read_csv(data, required=["kpi", "unit", "period"], optional=CSV_COLUMNS[3:], aliases=CSV_ALIASES)
     problems: list[Problem] = []
     items = []
+    mark = decimal_mark(row.get(c) for row in table.rows for c in ("value", "numerator", "denominator"))
     for row in table.rows:
         before = len(problems)
         for column in ("kpi", "unit", "period"):
@@ -57,12 +49,13 @@ def _read_kpi_rows(data: bytes) -> tuple[list[RecordInput], list[Problem]]:
             kpi=row.get("kpi"),
             unit=row.get("unit"),
             period=row.get("period"),
-            value=_decimal(row, "value", problems),
-            numerator=_decimal(row, "numerator", problems),
-            denominator=_decimal(row, "denominator", problems),
+            value=row.get("value") or None,
+            numerator=row.get("numerator") or None,
+            denominator=row.get("denominator") or None,
             source=row.get("source"),
             note=row.get("note"),
             line=row.line,
+            mark=mark,
         )
         if len(problems) == before:
             items.append(item)

@@ -12,13 +12,17 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, ScoringMode
-from maturity.csvio import parse_number
 from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.forms import check_text
+from maturity.numbers import NumberProblem, decimal_mark, read_number
 from maturity.periods import Frequency, Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 
 MAX_VALUE = 1e12
+MAX_SOURCE = 300  # the column's length
+MAX_NOTE = 5000
+NOT_NEGATIVE = N_("KPI %(kpi)s cannot be negative: its definition does not allow values below zero.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +32,16 @@ class RecordInput:
     kpi: str
     unit: str
     period: str
-    value: Decimal | float | None = None
-    numerator: Decimal | float | None = None
-    denominator: Decimal | float | None = None
+    # A number, or the text typed or written in a file, read when the KPI is known (a count reads
+    # "1.500" as 1 500) under ``mark``, the decimal mark of the file or form it came from.
+    value: Decimal | float | str | None = None
+    numerator: Decimal | float | str | None = None
+    denominator: Decimal | float | str | None = None
     source: str = ""
     note: str = ""
     line: int | None = None
     path: str | None = None
+    mark: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +64,33 @@ def _problem(item: RecordInput, column: str, message: str, shown: object = None,
     return Problem(message, params, line=item.line, column=column if item.line else None, value=value, path=path)
 
 
-def _number(item: RecordInput, column: str, raw: Decimal | float | None, problems: list[Problem]) -> float | None:
-    if raw is None:
+def _shown(text: str) -> str:
+    """A text as a problem quotes it: the start of a long one."""
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+def is_count(kpi: Kpi) -> bool:
+    """A KPI that counts things: summed over units and shown without decimals (read as whole)."""
+    return kpi.aggregation == Aggregation.SUM and kpi.decimals == 0
+
+
+def _number(
+    item: RecordInput, kpi: Kpi, column: str, raw: Decimal | float | str | None, problems: list[Problem]
+) -> float | None:
+    if raw is None or raw == "":
         return None
+    whole = column == "value" and is_count(kpi)
+    if isinstance(raw, str):
+        share = column == "value" and kpi.aggregation == Aggregation.RATIO
+        try:
+            raw = read_number(raw, mark=item.mark, whole=whole, percent=share)
+        except NumberProblem as exc:
+            problems.append(_problem(item, column, exc.message, exc.text.strip(), **exc.params))
+            return None
     number = float(raw)
+    if whole and math.isfinite(number) and not number.is_integer():
+        problems.append(_problem(item, column, N_("A count is a whole number."), raw))
+        return None
     if not math.isfinite(number) or abs(number) > MAX_VALUE:
         problems.append(_problem(item, column, N_("The number is out of range."), raw))
         return None
@@ -125,13 +155,18 @@ def _check_items(
                 )
             seen.setdefault(key, item)
         values = _check_values(item, kpi, found) if kpi is not None else None
+        for column, text, limit in (("source", item.source, MAX_SOURCE), ("note", item.note, MAX_NOTE)):
+            found += [
+                _problem(item, column, p.message, _shown(text), **p.params)
+                for p in check_text(column, text.strip(), max_length=limit)
+            ]
         if found:
             problems[index] = found
         elif kpi is not None and unit is not None and period is not None and values:
             value, numerator, denominator = values
             checked.append(
                 CheckedRecord(
-                    kpi, unit, period, value, numerator, denominator, item.source.strip()[:300], item.note.strip(), item
+                    kpi, unit, period, value, numerator, denominator, item.source.strip(), item.note.strip(), item
                 )
             )
     return checked, problems
@@ -181,29 +216,24 @@ def check_grid(
     errors: dict[Cell, list[Problem]] = {}
     items: list[RecordInput] = []
     cells: list[Cell] = []
+    # The form's numbers are read as one file's: under the decimal mark those that can be read
+    # only one way show, each when its KPI is known (a count reads "1.500" as 1 500).
+    mark = decimal_mark(v for fields in typed.values() for v in fields.values())
     for (unit, period), fields in typed.items():
         if not any(fields.values()):
-            continue
-        where = f"{unit} {period}"
-        numbers: dict[str, Decimal | None] = {}
-        for name, raw in fields.items():
-            try:
-                numbers[name] = parse_number(raw) if raw else None
-            except ValueError:
-                errors.setdefault((unit, period), []).append(Problem(N_("Not a number."), path=where, value=raw))
-        if (unit, period) in errors:
             continue
         items.append(
             RecordInput(
                 kpi.code,
                 unit,
                 period,
-                value=numbers.get("value"),
-                numerator=numbers.get("numerator"),
-                denominator=numbers.get("denominator"),
+                value=fields.get("value") or None,
+                numerator=fields.get("numerator") or None,
+                denominator=fields.get("denominator") or None,
                 source=source,
                 note=note,
-                path=where,
+                path=f"{unit} {period}",
+                mark=mark,
             )
         )
         cells.append((unit, period))
@@ -253,9 +283,9 @@ def _check_values(
     item: RecordInput, kpi: Kpi, problems: list[Problem]
 ) -> tuple[float, float | None, float | None] | None:
     count = len(problems)
-    value = _number(item, "value", item.value, problems)
-    numerator = _number(item, "numerator", item.numerator, problems)
-    denominator = _number(item, "denominator", item.denominator, problems)
+    value = _number(item, kpi, "value", item.value, problems)
+    numerator = _number(item, kpi, "numerator", item.numerator, problems)
+    denominator = _number(item, kpi, "denominator", item.denominator, problems)
     if len(problems) > count:
         return None
     if kpi.aggregation == Aggregation.RATIO:
@@ -299,7 +329,14 @@ def _check_values(
     if kpi.scoring == ScoringMode.BINARY and value not in (0.0, 1.0):
         problems.append(_problem(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
         return None
-    if kpi.aggregation == Aggregation.SUM and value < 0:
-        problems.append(_problem(item, "value", N_("A count cannot be negative."), item.value))
+    if value < 0 and not kpi.may_be_negative:  # a count, an index: only a KPI that says so goes below zero
+        problems.append(_problem(item, "value", negative_message(kpi), item.value, kpi=kpi.code))
         return None
     return value, None, None
+
+
+def negative_message(kpi: Kpi) -> str:
+    """Why a KPI refuses a value below zero, in words that fit it."""
+    if is_count(kpi):
+        return N_("A count cannot be negative.")
+    return NOT_NEGATIVE

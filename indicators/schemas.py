@@ -54,6 +54,8 @@ class KpiSpec(StrictModel):
     cascade: Literal["none", "baseline", "headcount"] = "none"
     weight: Weight = 1.0
     decimals: int = Field(default=1, ge=0, le=6)
+    # values, baselines and targets below zero are refused unless the KPI may be negative
+    may_be_negative: bool = False
     baselines: list[DatedValue] = []
     targets: list[DatedValue] = Field(min_length=1)
 

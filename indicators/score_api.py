@@ -8,16 +8,19 @@ import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from sqlmodel import Session
 
-from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, TokenApi, api_locale
+from indicators.api import CODE
+from indicators.api_auth import ERRORS_AND_UNKNOWN_UNIT, ApiClient, ApiError, TokenApi, api_locale
 from indicators.dashboard_periods import period_choice
 from indicators.scorecard import Scorecard, unit_scorecard
 from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
 from indicators.strategy_tree import strategy_for
 from maturity import i18n
 from maturity.errors import N_, BadParameter
+from maturity.periods import PERIOD_PATTERN
 from maturity.scoring import Pace, Trend
 from maturity.units.services import get_unit
 from surveys.figures import SurveyFigure
@@ -244,28 +247,40 @@ class ScoresApi(TokenApi):
             "Survey figures from fewer than k respondents, or that would reveal such a figure, carry no number. "
             "A unit outside the token's reach is answered like an unknown one: 404."
         ),
-        responses=ERRORS_AND_UNKNOWN_UNIT,
+        responses={
+            **ERRORS_AND_UNKNOWN_UNIT,
+            404: ResponseSpec(
+                data_container=ApiError,
+                description="The unit or the strategy is not known, or the period lies outside the strategy.",
+                generate_examples=False,
+            ),
+        },
     )
     def show(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         api_client: NamedDependency[ApiClient],
-        unit: Annotated[str, QueryParameter(description="The unit's code.")],
+        unit: Annotated[str, QueryParameter(pattern=CODE, description="The unit's code.")],
         period: Annotated[
             str | None,
             QueryParameter(
+                pattern=PERIOD_PATTERN,
                 description=(
                     "A period of the strategy, e.g. 2024 or 2024-S1; by default the latest that has ended and has "
                     "data. Outside the strategy's dates: 404 listing the periods with data."
-                )
+                ),
             ),
         ] = None,
         strategy_code: Annotated[
             str | None,
             QueryParameter(
                 name="strategy",
-                description="A strategy's code; by default the one in force at the period's end, else today's.",
+                pattern=CODE,
+                description=(
+                    "A strategy's code; by default the one in force at the period's end, else today's. "
+                    "An unknown code: 404."
+                ),
             ),
         ] = None,
     ) -> ScoresOut:

@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from indicators.milestones import check_file_milestones
 from indicators.models import Goal, Kpi, KpiRecord, Strategy, SuccessIndicator
+from indicators.records import NOT_NEGATIVE
 from indicators.schemas import DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
 from indicators.strategy_conclusion import cascade_problems, final_evaluation_problems
 from maturity.errors import N_, Problem
@@ -31,6 +32,7 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
     if spec.maturity_model is not None:
         problems += _check_model(spec.maturity_model)
     problems += _check_kpis_with_records_kept(session, spec)
+    problems += _check_negative_records_kept(session, spec)
     return problems
 
 
@@ -109,6 +111,10 @@ def _check_indicators(spec: StrategyFile, units: set[str], dimension_codes: set[
             for n, kpi in enumerate(indicator.kpis):
                 where = f"{base}.kpis[{n}]"
                 problems += cascade_problems(kpi, where)
+                if kpi.may_be_negative and (kpi.aggregation == "ratio" or kpi.scoring == "binary"):
+                    problems.append(
+                        Problem(N_("A share or a yes/no KPI is never negative."), path=f"{where}.may_be_negative")
+                    )
                 problems += _check_dated(kpi, where, kpi.baselines, "baselines", units)
                 problems += _check_dated(kpi, where, kpi.targets, "targets", units)
             measured = [m.dimension for m in indicator.survey_measures]
@@ -175,6 +181,11 @@ def _check_dated(kpi: KpiSpec, path: str, rows: list[DatedValue], kind: str, uni
                     problems.append(
                         Problem(N_("A share is between 0 and 100 %%."), path=f"{where}.{name}", value=str(number))
                     )
+        elif not kpi.may_be_negative:
+            for name in ("value", "lower", "upper"):
+                number = getattr(row, name)
+                if number is not None and number < 0:
+                    problems.append(Problem(NOT_NEGATIVE, {"kpi": kpi.code}, path=f"{where}.{name}", value=str(number)))
     return problems
 
 
@@ -237,4 +248,33 @@ def _check_kpis_with_records_kept(session: Session, spec: StrategyFile) -> list[
         )
         for code, count in counts
         if code not in in_file
+    ]
+
+
+def _check_negative_records_kept(session: Session, spec: StrategyFile) -> list[Problem]:
+    """A KPI with values below zero recorded stays one that may be negative: no stored value may
+    become invalid by a re-import."""
+    paths = {
+        k.code: f"goals[{i}].indicators[{j}].kpis[{n}].may_be_negative"
+        for i, g in enumerate(spec.strategy.goals)
+        for j, ind in enumerate(g.indicators)
+        for n, k in enumerate(ind.kpis)
+        if not k.may_be_negative
+    }
+    if not paths:
+        return []
+    counts = session.execute(
+        select(col(Kpi.code), func.count(col(KpiRecord.id)))
+        .join(KpiRecord, col(KpiRecord.kpi_id) == col(Kpi.id))
+        .where(col(Kpi.code).in_(paths), col(KpiRecord.value) < 0)
+        .group_by(Kpi.code)
+    ).all()
+    return [
+        Problem(
+            N_("KPI %(value)s has %(count)s recorded values below zero; keep may_be_negative: true."),
+            {"value": code, "count": count},
+            path=paths[code],
+            value=code,
+        )
+        for code, count in counts
     ]

@@ -80,6 +80,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
                                     **({"cascade": k.kpi.cascade} if k.kpi.cascade != "none" else {}),
                                     "weight": _number(k.kpi.weight),
                                     "decimals": k.kpi.decimals,
+                                    **({"may_be_negative": True} if k.kpi.may_be_negative else {}),
                                     "baselines": [_dated(r, unit_codes) for r in k.baselines],
                                     "targets": [_dated(r, unit_codes) for r in k.targets],
                                 }

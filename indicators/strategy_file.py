@@ -225,6 +225,7 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
                         "cascade": k.cascade,
                         "weight": k.weight,
                         "decimals": k.decimals,
+                        "may_be_negative": k.may_be_negative,
                         "position": kpos,
                         "indicator_id": indicator.id,
                     },

@@ -20,7 +20,7 @@ from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.guards import requires_strategy_office
 from maturity.uploads.services import KeptFile, keep_upload, take_upload
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 UPLOAD_KIND = "unit-targets"  # of the files kept between preview and confirmation
 
@@ -47,7 +47,7 @@ class UnitTargetController(Controller):
     def import_form(self, request: HTMXRequest, code: FromPath[str], db_session: NamedDependency[Session]) -> Template:
         return self._page(request, db_session, code, {"summary": None, "problems": [], "filename": ""}, 200)
 
-    @post("/import", name="unit_targets.import", sync_to_thread=True)
+    @post("/import", name="unit_targets.import", sync_to_thread=True, opt={UPLOAD_LIMIT_OPT: DEFAULT_MAX_BYTES})
     def import_file(
         self,
         request: HTMXRequest,
@@ -103,6 +103,7 @@ class UnitTargetController(Controller):
         if strategy is None:
             raise NotFound(code)
         context.setdefault("upload", "")
+        context.setdefault("limit_mb", DEFAULT_MAX_BYTES // MEGABYTE)
         return render(
             request,
             "indicators/pages/unit_target_import.html",

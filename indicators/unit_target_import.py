@@ -7,6 +7,7 @@ A row adds a dated row for the unit, or changes the value of the row with the sa
 kind and date; rows are never deleted, so a changed target never rewrites a period before it.
 Every change is an audit event with the row before and after."""
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiTarget, ScoringMode, TargetKind
+from indicators.records import MAX_VALUE, is_count, negative_message
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.csvio import CsvRow, read_csv
 from maturity.errors import N_, InvalidInput, Problem
+from maturity.numbers import NumberProblem, decimal_mark, read_number
 from maturity.units.models import OrgUnit
 
 COLUMNS = ["kpi", "unit", "kind", "valid_from", "value"]
@@ -82,11 +85,12 @@ def check_target_rows(session: Session, data: bytes) -> list[TargetRow]:
     problems: list[Problem] = []
     rows: list[TargetRow] = []
     first: dict[tuple[str, str, str, date], int] = {}
+    mark = decimal_mark(row.get("value") for row in table.rows)  # the file's decimal mark
     for row in table.rows:
         before = len(problems)
         kpi, unit, kind = _kpi(row, kpis, problems), _unit(row, units, problems), _kind(row, problems)
         valid_from = _day(row, problems)
-        value = _value(row, problems)
+        value = _value(row, kpi, mark, problems)
         if len(problems) > before or kpi is None or unit is None or kind is None or valid_from is None:
             continue
         assert value is not None
@@ -182,12 +186,20 @@ def _day(row: CsvRow, problems: list[Problem]) -> date | None:
     return day
 
 
-def _value(row: CsvRow, problems: list[Problem]) -> Decimal | None:
+def _value(row: CsvRow, kpi: Kpi | None, mark: str | None, problems: list[Problem]) -> Decimal | None:
+    """The value as the KPI import reads one: under the file's decimal mark, a count's "1.500"
+    as 1 500, a share's with a % sign."""
+    count = kpi is None or is_count(kpi)
+    share = kpi is not None and kpi.aggregation == Aggregation.RATIO
     try:
-        return parse_number(row.get("value"))
-    except ValueError:
-        problems.append(row.problem("value", N_("Not a number.")))
+        number = read_number(row.get("value"), mark=mark, whole=count, percent=share)
+    except NumberProblem as exc:
+        problems.append(row.problem("value", exc.message, **exc.params))
         return None
+    if not math.isfinite(number) or abs(number) > MAX_VALUE:
+        problems.append(row.problem("value", N_("The number is out of range.")))
+        return None
+    return number
 
 
 def _rules(row: CsvRow, kpi: Kpi, unit: OrgUnit, kind: TargetKind, value: float) -> Sequence[Problem]:
@@ -199,6 +211,8 @@ def _rules(row: CsvRow, kpi: Kpi, unit: OrgUnit, kind: TargetKind, value: float)
         return [row.problem("value", N_("A yes/no KPI has the values 0 and 1."))]
     if kpi.aggregation == Aggregation.RATIO and not 0 <= value <= 100:
         return [row.problem("value", N_("A share is between 0 and 100 %%."))]
+    if value < 0 and not kpi.may_be_negative:
+        return [row.problem("value", negative_message(kpi), kpi=kpi.code)]
     return []
 
 

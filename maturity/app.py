@@ -18,7 +18,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from indicators.api import KpiRecordApi
+from indicators.api import API_BODIES, KpiRecordApi
+from indicators.api_auth import state_closed_bodies
 from indicators.controllers import DefinitionController, StrategyController
 from indicators.dashboard_controllers import DashboardController, OverviewController
 from indicators.glossary_controllers import GlossaryController
@@ -38,6 +39,7 @@ from maturity.controllers import HomeController
 from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
 from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
+from maturity.forms import check_typed_form
 from maturity.int_params import refuse_ids_beyond_the_database
 from maturity.navigation import SHELL_NAVIGATION
 from maturity.people.controllers import PeopleController
@@ -45,6 +47,7 @@ from maturity.settings import Settings
 from maturity.units.controllers import MyUnitController, UnitController
 from maturity.web import (
     DATABASE_UNAVAILABLE,
+    MEGABYTE,
     STATIC_DIR,
     TEMPLATE_DIRS,
     add_security_headers,
@@ -72,6 +75,12 @@ from surveys.question_controllers import QuestionBuilderController
 from surveys.results_controllers import ResultsController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
+
+
+async def before_every_request(request: Request[Any, Any, Any]) -> None:
+    """Checks every route shares, before its handler reads anything."""
+    await refuse_ids_beyond_the_database(request)
+    await check_typed_form(request)
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
@@ -102,7 +111,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     async def after_response(request: Request[Any, Any, Any]) -> None:
         await close_request_session(request.scope)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HomeController,
             LoginController,
@@ -152,7 +161,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         plugins=[HTMXPlugin()],
-        before_request=refuse_ids_beyond_the_database,
+        before_request=before_every_request,
         after_request=commit_request_transaction,
         before_send=[finish_request_transaction, write_flash_cookie, add_security_headers],
         after_response=after_response,
@@ -198,8 +207,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
                 "score_cache": ScoreCache(database),  # scores of a period until a write changes them
             }
         ),
+        # Any request, files included: above it the server answers 413 before reading on, in the same
+        # words as a file's own check (maturity.web._too_large); each upload form states its own limit.
+        request_max_body_size=10 * MEGABYTE,
         debug=False,
     )
+    state_closed_bodies(app.openapi_schema, API_BODIES)
+    return app
 
 
 def app_from_env() -> Litestar:

@@ -1,7 +1,8 @@
 """Reading the CSV files people export from Excel and institutional systems.
 
-UTF-8 with or without BOM, or Windows-1252; ``;``, ``,`` or tab delimited; blank trailing
-lines; a size cap. Problems are located by line, column and value; nothing is returned unless
+UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode text"), or Windows-1252; ``;``,
+``,`` or tab delimited; blank trailing lines; a size cap. Every cell is a typed text under the one
+rule of ``maturity.forms``: normalised, and refused with a control character. Problems are located by line, column and value; nothing is returned unless
 the whole file could be read.
 """
 
@@ -9,9 +10,9 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from maturity.errors import N_, InvalidInput, Problem
+from maturity.forms import CONTROL_MESSAGE, control_character, normalise_text
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -38,6 +39,17 @@ class CsvTable:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Text and the encoding it was read with; raises InvalidInput for binary data."""
+    text, encoding = _decode(data)
+    return normalise_text(text), encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):  # Excel's "Unicode text": UTF-16 with a byte order mark, tab delimited
+            try:
+                return data[2:].decode(encoding), "utf-16"
+            except UnicodeDecodeError:
+                raise InvalidInput([Problem(N_("The file is not a text (CSV) file."))]) from None
     if b"\x00" in data[:65536]:
         raise InvalidInput([Problem(N_("The file is not a text (CSV) file."))])
     if data.startswith(b"\xef\xbb\xbf"):
@@ -66,6 +78,16 @@ def _encoding_problem(data: bytes, exc: UnicodeDecodeError) -> Problem:
         {"byte": f"0x{data[exc.start]:02X}"},
         line=line,
     )
+
+
+def _alias(name: str, aliases: dict[str, str]) -> str:
+    """The canonical column name; an alias ending in ``_`` renames a prefix (``ansatte_2024``)."""
+    if name in aliases:
+        return aliases[name]
+    for alias, canonical in aliases.items():
+        if alias.endswith("_") and name.startswith(alias):
+            return canonical + name.removeprefix(alias)
+    return name
 
 
 def sniff_delimiter(header: str) -> str:
@@ -105,7 +127,7 @@ def read_csv(
     problems: list[Problem] = []
     try:
         header = [h.strip().lower() for h in next(reader)]
-        header = [(aliases or {}).get(name, name) for name in header]
+        header = [_alias(name, aliases or {}) for name in header]
         while header and not header[-1]:
             header.pop()  # Excel writes a delimiter after the last column
     except csv.Error as exc:
@@ -145,7 +167,12 @@ def read_csv(
                     )
                 )
                 continue
-            rows.append(CsvRow(line, dict(zip(header, record, strict=True))))
+            row = CsvRow(line, dict(zip(header, record, strict=True)))
+            for column, cell in row.values.items():
+                char = control_character(cell)
+                if char:
+                    problems.append(row.problem(column, CONTROL_MESSAGE, char=char))
+            rows.append(row)
     except csv.Error as exc:
         problems.append(
             Problem(
@@ -159,26 +186,3 @@ def read_csv(
     if not rows:
         raise InvalidInput([Problem(N_("The file has a header but no rows."))])
     return CsvTable(header, rows, encoding, delimiter)
-
-
-# A sign, an integer part (plain, or grouped in threes by one separator used throughout), and a
-# fraction after one decimal separator. A lone "," or "." before digits is the decimal
-# separator: Norwegians write "1,5" and systems export "1.5"; a repeated one groups thousands.
-_NUMBER = re.compile(
-    r"^(?P<sign>[+-])?"
-    r"(?P<int>[0-9]+|[0-9]{1,3}(?P<sep>[ \u00a0\u2009\u202f.,'])[0-9]{3}(?:(?P=sep)[0-9]{3})*)?"
-    r"(?:(?P<dec>[.,])(?P<frac>[0-9]+))?$"
-)
-
-
-def parse_number(text: str) -> Decimal:
-    """A number as people write it: ``1 234,5``, ``1234.5``, ``1.234,5``, ``1,234.5``, ``-3``, ``−3``.
-
-    Raises ValueError for anything else (``12,``, ``1,234,5``, ``abc``, ``1e3``).
-    """
-    match = _NUMBER.match(text.strip().replace("\u2212", "-"))
-    if not match or not (match["int"] or match["frac"]) or (match["sep"] and match["sep"] == match["dec"]):
-        raise ValueError(text)
-    integer = re.sub(r"[^0-9]", "", match["int"] or "0")
-    fraction = f".{match['frac']}" if match["frac"] else ""
-    return Decimal(f"{match['sign'] or ''}{integer}{fraction}")

@@ -10,17 +10,32 @@ belongs there and applies to every field of every form."""
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from maturity.csvio import parse_number
-from maturity.errors import N_, Problem
+from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.utils.scope.state import ScopeState
+
+from maturity import numbers
+from maturity.errors import N_, BadParameter, Problem
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 REQUIRED = N_("This field is required.")
+
+# The one rule for a text a person types (forms, imported files, the API): NUL and the C0 and C1
+# control characters other than tab and newline are refused, naming the field — they cannot be
+# seen, PostgreSQL cannot store NUL, and a pasted form feed or bell is never meant; line ends are
+# written "\n"; the text is normalised to NFC, so "å" typed two ways is one text to compare, count
+# and look up.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The same, as a pattern the API's input types and the OpenAPI description state.
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+CONTROL_MESSAGE = N_("This text contains an invisible control character (%(char)s); remove it.")
 OSLO = ZoneInfo("Europe/Oslo")
 FormData = Mapping[str, str | list[str]]
 
@@ -93,13 +108,32 @@ class InvalidForm(Exception):
 # --- the checks of one typed value, one per kind ----------------------------------------------------
 
 
+def normalise_text(raw: str) -> str:
+    """A typed text as it is kept: line ends as "\n", Unicode in NFC."""
+    return unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def control_character(raw: str) -> str | None:
+    """The first forbidden control character in ``raw``, named as U+XXXX, or None."""
+    found = CONTROL_CHARACTER.search(raw.replace("\r", "\n"))
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def control_problem(name: str, raw: str) -> list[Problem]:
+    """The rule's refusal of ``raw`` typed into the field ``name`` (empty when it is fine)."""
+    char = control_character(raw)
+    return [Problem(CONTROL_MESSAGE, {"char": char}, path=name, value=raw)] if char else []
+
+
 def check_typed(name: str, raw: str, *, max_length: int) -> list[Problem]:
-    """What every typed value of every kind must be: not longer than its field allows."""
+    """What every typed value of every kind must be: free of control characters (the one rule for
+    typed text above) and not longer than its field allows."""
+    problems = control_problem(name, raw)
     if len(raw) > max_length:
-        return [
+        problems.append(
             Problem(N_("This text is longer than %(limit)s characters."), {"limit": max_length}, path=name, value=raw)
-        ]
-    return []
+        )
+    return problems
 
 
 def check_text(name: str, raw: str, *, max_length: int, code: bool = False) -> list[Problem]:
@@ -115,9 +149,9 @@ def read_number(
 ) -> tuple[float | None, list[Problem]]:
     """A typed number (``int`` when ``whole``), or None when it is none; and what is wrong with it."""
     try:
-        number = float(parse_number(raw))
-    except ValueError:
-        return None, [Problem(N_("Not a number."), path=name, value=raw)]
+        number = float(numbers.read_number(raw, whole=whole))
+    except numbers.NumberProblem as exc:
+        return None, [Problem(exc.message, exc.params, path=name, value=raw)]
     if whole and not number.is_integer():
         return None, [Problem(N_("Not a whole number."), path=name, value=raw)]
     problems = []
@@ -148,7 +182,7 @@ def _read_text(f: FormField, raw: str, _: Sequence[Choice]) -> tuple[Any, list[P
 def _read_number(f: FormField, raw: str, _: Sequence[Choice]) -> tuple[Any, list[Problem]]:
     problems = check_typed(f.name, raw, max_length=f.max_length)
     number, found = read_number(f.name, raw, whole=f.kind == "int", minimum=f.minimum, maximum=f.maximum)
-    return (raw if number is None else number), problems + found
+    return number, problems + found  # None when it is no number: later rules never meet the raw text
 
 
 def _read_date(f: FormField, raw: str, _: Sequence[Choice]) -> tuple[Any, list[Problem]]:
@@ -156,7 +190,7 @@ def _read_date(f: FormField, raw: str, _: Sequence[Choice]) -> tuple[Any, list[P
     try:
         return date.fromisoformat(raw), problems
     except ValueError:
-        return raw, [*problems, Problem(N_("Not a date (YYYY-MM-DD)."), path=f.name, value=raw)]
+        return None, [*problems, Problem(N_("Not a date (YYYY-MM-DD)."), path=f.name, value=raw)]
 
 
 def _read_datetime(f: FormField, raw: str, _: Sequence[Choice]) -> tuple[Any, list[Problem]]:
@@ -164,7 +198,8 @@ def _read_datetime(f: FormField, raw: str, _: Sequence[Choice]) -> tuple[Any, li
     try:
         return parse_local_time(raw), problems
     except ValueError:
-        return raw, [*problems, Problem(N_("Not a date and time (YYYY-MM-DD HH:MM)."), path=f.name, value=raw)]
+        # None: a later rule comparing moments must not meet the raw text
+        return None, [*problems, Problem(N_("Not a date and time (YYYY-MM-DD HH:MM)."), path=f.name, value=raw)]
 
 
 def _read_choice(f: FormField, raw: str, choices: Sequence[Choice]) -> tuple[Any, list[Problem]]:
@@ -259,3 +294,36 @@ def while_typing(state: FormState, trigger: str | None) -> FormState:
         for name, problems in state.errors.items()
     }
     return FormState(state.values, {name: problems for name, problems in errors.items() if problems})
+
+
+# --- every form, before its handler ------------------------------------------------------------
+
+TYPED_TEXT_CHECKED = "typed_text_checked"  # a handler's opt: its form shows the rule's refusal per field
+FIELD_CONTROL_MESSAGE = N_(
+    "Nothing was saved: the field %(field)s contains an invisible control character (%(char)s). "
+    "Remove it and send the form again."
+)
+_FORM_TYPES = (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
+
+
+async def check_typed_form(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: every text of a posted form normalised (``normalise_text``) before the
+    handler reads it, and a control character refused naming the field — unless the handler's
+    form reads each field through ``read_form`` (``check_typed``) and shows the refusal beside it."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.content_type[0] not in _FORM_TYPES:
+        return
+    await request.form()  # parsed once; the handler's ``data`` is read from the same parse
+    form = cast(dict[str, Any], ScopeState.from_scope(request.scope).form)
+    problems: list[Problem] = []
+    for name, value in form.items():
+        if isinstance(value, str):
+            form[name] = normalise_text(value)
+            problems += control_problem(name, value)
+        elif isinstance(value, list):
+            form[name] = [normalise_text(v) if isinstance(v, str) else v for v in value]
+            problems += [p for v in value if isinstance(v, str) for p in control_problem(name, v)]
+        problems += control_problem(name, name)  # a field's name is sent too
+    if problems and not request.route_handler.opt.get(TYPED_TEXT_CHECKED):
+        first = problems[0]
+        shown = CONTROL_CHARACTER.sub("\ufffd", first.path or "")
+        raise BadParameter([Problem(FIELD_CONTROL_MESSAGE, {"field": shown, **first.params}, path=shown)])

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from maturity.auth.models import Role, User
 from maturity.errors import N_
+from maturity.web import Viewer
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +14,7 @@ class NavItem:
     roles: frozenset[Role]  # who sees it; empty means every logged-in user
     order: int  # place in the menu; packages pick numbers between the shell's
 
-    def visible_to(self, user: User | None) -> bool:
+    def visible_to(self, user: User | Viewer | None) -> bool:
         if user is None:
             return False
         return not self.roles or any(user.has_role(role) for role in self.roles)

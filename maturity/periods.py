@@ -18,6 +18,8 @@ class Frequency(StrEnum):
 _PARTS = {Frequency.YEAR: 1, Frequency.SEMESTER: 2, Frequency.TERTIAL: 3, Frequency.QUARTER: 4, Frequency.MONTH: 12}
 _LETTER = {"S": Frequency.SEMESTER, "T": Frequency.TERTIAL, "Q": Frequency.QUARTER}
 _PATTERN = re.compile(r"^(\d{4})(?:-(?:([STQ])(\d)|(\d{2})))?$")
+# What the API's description states a period is (``parse`` also takes spaces around it).
+PERIOD_PATTERN = r"^[1-9][0-9]{3}(-([Ss][12]|[Tt][1-3]|[Qq][1-4]|0[1-9]|1[0-2]))?$"
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -5,9 +5,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from maturity.errors import N_, InvalidInput, Problem
+from maturity.forms import CONTROL_MESSAGE, control_character, normalise_text
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -17,6 +19,18 @@ class StrictModel(BaseModel):
     infinite or NaN (``.inf``/``.nan`` in YAML; the JSON audit log could not hold them)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _typed_text(cls, value: Any) -> Any:
+        """Every text under the one rule for typed text (``maturity.forms``); YAML's "\\0" escapes
+        can write any character."""
+        if not isinstance(value, str):
+            return value
+        char = control_character(value)
+        if char:
+            raise PydanticCustomError("control_character", "control character {char}", {"char": char})
+        return normalise_text(value)
 
 
 class Texts(StrictModel):
@@ -64,6 +78,7 @@ MESSAGES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, object]]]] =
     "dict_type": (N_("Expected a group of fields."), lambda c: {}),
     "list_type": (N_("Expected a list."), lambda c: {}),
     "string_type": (N_("Expected text."), lambda c: {}),
+    "control_character": (CONTROL_MESSAGE, lambda c: {"char": c["char"]}),
 }
 
 

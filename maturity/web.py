@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
@@ -17,13 +18,17 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from maturity import i18n
 from maturity.db import ROLLBACK_KEY
-from maturity.errors import BadParameter, NotFound
+from maturity.errors import N_, BadParameter, NotFound
 from maturity.templating import STATIC_DIR, TEMPLATE_DIRS, configure
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIRS"]  # where the app and tests have always found them
@@ -43,6 +48,26 @@ SECURE_KEY = "maturity.secure_cookies"
 
 
 DEFAULT_LOCALE_KEY = "maturity.default_locale"
+VIEWER_KEY = "maturity.viewer"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is logged in, as plain values taken when the request began: what an error page shows.
+    After a failed flush the session rolls back and expires the user, whose roles (``lazy="raise"``)
+    could then not be read; an error page must render from what the request already knows."""
+
+    id: int | None
+    name: str
+    email: str
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, user: Any) -> "Viewer":
+        return cls(user.id, user.name, user.email, frozenset(str(r.role) for r in user.roles))
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
 
 
 def request_cookies(headers: Headers) -> dict[str, str]:
@@ -306,6 +331,9 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
     elif isinstance(exc, BadParameter):
         status, detail = 400, " ".join(t(request, p.message, **p.params) for p in exc.problems)
         explained = detail
+    elif isinstance(exc, HTTPException) and exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        status, detail = exc.status_code, _too_large(request)
+        explained = detail
     elif isinstance(exc, HTTPException):
         status, detail = exc.status_code, exc.detail
     elif isinstance(exc, DataError):
@@ -322,7 +350,10 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, detail = HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error"
 
-    cast(dict[str, Any], request.scope)[ROLLBACK_KEY] = True  # an error is never committed, even as a redirect
+    scope = cast(dict[str, Any], request.scope)
+    scope[ROLLBACK_KEY] = True  # an error is never committed, even as a redirect
+    if scope.get("user") is not None:
+        scope["user"] = scope.get(VIEWER_KEY)  # the page renders without the (perhaps rolled back) session
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target = f"/login?next={quote(here, safe='/')}"
@@ -343,6 +374,23 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         template = "errors/503_fragment.html"  # an autosave or a polled fragment: the message goes in its place
     context = {"status": status, "explained": explained}
     return Template(template_name=template, context=context, status_code=status, headers=headers)
+
+
+UPLOAD_LIMIT_OPT = "upload_limit_bytes"  # a handler's opt: the size of file its form states
+DEFAULT_UPLOAD_LIMIT = 5 * 1024 * 1024
+MEGABYTE = 1024 * 1024
+
+
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    """The server's own request-size limit, said like the file checks say it, with the form's limit."""
+    if _wants_json(request):
+        limit = request.app.request_max_body_size
+        limit = limit if isinstance(limit, int) else 0
+        locale = i18n.negotiate(request.headers.get("accept-language"), "en")  # as the API's own messages
+        return i18n.translate(locale, N_("The body is larger than the limit of %(limit)s MB."), limit=limit // MEGABYTE)
+    handler = request.scope.get("route_handler")
+    limit = int(getattr(handler, "opt", {}).get(UPLOAD_LIMIT_OPT, DEFAULT_UPLOAD_LIMIT))
+    return t(request, "The file is larger than the limit of %(limit)s MB.", limit=limit // MEGABYTE)
 
 
 def _is_htmx_fragment(request: Request[Any, Any, Any]) -> bool:

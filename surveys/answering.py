@@ -10,9 +10,9 @@ from sqlalchemy import JSON, bindparam, func, or_, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from maturity.csvio import parse_number
 from maturity.db import UTCDateTime
 from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.numbers import NumberProblem, parse_number
 from maturity.scoring import question_score
 from surveys.invitations import resume_key, token_hash
 from surveys.models import (
@@ -208,8 +208,8 @@ def answer_values(session: Session, question: AnswerRule, raw: Sequence[str]) ->
     if kind == "number":
         try:
             number = float(parse_number(values[0]))
-        except ValueError:
-            raise bad(N_("Not a number.")) from None
+        except NumberProblem as exc:
+            raise bad(exc.message, **exc.params) from None
         if question.min_value is not None and number < question.min_value:
             raise bad(N_("Must be at least %(limit)s."), limit=question.min_value)
         if question.max_value is not None and number > question.max_value:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.errors import InvalidInput
-from maturity.forms import FormField, FormState, InvalidForm, while_typing
+from maturity.forms import TYPED_TEXT_CHECKED, FormField, FormState, InvalidForm, while_typing
 from maturity.guards import requires_strategy_office
 from maturity.web import flash, redirect, render, t
 from surveys.builder import (
@@ -200,7 +200,7 @@ class SurveyBuilderController(Controller):
     def new(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:
         return self._survey_form(request, db_session, new_survey_form(), None)
 
-    @post("/new", name="builder.create", sync_to_thread=True)
+    @post("/new", name="builder.create", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def create(
         self,
         request: HTMXRequest,
@@ -215,7 +215,7 @@ class SurveyBuilderController(Controller):
         flash(request, t(request, "Created the survey %(code)s.", code=survey.code), "success")
         return redirect(request, survey_url(request, survey.id))
 
-    @post("/validate", name="builder.validate_survey", sync_to_thread=True)
+    @post("/validate", name="builder.validate_survey", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def validate_survey(
         self,
         request: HTMXRequest,
@@ -243,7 +243,7 @@ class SurveyBuilderController(Controller):
     def edit(self, request: HTMXRequest, survey_id: FromPath[int], db_session: NamedDependency[Session]) -> Template:
         return self._survey_form(request, db_session, survey_form(get_survey(db_session, survey_id)), survey_id)
 
-    @post("/{survey_id:int}/edit", name="builder.update", sync_to_thread=True)
+    @post("/{survey_id:int}/edit", name="builder.update", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def update(
         self,
         request: HTMXRequest,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from maturity.audit.services import Actor
 from maturity.auth.models import User
-from maturity.forms import FormState
+from maturity.forms import TYPED_TEXT_CHECKED, FormState
 from maturity.guards import requires_strategy_office
 from maturity.web import render, t
 from surveys.builder import get_survey
@@ -85,7 +85,7 @@ class QuestionBuilderController(Controller):
     ) -> Template:
         return self._question_form(request, db_session, survey_id, new_question_form(section), question_id=None)
 
-    @post("/new", name="builder.create_question", sync_to_thread=True)
+    @post("/new", name="builder.create_question", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def create_question(
         self,
         request: HTMXRequest,
@@ -104,7 +104,7 @@ class QuestionBuilderController(Controller):
 
         return apply_edit(request, db_session, user, survey_id, change, invalid)
 
-    @post("/validate", name="builder.validate_question", sync_to_thread=True)
+    @post("/validate", name="builder.validate_question", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True})
     def validate_question(
         self,
         request: HTMXRequest,
@@ -129,7 +129,9 @@ class QuestionBuilderController(Controller):
         state = question_form(db_session, question)
         return self._question_form(request, db_session, survey_id, state, question_id=question_id)
 
-    @post("/{question_id:int}/edit", name="builder.update_question", sync_to_thread=True)
+    @post(
+        "/{question_id:int}/edit", name="builder.update_question", sync_to_thread=True, opt={TYPED_TEXT_CHECKED: True}
+    )
     def update_question(
         self,
         request: HTMXRequest,

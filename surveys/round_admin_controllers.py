@@ -16,7 +16,7 @@ from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import utcnow
 from maturity.errors import InvalidInput, Problem
-from maturity.forms import FormState, InvalidForm
+from maturity.forms import TYPED_TEXT_CHECKED, FormState, InvalidForm
 from maturity.guards import requires_strategy_office
 from maturity.settings import LOCALES
 from maturity.web import flash, locale_of, redirect, render, t
@@ -164,7 +164,12 @@ class RoundAdminController(Controller):
     ) -> Template:
         return self._form(request, db_session, get_survey(db_session, survey_id), new_round_form(utcnow()))
 
-    @post("/builder/{survey_id:int}/rounds/new", name="builder.create_round", sync_to_thread=True)
+    @post(
+        "/builder/{survey_id:int}/rounds/new",
+        name="builder.create_round",
+        sync_to_thread=True,
+        opt={TYPED_TEXT_CHECKED: True},
+    )
     def create_round(
         self,
         request: HTMXRequest,

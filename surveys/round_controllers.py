@@ -20,7 +20,7 @@ from maturity.guards import requires_leader, requires_strategy_office
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
-from maturity.web import flash, locale_of, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, locale_of, redirect, render, t
 from surveys.export import export_round
 from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Invitation, Survey, SurveyRound
@@ -53,6 +53,7 @@ def _round_context(
         "bars": rates_bars(lines, locale_of(request)) if lines else None,
         "problems": list(problems),
         "reminder_problems": list(reminder_problems),
+        "limit_mb": MAX_STAFF_FILE // MEGABYTE,
         "survey_round": survey_round,
         "survey": db_session.get_one(Survey, survey_round.survey_id),
         "groups": groups,
@@ -130,6 +131,7 @@ class SurveyRoundController(Controller):
         name="surveys.invite",
         guards=[requires_strategy_office],
         sync_to_thread=True,
+        opt={UPLOAD_LIMIT_OPT: MAX_STAFF_FILE},
     )
     def invite_staff(
         self,

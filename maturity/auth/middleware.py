@@ -23,6 +23,8 @@ from maturity.web import (
     LOCALE_KEY,
     SECRET_KEY,
     SECURE_KEY,
+    VIEWER_KEY,
+    Viewer,
     content_security_policy,
     decode_flash,
     request_cookies,
@@ -66,6 +68,7 @@ class RequestContextMiddleware(ASGIMiddleware):
                 lambda: user_for_session(session, token, idle_seconds=self.settings.session_idle_seconds, touch=touch)
             )
         state["user"] = user
+        state[VIEWER_KEY] = Viewer.of(user) if user is not None else None
         state["auth"] = token if user is not None else None
         state[LOCALE_KEY] = i18n.choose_locale(
             user_locale=user.locale if user else None,

@@ -29,7 +29,7 @@ from maturity.people.users import (
     unit_choices,
 )
 from maturity.uploads.services import KeptFile, keep_upload, take_upload
-from maturity.web import flash, redirect, render, t
+from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 UPLOAD_KIND = "staff_list"
@@ -45,7 +45,14 @@ def _import_page(
     filename: str = "",
     status_code: int = 200,
 ) -> Template:
-    context = {"options": options, "plan": plan, "problems": problems or [], "upload": upload, "filename": filename}
+    context = {
+        "options": options,
+        "plan": plan,
+        "problems": problems or [],
+        "upload": upload,
+        "filename": filename,
+        "limit_mb": MAX_STAFF_FILE // MEGABYTE,
+    }
     return render(request, "people/pages/import.html", context, status_code=status_code)
 
 
@@ -216,7 +223,7 @@ class PeopleController(Controller):
     def import_form(self, request: HTMXRequest) -> Template:
         return _import_page(request, options={"deactivate_missing": False, "headcount_period": ""})
 
-    @post("/import", name="users.import.submit", sync_to_thread=True)
+    @post("/import", name="users.import.submit", sync_to_thread=True, opt={UPLOAD_LIMIT_OPT: MAX_STAFF_FILE})
     def import_staff(
         self,
         request: HTMXRequest,

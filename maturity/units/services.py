@@ -9,9 +9,10 @@ from sqlalchemy import CTE, Integer, Select, false, literal_column, select
 from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event, snapshot
-from maturity.csvio import CsvRow, parse_number, read_csv
+from maturity.csvio import CsvRow, read_csv
 from maturity.errors import N_, InvalidInput, NotFound, Problem
 from maturity.forms import CODE_PATTERN
+from maturity.numbers import NumberProblem, read_number
 from maturity.periods import Period
 from maturity.units.models import OrgUnit, UnitHeadcount, UnitKind
 
@@ -144,14 +145,32 @@ def as_tree(units: list[OrgUnit]) -> list[TreeNode]:
 # --- import -------------------------------------------------------------------------------
 
 UNIT_COLUMNS = ["code", "parent_code", "kind", "name_nb", "name_en"]
+# Norwegian headers, as in the KPI import: files come from people as often as from systems.
+UNIT_ALIASES = {
+    "kode": "code",
+    "enhetskode": "code",
+    "overordnet": "parent_code",
+    "overordnet_kode": "parent_code",
+    "foreldrekode": "parent_code",
+    "type": "kind",
+    "nivå": "kind",
+    "navn_nb": "name_nb",
+    "navn_bokmål": "name_nb",
+    "navn": "name_nb",
+    "navn_en": "name_en",
+    "navn_engelsk": "name_en",
+    "ansatte_": "headcount_",
+    "antall_ansatte_": "headcount_",
+    "ekstern_id": "external_id",
+}
 _HEADCOUNT_COLUMN = re.compile(r"headcount_(\d{4}(?:-[a-z0-9]+)?)")
 
 
 def _headcount(raw: str) -> int | None:
     """A whole number of people as a spreadsheet writes it (``1 234`` too), or None."""
     try:
-        value = parse_number(raw)
-    except ValueError:
+        value = read_number(raw, whole=True)  # "1.500" people are 1 500
+    except NumberProblem:
         return None
     if value != value.to_integral_value() or not 0 <= value <= 10_000_000:
         return None
@@ -170,12 +189,15 @@ def import_units_csv(session: Session, data: bytes, actor: Actor | None = None) 
 
     With an ``actor``, every created or changed unit leaves an audit event.
 
-    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``;
-    optionally external_id (the unit's group id at the identity provider, Feide:
+    Columns: code, parent_code, kind, name_nb, name_en, and any number of ``headcount_<period>``
+    (or in Norwegian: kode, overordnet, type, navn_nb, navn_en, ansatte_<period>); optionally
+    external_id (or ekstern_id: the unit's group id at the identity provider, Feide:
     ``fc:org:<realm>:unit:<id>``; a file without the column keeps the ids). A parent may come
     later in the file or already exist. Raises InvalidInput with every problem.
     """
-    table = read_csv(data, required=UNIT_COLUMNS, optional=["external_id"], column_pattern=_HEADCOUNT_COLUMN)
+    table = read_csv(
+        data, required=UNIT_COLUMNS, optional=["external_id"], column_pattern=_HEADCOUNT_COLUMN, aliases=UNIT_ALIASES
+    )
     existing = {u.code: u for u in session.execute(select(OrgUnit)).scalars()}
     periods, problems = _headcount_periods(table.columns)
     incoming = _check_rows(table.rows, periods, problems)

@@ -331,8 +331,7 @@ class TestRecording:
             ksum("DEP-A1", 1, period="2024-S1"),
             {"kpi": "KINST", "unit": "FAC-A", "period": "2024", "value": 1},
             {"kpi": "KRATIO", "unit": "DEP-A1", "period": "2024-S1", "value": 50},
-            ksum("DEP-A1", -1),
-            ksum("DEP-A1", 1, period="2024-13"),
+            {"kpi": "KRATIO", "unit": "DEP-A2", "period": "2024-S1", "numerator": -1, "denominator": 10},
         )
         assert response.status_code == 422
         assert [(p["path"], p["message"][:30]) for p in response.json()["problems"]] == [
@@ -340,10 +339,23 @@ class TestRecording:
             ("records[1].period", "KPI KSUM is reported for perio"),
             ("records[2].unit", "KPI KINST is measured for the "),
             ("records[3].numerator", "KPI KRATIO is a share: give nu"),
-            ("records[4].value", "A count cannot be negative."),
-            ("records[5].period", "Not a period; write 2024, 2024"),
+            ("records[4].numerator", "The numerator cannot be negati"),
         ]
-        assert response.json()["detail"] == "Nothing was recorded: 6 problems were found."
+        assert response.json()["detail"] == "Nothing was recorded: 5 problems were found."
+
+    def test_a_value_outside_the_described_shape_is_a_400_naming_its_place(
+        self, client: TestClient[Litestar], fac_a: str
+    ) -> None:
+        """The description states what a period is; a request outside it never reaches the checks."""
+        response = post(client, fac_a, ksum("DEP-A1", 1), ksum("DEP-A1", 1, period="2024-13"))
+        assert response.status_code == 400
+        assert response.json()["problems"] == [
+            {
+                "path": "records[1].period",
+                "value": None,
+                "message": "Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03.",
+            }
+        ]
 
     def test_messages_in_norwegian_on_request(self, client: TestClient[Litestar], fac_a: str) -> None:
         response = post(client, fac_a, ksum("DEP-B1", 1), **{"accept-language": "nb-NO"})
@@ -407,6 +419,17 @@ class TestOpenApi:
         }
         assert schema["security"] == [{"BearerToken": []}]
         assert schema["components"]["schemas"]["RecordBatch"]["properties"]["records"]["maxItems"] == 10_000
+
+    def test_options_allows_what_the_schema_describes(self, client: TestClient[Litestar], fac_a: str) -> None:
+        """A client asking which methods the records path takes (OPTIONS, no token needed: it
+        reveals nothing the public description does not) hears the schema's operations and OPTIONS."""
+        schema = client.get("/api/schema/openapi.json").json()
+        response = client.options(API, headers=bearer(fac_a))
+        assert response.status_code == 204
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        assert allowed == {m.upper() for m in schema["paths"][API]} | {"OPTIONS"}
+        assert allowed == {"GET", "POST", "OPTIONS"}
+        assert not response.content
 
     def test_only_the_api_is_in_the_schema(self, client: TestClient[Litestar]) -> None:
         schema = client.get("/api/schema/openapi.json").json()

@@ -11,7 +11,7 @@ from indicators.kpi_grid import history
 from indicators.models import Kpi, KpiRecord, KpiRecordRevision, Strategy
 from indicators.record_files import export_kpi_csv, import_kpi_csv, read_kpi_csv
 from indicators.recording import RecordSummary, numbers_changed, record_values
-from indicators.records import RecordInput, check_grid, check_records
+from indicators.records import NOT_NEGATIVE, RecordInput, check_grid, check_records
 from indicators.strategy_file import import_strategy
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor
@@ -494,7 +494,7 @@ class TestCheckGrid:
         form = {
             "value|DEP-A1|2023": "12",
             "value|DEP-A2|2023": "twelve",
-            "value|FAC-A|2023": "-3",  # a count cannot be negative
+            "value|FAC-A|2023": "-3",  # KSUM is not a KPI that may be negative
             "value|DEP-B1|2023": "",  # left empty: nothing to check
             "until": "2024",
         }
@@ -502,7 +502,7 @@ class TestCheckGrid:
         assert set(checked.typed) == {("DEP-A1", "2023"), ("DEP-A2", "2023"), ("FAC-A", "2023"), ("DEP-B1", "2023")}
         assert {cell: [p.message for p in found] for cell, found in checked.errors.items()} == {
             ("DEP-A2", "2023"): ["Not a number."],
-            ("FAC-A", "2023"): ["A count cannot be negative."],
+            ("FAC-A", "2023"): [NOT_NEGATIVE],
         }
         assert checked.records == []  # nothing may be recorded while a cell is wrong
 

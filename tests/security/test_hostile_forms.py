@@ -1,0 +1,79 @@
+"""Generated from the forms themselves (``forms.py``): every field of every form the strategy office
+and a respondent can open gets hostile values, on SQLite and PostgreSQL. Whatever the value, the
+answer is no server error, markup comes back escaped, a refused submission writes nothing, and a
+control character typed into a field is refused (the one rule of ``maturity.forms``)."""
+
+import time
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from maturity.auth.models import User
+from maturity.db import Database
+from tests.factories import csrf_token, login
+from tests.security.conftest import snapshot
+from tests.security.forms import NOT_TYPED, discover
+from tests.security.test_xss import RAW_MARKUP
+
+MARKUP = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>"
+CONTROL = {"NUL": "a\x00b", "C0": "a\x0bb", "C1": "a\x85b"}
+HOSTILE = {
+    **CONTROL,
+    "100 000 characters": "x" * 100_000,
+    "RTL and combining marks": "\u202eabc\u0301\u0327\u200f",
+    "emoji": "👩🏽‍💻🇳🇴",
+    "1e309": "1e309",
+    "NaN": "NaN",
+    "-0": "-0",
+    "20 digits": "12345678901234567890",
+    "markup": MARKUP,
+}
+# Forms whose submission is not about typed data: logging in and out (a refused login is recorded
+# for the rate limit, on purpose; tests/maturity/auth/test_login.py).
+SKIPPED_ACTIONS = frozenset({"/login", "/logout"})
+
+
+def test_every_form_field_takes_hostile_values(
+    client: TestClient[Litestar], app: Litestar, db: Database, people: dict[str, User], tokens: list[str]
+) -> None:
+    started = time.perf_counter()
+    login(client, people["office"].email)
+    forms = [f for f in discover(client, app, tokens[0]) if f.action not in SKIPPED_ACTIONS and not f.has_file]
+    assert len(forms) > 15, [f.action for f in forms]
+    problems: list[str] = []
+    submissions = 0
+    before = snapshot(db)
+    for form in forms:
+        for target in (f for f in form.fields if f.name not in NOT_TYPED and f.kind != "hidden"):
+            for label, value in HOSTILE.items():
+                token = csrf_token(client, form.page)
+                data = {**form.data(), target.name: value, "_csrf_token": token}
+                response = client.post(form.action, data=data, follow_redirects=False)
+                submissions += 1
+                where = f"{form.action} field {target.name!r} ({target.kind}) with {label}"
+                if response.status_code >= 500:
+                    problems.append(f"{where}: {response.status_code}")
+                if "html" in response.headers.get("content-type", ""):
+                    problems += [f"{where}: unescaped {raw!r}" for raw in RAW_MARKUP if raw in response.text]
+                after = snapshot(db)
+                if response.status_code >= 400 and after != before:
+                    problems.append(f"{where}: refused with {response.status_code} but wrote to the database")
+                if label in CONTROL and target.typed and after != before:
+                    problems.append(f"{where}: a control character was accepted and written ({response.status_code})")
+                before = after
+    print(f"\n{len(forms)} forms, {submissions} submissions in {time.perf_counter() - started:.1f} s")
+    assert not problems, "\n".join(["", *problems])
+
+
+@pytest.mark.parametrize("label", list(CONTROL))
+def test_the_survey_answer_fields_refuse_control_characters(
+    client: TestClient[Litestar], db: Database, tokens: list[str], label: str
+) -> None:
+    """Answering by personal link is a public page: its forms are found the same way."""
+    page = f"/s/{tokens[0]}/p/3"
+    token = csrf_token(client, page)  # opening the link starts a draft response
+    before = snapshot(db)
+    response = client.post(f"/s/{tokens[0]}/answer/B-TEXT", data={"q-B-TEXT": CONTROL[label], "_csrf_token": token})
+    assert 400 <= response.status_code < 500
+    assert snapshot(db) == before
