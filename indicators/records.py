@@ -4,7 +4,7 @@ then ``indicators.recording.record_values``."""
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -239,7 +239,10 @@ def check_grid(
         cells.append((unit, period))
     checked, problems = _check_items(session, items, scope, units)
     for index, found in problems.items():
-        errors.setdefault(cells[index], []).extend(found)
+        # A cell's problem is named by the cell (unit and period), as the grid shows it: the
+        # record's field is the API's word, not the grid's.
+        label = items[index].path
+        errors.setdefault(cells[index], []).extend(replace(p, path=label) for p in found)
     return GridCheck(typed, [] if errors else checked, errors)
 
 

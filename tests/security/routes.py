@@ -42,6 +42,7 @@ PUBLIC: dict[str, str] = {
     "/login/oidc/callback": "the identity provider sends the browser back here; state, PKCE and the ID token decide",
     "/language": "the language switch, also before logging in",
     "/glossary": "the words the figures use, in general; nothing about any unit or strategy",
+    "/accessibility": "the accessibility statement (the law asks that anyone can read it and send feedback)",
     "/static/{file_path:path}": "style sheets and scripts",
     "/api/schema": "the API's OpenAPI description",
     "/api/schema/openapi.json": "the API's OpenAPI description",
