@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -115,7 +115,11 @@ def day(value: date | datetime | None, locale: str, style: str = "medium") -> st
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return format_datetime(value, format=style, locale=babel_locale(locale), tzinfo=ZoneInfo("Europe/Oslo"))
+        # The day in the style asked for and the clock in hours and minutes, Oslo time: a reader
+        # needs neither the seconds nor the zone's name ("24. desember 2026, 09:53").
+        local = value.astimezone(ZoneInfo("Europe/Oslo")) if value.tzinfo else value
+        babel = babel_locale(locale)
+        return f"{format_date(local.date(), format=style, locale=babel)}, {format_time(local.time(), 'short', locale=babel)}"
     return format_date(value, format=style, locale=babel_locale(locale))
 
 
