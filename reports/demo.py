@@ -11,10 +11,12 @@ from sqlmodel import col
 from indicators.services import current_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database
+from maturity.jobs import LocalRunner, Runtime
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
-from reports.batch_jobs import create_batch, run_stored_batch, start_in_background
+from reports.batch_jobs import defer_batch, get_batch, start_batch
 from reports.narratives import save_narrative
+from reports.tasks import TASKS
 
 DEMO_UNIT = "TKD"
 DEMO_NARRATIVE = (
@@ -41,14 +43,21 @@ def build_demo_reports(settings: Settings, serving: bool) -> list[str]:
         unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == DEMO_UNIT)).scalars().first()
         if unit is not None:
             save_narrative(session, unit, period, DEMO_NARRATIVE, Actor.system("demo"))
-        batch = create_batch(session, period, [], "nb", Actor.system("demo"))
+        batch, _ = start_batch(session, period, [], "nb", Actor.system("demo"))
         assert batch.id is not None
         batch_id = batch.id
     if serving:
-        start_in_background(database, storage, batch_id)
+        # The app's task runner takes up open batches when it starts.
+        database.dispose()
         return [f"Reports {period}: building every unit's report in the background (see /reports/batches)."]
-    result = run_stored_batch(database, storage, batch_id)
+    runner = LocalRunner(Runtime(settings, database), TASKS, threads=1)
+    try:
+        with database.transaction() as session:
+            defer_batch(session, runner, batch_id)
+        runner.wait_idle()
+    finally:
+        runner.close()
+    with database.transaction() as session:
+        batch = get_batch(session, batch_id)
     database.dispose()
-    return [
-        f"Reports {period}: {result.built} built, {result.skipped} unchanged, {result.failed} failed, in {storage}."
-    ]
+    return [f"Reports {period}: {batch.built} built, {batch.skipped} unchanged, {batch.failed} failed, in {storage}."]

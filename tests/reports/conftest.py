@@ -1,5 +1,11 @@
 """Report fixtures: KPI values for the small test strategy, and a report storage folder."""
 
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -8,6 +14,7 @@ from sqlmodel import Session
 from indicators.models import Strategy
 from indicators.records import RecordInput, check_records, record_values
 from maturity.audit.services import Actor
+from maturity.db import Database
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
 from tests.factories import Org
@@ -42,5 +49,69 @@ def storage(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(storage: Path) -> Settings:
     return Settings(
-        mode="test", secure_cookies=False, secret_key="test-" + "s" * 40, login_max_failures=5, report_storage=storage
+        mode="test",
+        secure_cookies=False,
+        secret_key="test-" + "s" * 40,
+        login_max_failures=5,
+        report_storage=storage,
+        **QUICK_QUEUE,  # type: ignore[arg-type]  # the ints of the queue's settings
     )
+
+
+@dataclass
+class Workers:
+    """``maturity worker`` processes on the test's PostgreSQL database (none on SQLite, where the
+    app's local runner builds the reports)."""
+
+    url: str
+    storage: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, count: int = 1) -> list[subprocess.Popen[bytes]]:
+        env = {
+            **os.environ,
+            "MATURITY_DATABASE_URL": self.url,
+            "MATURITY_REPORT_STORAGE": str(self.storage),
+            "MATURITY_MODE": "development",
+            **{f"MATURITY_{key.upper()}": str(value) for key, value in QUICK_QUEUE.items()},
+        }
+        started = [
+            subprocess.Popen([sys.executable, "-m", "maturity", "worker"], env=env)  # our own command
+            for _ in range(count)
+        ]
+        self.processes += started
+        return started
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+# Dead workers are found within seconds rather than a minute.
+QUICK_QUEUE = {
+    "worker_heartbeat_seconds": 1,
+    "stalled_after_seconds": 4,
+    "stalled_check_seconds": 1,
+    "schedule_check_seconds": 1,
+}
+
+
+@pytest.fixture
+def workers(db: Database, storage: Path) -> Iterator[Workers]:
+    running = Workers(db.engine.url.render_as_string(hide_password=False), storage)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def task_workers(workers: Workers) -> Workers:
+    """One worker on PostgreSQL; nothing on SQLite."""
+    if workers.url.startswith("postgresql"):
+        workers.start(1)
+    return workers
