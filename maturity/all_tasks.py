@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from maturity.jobs import JobQueue, PeriodicSpec, Runtime, TaskSpec, WarmUp, open_queue, run_worker
 from maturity.settings import Settings
 from reports import tasks as report_tasks
+from surveys import tasks as survey_tasks
 
-TASKS: list[TaskSpec] = [*report_tasks.TASKS]
-PERIODIC: list[PeriodicSpec] = []
+TASKS: list[TaskSpec] = [*report_tasks.TASKS, *survey_tasks.TASKS]
+PERIODIC: list[PeriodicSpec] = [*survey_tasks.PERIODIC]
 WARM_UPS: list[WarmUp] = [report_tasks.warm_up]
 
 

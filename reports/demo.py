@@ -11,12 +11,11 @@ from sqlmodel import col
 from indicators.services import current_strategy
 from maturity.audit.services import Actor
 from maturity.db import Database
-from maturity.jobs import LocalRunner, Runtime
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
-from reports.batch_jobs import defer_batch, get_batch, start_batch
+from reports.batch_jobs import start_batch
 from reports.narratives import save_narrative
-from reports.tasks import TASKS
+from reports.tasks import run_batch_here
 
 DEMO_UNIT = "TKD"
 DEMO_NARRATIVE = (
@@ -50,14 +49,6 @@ def build_demo_reports(settings: Settings, serving: bool) -> list[str]:
         # The app's task runner takes up open batches when it starts.
         database.dispose()
         return [f"Reports {period}: building every unit's report in the background (see /reports/batches)."]
-    runner = LocalRunner(Runtime(settings, database), TASKS, threads=1)
-    try:
-        with database.transaction() as session:
-            defer_batch(session, runner, batch_id)
-        runner.wait_idle()
-    finally:
-        runner.close()
-    with database.transaction() as session:
-        batch = get_batch(session, batch_id)
+    batch = run_batch_here(settings, database, batch_id)
     database.dispose()
     return [f"Reports {period}: {batch.built} built, {batch.skipped} unchanged, {batch.failed} failed, in {storage}."]

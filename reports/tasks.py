@@ -15,14 +15,15 @@ import threading
 from typing import Any
 
 from maturity.audit.services import Actor
-from maturity.db import utcnow
-from maturity.jobs import Retry, Runtime, TaskSpec
+from maturity.db import Database, utcnow
+from maturity.jobs import LocalRunner, Retry, Runtime, TaskSpec
+from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from reports.batch import peak_memory_mib, release_memory
-from reports.batch_jobs import BUILD_TASK, finish_items, waiting_items
+from reports.batch_jobs import BUILD_TASK, defer_batch, finish_items, get_batch, waiting_items
 from reports.branding import branding_of
 from reports.content import ReportContent
-from reports.models import ItemStatus
+from reports.models import ItemStatus, ReportBatch
 from reports.pdf import RenderedPdf
 from reports.services import Renderer, refresh_report
 from reports.shared_scoring import SharedScoring
@@ -105,3 +106,17 @@ def build_report_task(runtime: Runtime, unit_id: int, period: str, language: str
 
 
 TASKS = [TaskSpec(BUILD_TASK, build_report_task, queue=QUEUE, retry=Retry(attempts=0))]
+
+
+def run_batch_here(settings: Settings, database: Database, batch_id: int, *, threads: int = 1) -> ReportBatch:
+    """Build a batch to the end in this process, by a local runner (the demo without a server,
+    scripts, tests): the same tasks as a worker runs."""
+    runner = LocalRunner(Runtime(settings, database), TASKS, threads=threads)
+    try:
+        with database.transaction() as session:
+            defer_batch(session, runner, batch_id)
+        runner.wait_idle()
+    finally:
+        runner.close()
+    with database.transaction() as session:
+        return get_batch(session, batch_id)

@@ -1,4 +1,4 @@
-"""job queue: procrastinate's schema (PostgreSQL) and the reports of a batch
+"""job queue: procrastinate's schema (PostgreSQL), the reports of a batch, when a round opened
 
 Revision ID: 0017_job_queue
 Revises: 0010_report_confirmed
@@ -49,6 +49,10 @@ def upgrade() -> None:
         sa.UniqueConstraint('batch_id', 'unit_id', 'language', name=op.f('uq_report_batch_item_batch_id_unit_id_language')),
     )
     op.create_index('ix_report_batch_item_waiting', 'report_batch_item', ['unit_id', 'language', 'status'], unique=False)
+    with op.batch_alter_table('survey_round', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True))
+    # Rounds whose time has come opened then; their openings are not recorded again.
+    op.execute('UPDATE survey_round SET opened_at = opens_at WHERE opens_at <= CURRENT_TIMESTAMP')
     if op.get_bind().dialect.name == 'postgresql':
         # Several statements and PL/pgSQL bodies with literal %: sent as one simple query, with no
         # parameters, on the migration's own connection (and so in its transaction).
@@ -80,5 +84,7 @@ def downgrade() -> None:
             END $$;
             """
         )
+    with op.batch_alter_table('survey_round', schema=None) as batch_op:
+        batch_op.drop_column('opened_at')
     op.drop_index('ix_report_batch_item_waiting', table_name='report_batch_item')
     op.drop_table('report_batch_item')

@@ -1,11 +1,6 @@
 """Report fixtures: KPI values for the small test strategy, and a report storage folder."""
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -18,6 +13,7 @@ from maturity.db import Database
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
 from tests.factories import Org
+from tests.workers import QUICK_QUEUE, Workers
 
 # DEP-A1's values: a yearly count over three years, a share per semester, the institution's
 # yes/no, and a lower-is-better mean with a large number (to see the nb thousands separator).
@@ -56,50 +52,6 @@ def settings(storage: Path) -> Settings:
         report_storage=storage,
         **QUICK_QUEUE,  # type: ignore[arg-type]  # the ints of the queue's settings
     )
-
-
-@dataclass
-class Workers:
-    """``maturity worker`` processes on the test's PostgreSQL database (none on SQLite, where the
-    app's local runner builds the reports)."""
-
-    url: str
-    storage: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def start(self, count: int = 1) -> list[subprocess.Popen[bytes]]:
-        env = {
-            **os.environ,
-            "MATURITY_DATABASE_URL": self.url,
-            "MATURITY_REPORT_STORAGE": str(self.storage),
-            "MATURITY_MODE": "development",
-            **{f"MATURITY_{key.upper()}": str(value) for key, value in QUICK_QUEUE.items()},
-        }
-        started = [
-            subprocess.Popen([sys.executable, "-m", "maturity", "worker"], env=env)  # our own command
-            for _ in range(count)
-        ]
-        self.processes += started
-        return started
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-# Dead workers are found within seconds rather than a minute.
-QUICK_QUEUE = {
-    "worker_heartbeat_seconds": 1,
-    "stalled_after_seconds": 4,
-    "stalled_check_seconds": 1,
-    "schedule_check_seconds": 1,
-}
 
 
 @pytest.fixture

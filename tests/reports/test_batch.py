@@ -4,6 +4,7 @@ with nothing changed renders nothing; progress comes from the database."""
 
 import time
 
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
@@ -17,10 +18,11 @@ from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from reports.assembly import build_content
 from reports.batch_jobs import defer_batch, get_batch, start_batch
+from reports.cli import reports
 from reports.content import canonical_json, sha256_text
 from reports.models import BatchItem, BatchStatus, Report, ReportBatch
 from reports.storage import sha256_bytes
-from reports.tasks import TASKS
+from reports.tasks import TASKS, run_batch_here
 from tests.factories import csrf_token, login
 from tests.reports.conftest import Workers
 
@@ -36,15 +38,7 @@ def stored(session: Session) -> dict[str, Report]:
 
 def run_here(settings: Settings, db: Database, batch_id: int) -> ReportBatch:
     """The batch through a local runner in this process (as the SQLite app and command line run it)."""
-    runner = LocalRunner(Runtime(settings, db), TASKS, threads=1)
-    try:
-        with db.transaction() as session:
-            defer_batch(session, runner, batch_id)
-        assert runner.wait_idle(DEADLINE_SECONDS)
-    finally:
-        runner.close()
-    with db.transaction() as session:
-        return get_batch(session, batch_id)
+    return run_batch_here(settings, db, batch_id)
 
 
 def new_batch(db: Database, *codes: str, language: str = "nb") -> int:
@@ -184,3 +178,22 @@ def test_a_report_built_in_a_batch_has_the_snapshot_of_one_built_alone(
         assert (
             sha256_bytes((settings.report_storage / reports[code].file_path).read_bytes()) == reports[code].pdf_sha256
         )
+
+
+def test_the_command_line_starts_a_batch_and_follows_it_to_the_end(
+    db: Database, records: None, settings: Settings
+) -> None:
+    env = {
+        "MATURITY_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+        "MATURITY_REPORT_STORAGE": str(settings.report_storage),
+        "MATURITY_MODE": "development",
+    }
+    args = ["build", "--period", "2024", "--unit", "DEP-A1", "--unit", "DEP-A2", "--workers", "1"]
+    first = CliRunner(env=env, catch_exceptions=False).invoke(reports, args)
+    assert first.exit_code == 0, first.output
+    assert "2 built, 0 unchanged (kept), 0 failed" in first.output
+    again = CliRunner(env=env, catch_exceptions=False).invoke(reports, args)
+    assert "0 built, 2 unchanged (kept), 0 failed" in again.output
+    bad = CliRunner(env=env, catch_exceptions=False).invoke(reports, ["build", "--period", "2024", "--unit", "NOPE"])
+    assert bad.exit_code == 1
+    assert "NOPE" in bad.output
