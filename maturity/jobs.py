@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from procrastinate import BaseRetryStrategy, RetryDecision
+
 from maturity.db import Database
 from maturity.settings import Settings
 
@@ -54,14 +56,17 @@ TaskFunction = Callable[..., object]
 
 @dataclass(frozen=True, slots=True)
 class Retry:
-    """How often a failed task is tried again, waiting ``wait_seconds × 2^(attempt−1)`` between
-    tries (exponential backoff)."""
+    """How often a failed task is tried again, waiting ``wait × 2^(attempt−1)`` seconds between
+    tries (exponential backoff); ``wait`` may be read from the settings."""
 
     attempts: int = 0  # tries after the first
-    wait_seconds: float = 1.0
+    wait: float | Callable[[Settings], float] = 1.0
 
-    def delay(self, attempt: int) -> float:
-        return self.wait_seconds * 2 ** max(attempt - 1, 0)
+    def wait_seconds(self, settings: Settings) -> float:
+        return self.wait(settings) if callable(self.wait) else self.wait
+
+    def delay(self, attempt: int, settings: Settings) -> float:
+        return self.wait_seconds(settings) * 2 ** max(attempt - 1, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,28 +131,34 @@ def procrastinate_app(settings: Settings, tasks: Sequence[TaskSpec], periodic: S
             await manager.retry_job(job)
 
     for spec in tasks:
-        registered[spec.name] = _register(app, spec)
+        registered[spec.name] = _register(app, spec, settings)
     for schedule in periodic:
         app.periodic(cron=schedule.cron(settings), periodic_id=schedule.task.name)(registered[schedule.task.name])
     return app
 
 
-def _register(app: Any, spec: TaskSpec) -> Any:
-    import procrastinate
+def _register(app: Any, spec: TaskSpec, settings: Settings) -> Any:
 
-    retry = (
-        procrastinate.RetryStrategy(
-            max_attempts=spec.retry.attempts, wait=int(spec.retry.wait_seconds), exponential_wait=2
-        )
-        if spec.retry.attempts
-        else False
-    )
+    retry = DoublingRetry(spec.retry, settings) if spec.retry.attempts else False
 
     def run(context: Any, **kwargs: Any) -> object:
         return spec.function(context.additional_context["runtime"], **kwargs)
 
     run.__name__ = spec.name.replace(".", "_")
     return app.task(name=spec.name, queue=spec.queue, pass_context=True, retry=retry)(run)
+
+
+class DoublingRetry(BaseRetryStrategy):
+    """procrastinate's retries with our ``Retry``'s waits: the first wait, doubled on each try."""
+
+    def __init__(self, retry: Retry, settings: Settings) -> None:
+        self.retry = retry
+        self.settings = settings
+
+    def get_retry_decision(self, *, exception: BaseException, job: Any) -> RetryDecision | None:
+        if job.attempts >= self.retry.attempts:
+            return None
+        return RetryDecision(retry_in={"seconds": round(self.retry.delay(job.attempts + 1, self.settings))})
 
 
 class ProcrastinateQueue:
@@ -274,7 +285,7 @@ class LocalRunner:
             job.task.function(self.runtime, **job.kwargs)
         except Exception:
             if job.attempt <= job.task.retry.attempts:
-                delay = job.task.retry.delay(job.attempt)
+                delay = job.task.retry.delay(job.attempt, self.runtime.settings)
                 log.warning("task %s failed (try %s); trying again in %.1f s", job.task.name, job.attempt, delay)
                 retry = _Job(job.task, job.kwargs, job.lock, job.attempt + 1, time.monotonic() + delay)
             else:

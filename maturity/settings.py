@@ -33,6 +33,7 @@ class Settings:
     mail_from: str = "maturity@localhost"
     mail_outbox: Path = Path("var/outbox")
     reminder_interval_hours: int = 72  # a person not submitted is reminded at most this often
+    mail_retry_seconds: int = 30  # after a mail-server refusal, the first wait; doubled on each try
     report_storage: Path = Path("var/reports")
     institution_name: str = ""  # on report covers; empty: the name of the top unit
     institution_logo: str = ""  # an SVG or PNG file for report covers; empty: none

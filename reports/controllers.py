@@ -42,10 +42,6 @@ def provide_pdf_renderer(request: Request[Any, Any, Any]) -> PdfRenderer:
     return cast(PdfRenderer, request.app.state.pdf_renderer)
 
 
-def provide_queue(request: Request[Any, Any, Any]) -> JobQueue:
-    return cast(JobQueue, request.app.state.queue)
-
-
 def pdf_response(data: bytes, report: Report, unit_code: str) -> Response[bytes]:
     filename = f"{unit_code}-{report.period}-{report.language}.pdf"
     return Response(
@@ -228,7 +224,6 @@ class ReportBatchController(Controller):
     path = "/reports/batches"
     guards = [requires_strategy_office]
     include_in_schema = False
-    dependencies = {"queue": Provide(provide_queue, sync_to_thread=False)}
 
     @get("/", name="reports.batches", sync_to_thread=True)
     def index(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:

@@ -17,6 +17,7 @@ from maturity.auth.models import User
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.guards import requires_leader, requires_strategy_office
+from maturity.jobs import JobQueue
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
 from maturity.web import flash, redirect, render, t
@@ -24,9 +25,10 @@ from surveys.export import export_round
 from surveys.models import Response as SurveyResponse
 from surveys.models import Survey, SurveyRound
 from surveys.rates import response_rates
-from surveys.reminders import reminder_plan, send_reminders
+from surveys.reminders import check_open_for_reminders, reminder_plan
 from surveys.scheduling import get_round
 from surveys.services import invite_from_csv, links_csv, send_invitations
+from surveys.tasks import SEND_REMINDERS, reminders_lock
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 
@@ -153,25 +155,29 @@ class SurveyRoundController(Controller):
         settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
         user: NamedDependency[User],
+        queue: NamedDependency[JobQueue],
     ) -> Response[Any] | Template:
-        """A new link by e-mail to everyone who has not submitted (and was not reminded lately)."""
+        """A new link by e-mail to everyone who has not submitted (and was not reminded lately),
+        sent in the background (``surveys.tasks``: one committed mail at a time, retried with
+        backoff when the mail server refuses)."""
         survey_round = get_round(db_session, round_id)
+        now = utcnow()
         try:
-            result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
+            check_open_for_reminders(survey_round, now)
         except InvalidInput as exc:
             context = _round_context(db_session, settings, survey_round, unit_scope, reminder_problems=exc.problems)
             return render(request, "surveys/pages/round.html", context, status_code=422)
-        flash(request, t(request, "Reminders sent: %(count)s.", count=result.sent), "success")
-        if result.failed:
-            flash(
+        due = reminder_plan(db_session, settings, survey_round, now=now).due
+        queue.defer(SEND_REMINDERS, lock=reminders_lock(round_id), round_id=round_id, actor=Actor.of(user).label)
+        flash(
+            request,
+            t(
                 request,
-                t(
-                    request,
-                    "The mail server refused; %(count)s reminders were not sent. Try again later.",
-                    count=result.failed,
-                ),
-                "error",
-            )
+                "Reminders are being sent to %(count)s people; reload this page to see who is still due.",
+                count=due,
+            ),
+            "success",
+        )
         return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
 
     @post(

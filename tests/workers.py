@@ -16,6 +16,7 @@ class Workers:
 
     url: str
     storage: Path
+    env: dict[str, str] = field(default_factory=dict)  # more MATURITY_* settings
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(self, count: int = 1) -> list[subprocess.Popen[bytes]]:
@@ -25,6 +26,7 @@ class Workers:
             "MATURITY_REPORT_STORAGE": str(self.storage),
             "MATURITY_MODE": "development",
             **{f"MATURITY_{key.upper()}": str(value) for key, value in QUICK_QUEUE.items()},
+            **self.env,
         }
         started = [
             subprocess.Popen([sys.executable, "-m", "maturity", "worker"], env=env)  # our own command
