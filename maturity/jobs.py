@@ -80,7 +80,7 @@ class TaskSpec:
 @dataclass(frozen=True, slots=True)
 class PeriodicSpec:
     """A task deferred on a schedule: ``cron`` reads the schedule from the settings (a
-    five-field cron line, or six with seconds first)."""
+    five-field cron line, or six with seconds last)."""
 
     task: TaskSpec
     cron: Callable[[Settings], str]
@@ -343,9 +343,10 @@ def open_queue(
 
 
 def every(seconds: int) -> str:
-    """A cron line for "every ``seconds`` seconds" (six fields, seconds first)."""
+    """A cron line for "every ``seconds`` seconds" (croniter's six fields, as procrastinate reads
+    them: seconds last)."""
     if seconds < 60:
-        return f"*/{max(seconds, 1)} * * * * *"
+        return f"* * * * * */{max(seconds, 1)}"
     return f"*/{max(seconds // 60, 1)} * * * *"
 
 
