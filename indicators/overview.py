@@ -1,5 +1,10 @@
 """The strategy office's overview: every unit × goal status for a period, and data freshness —
-the KPI values overdue for their frequency."""
+the KPI values overdue for their frequency.
+
+The heatmap is the unit tree: the institution and the units right below it in one table, and
+each of those units' subtrees in a table of its own that the page folds away (``branches``).
+Sorting by a goal orders siblings by their score for it (weakest first, or strongest), so the
+tree keeps its shape."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,6 +35,105 @@ class Overview:
     rows: list[tuple[TreeNode, UnitScores]]
     overdue: list[Overdue]
     as_of: date
+
+
+@dataclass(frozen=True, slots=True)
+class HeatRow:
+    unit: OrgUnit
+    depth: int  # below the top of its table
+    scores: UnitScores
+    below: int  # units in its subtree, itself not counted
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """A unit right below the institution, and its subtree in tree order (siblings sorted)."""
+
+    head: HeatRow
+    rows: tuple[HeatRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Heatmap:
+    top: tuple[HeatRow, ...]  # the institution(s) and the units right below
+    branches: tuple[Branch, ...]  # those units' subtrees, where they have one
+    sort: str | None  # the goal code sorted by, None: by unit code
+    descending: bool
+
+
+def heatmap(view: Overview, sort: str | None = None, descending: bool = False) -> Heatmap:
+    """The unit tree with each unit's scores; ``sort`` (a goal code; unknown codes are ignored)
+    orders siblings by that goal's score, lowest first unless ``descending``, units without a
+    score last; ties and the default by unit code."""
+    codes = [g.goal.code for g in view.scores.tree.goals]
+    position = codes.index(sort) if sort in codes else None
+    children: dict[int | None, list[tuple[TreeNode, UnitScores]]] = {}
+    ids = {node.unit.id for node, _ in view.rows}
+    for node, scores in view.rows:
+        parent = node.unit.parent_id if node.unit.parent_id in ids else None
+        children.setdefault(parent, []).append((node, scores))
+
+    def key(item: tuple[TreeNode, UnitScores]) -> tuple[bool, float, str]:
+        node, scores = item
+        score = scores.goals[position].combined.score if position is not None else None
+        if position is None or score is None:
+            return (position is not None, 0.0, node.unit.code)
+        return (False, -score if descending else score, node.unit.code)
+
+    def ordered(parent: int | None) -> list[tuple[TreeNode, UnitScores]]:
+        return sorted(children.get(parent, []), key=key)
+
+    sizes: dict[int | None, int] = {}
+
+    def size(unit_id: int | None) -> int:
+        if unit_id not in sizes:
+            sizes[unit_id] = sum(1 + size(node.unit.id) for node, _ in children.get(unit_id, []))
+        return sizes[unit_id]
+
+    def walk(parent: int | None, depth: int) -> list[HeatRow]:
+        out = []
+        for node, scores in ordered(parent):
+            out.append(HeatRow(node.unit, depth, scores, size(node.unit.id)))
+            out.extend(walk(node.unit.id, depth + 1))
+        return out
+
+    top: list[HeatRow] = []
+    branches: list[Branch] = []
+    for node, scores in ordered(None):
+        top.append(HeatRow(node.unit, 0, scores, size(node.unit.id)))
+        for child, child_scores in ordered(node.unit.id):
+            head = HeatRow(child.unit, 1, child_scores, size(child.unit.id))
+            top.append(head)
+            below = walk(child.unit.id, 0)
+            if below:
+                branches.append(Branch(head, tuple(below)))
+    return Heatmap(tuple(top), tuple(branches), codes[position] if position is not None else None, descending)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueGroup:
+    """Overdue values of one unit (``by`` = "unit") or of one KPI ("kpi")."""
+
+    unit: OrgUnit | None
+    kpi: Kpi | None
+    items: tuple[Overdue, ...]
+
+
+OVERDUE_GROUPINGS = ("unit", "kpi")
+
+
+def overdue_groups(view: Overview, by: str = "unit") -> list[OverdueGroup]:
+    """The overdue values by unit (in tree order) or by KPI (in code order)."""
+    if by == "kpi":
+        kpis: dict[int, list[Overdue]] = {}
+        for item in view.overdue:
+            kpis.setdefault(item.kpi.id or 0, []).append(item)
+        return [OverdueGroup(None, items[0].kpi, tuple(items)) for items in kpis.values()]
+    order = {node.unit.id: n for n, (node, _) in enumerate(view.rows)}
+    units: dict[int, list[Overdue]] = {}
+    for item in sorted(view.overdue, key=lambda o: (order.get(o.unit.id, 0), o.kpi.code)):
+        units.setdefault(item.unit.id or 0, []).append(item)
+    return [OverdueGroup(items[0].unit, None, tuple(items)) for items in units.values()]
 
 
 def latest_ended(frequency: str, today: date) -> Period:

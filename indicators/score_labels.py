@@ -17,7 +17,7 @@ from maturity.errors import N_
 STATUS = {
     "achieved": (N_("Achieved"), "★"),
     "on_track": (N_("On track"), "✓"),
-    "behind": (N_("Behind"), "◐"),
+    "behind": (N_("Behind"), "▽"),
     "at_risk": (N_("At risk"), "⚠"),
     "insufficient_data": (N_("Insufficient data"), "○"),
 }

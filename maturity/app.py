@@ -24,6 +24,7 @@ from indicators.dashboard_controllers import DashboardController, OverviewContro
 from indicators.navigation import INDICATOR_NAVIGATION
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
+from indicators.score_cache import ScoreCache
 from maturity.audit.controllers import AuditController
 from maturity.auth.controllers import LoginController, UserController
 from maturity.auth.middleware import RequestContextMiddleware
@@ -194,7 +195,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
                 "settings": settings,
                 "navigation": navigation,
                 "pdf_renderer": pdf_renderer,
-                "queue": None,
+                "queue": None,  # set when the app starts (lifespan)
+                "score_cache": ScoreCache(database),  # scores of a period until a write changes them
             }
         ),
         debug=False,

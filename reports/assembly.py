@@ -12,10 +12,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from indicators.kpi_series import kpi_series_periods
 from indicators.models import Aggregation
 from indicators.rollup import kpi_rollups
 from indicators.scorecard import Scorecard, unit_scorecard
-from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore, kpi_periods
+from indicators.scores import GoalResult, IndicatorScore, KpiScore, SurveyMeasureScore
 from indicators.services import current_strategy
 from maturity import i18n
 from maturity.periods import Period
@@ -38,7 +39,7 @@ from reports.content import (
 )
 from reports.models import Narrative
 from reports.narratives import find_narrative
-from reports.shared_scoring import SharedScoring, series_periods
+from reports.shared_scoring import SharedScoring
 from reports.survey_content import perspectives, profile, response_rate, survey_figure
 
 NO_CHILDREN = UnitScope(everything=False, roots=frozenset())  # a report scores its unit, not the units below
@@ -239,7 +240,7 @@ def _series(session: Session, card: Scorecard, shared: SharedScoring | None) -> 
     when = Period.parse(card.period)
     unit_id = card.unit.id
     wanted = {
-        score.kpi.id: _series_periods(score, when)
+        score.kpi.id: kpi_series_periods(score, when)
         for indicator in card.unit_scores.indicators()
         for score in indicator.kpis
         if score.kpi.id is not None
@@ -266,11 +267,3 @@ def _series(session: Session, card: Scorecard, shared: SharedScoring | None) -> 
         kpi_id: tuple(SeriesPoint(period=p, value=v) for p in periods if (v := value_of(kpi_id, p)) is not None)
         for kpi_id, periods in wanted.items()
     }
-
-
-def _series_periods(score: KpiScore, when: Period) -> list[str]:
-    """The KPI's periods ending with the one read (else the last inside the report's period), oldest first."""
-    inside = kpi_periods(when, score.kpi.frequency)
-    if not inside:
-        return []
-    return series_periods(Period.parse(score.period or inside[0]))

@@ -15,20 +15,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from indicators.kpi_series import SERIES_LENGTH, series_periods
 from indicators.rollup import kpi_rollups
 from indicators.scores import PeriodScores, kpi_periods, score_period
 from maturity.periods import Period
 
-SERIES_LENGTH = 5  # periods shown in a KPI's trend (and in the table of its values)
+__all__ = ["SERIES_LENGTH", "SeriesValues", "SharedScoring", "series_periods"]
+
 SeriesValues = dict[tuple[int, int], dict[str, float]]  # (KPI id, unit id) → period → value
-
-
-def series_periods(last: Period) -> list[str]:
-    """The ``SERIES_LENGTH`` periods ending with ``last``, oldest first."""
-    chain = [last]
-    for _ in range(SERIES_LENGTH - 1):
-        chain.append(chain[-1].previous())
-    return [str(p) for p in reversed(chain)]
 
 
 @dataclass

@@ -11,39 +11,58 @@ from maturity.charts.engine import Chart, cached, chart_kind, make_chart, render
 from maturity.charts.theme import ACCENT, TARGET_COLOUR, themed
 
 TREND = "trend"
+TILE = "trend_tile"  # the same line at the size of a dashboard's small multiple
 
 
-@chart_kind(TREND)
-def trend_spec() -> dict[str, Any]:
-    """Data set ``trend``: period, value, target, last."""
+def _line_spec(name: str, width: int, height: int, dot: int) -> dict[str, Any]:
+    """Data set ``name``: period, value, target, last. The target shares the value's scale, so
+    the line shows how far it is from it."""
     import altair as alt
 
     x = alt.X("period:O", axis=None, scale=alt.Scale(padding=0.4))
     y = alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False, padding=3))
-    points = alt.Chart(alt.NamedData(name=TREND))
+    points = alt.Chart(alt.NamedData(name=name))
     line = points.mark_line(color=ACCENT, strokeWidth=1.5).encode(x=x, y=y)
-    end = points.mark_circle(color=ACCENT, size=16, opacity=1).encode(x=x, y=y).transform_filter("datum.last")
+    end = points.mark_circle(color=ACCENT, size=dot, opacity=1).encode(x=x, y=y).transform_filter("datum.last")
     target = points.mark_line(color=TARGET_COLOUR, strokeWidth=1, strokeDash=[3, 2]).encode(x=x, y="target:Q")
-    spec = themed(alt.layer(line, end, target).properties(width=104, height=26))
+    spec = themed(alt.layer(line, end, target).properties(width=width, height=height))
     spec["padding"] = 2
     return spec
 
 
+@chart_kind(TREND)
+def trend_spec() -> dict[str, Any]:
+    """Data set ``trend``: period, value, target, last; word-sized (a report's table cell)."""
+    return _line_spec(TREND, 104, 26, 16)
+
+
+@chart_kind(TILE)
+def tile_spec() -> dict[str, Any]:
+    """Data set ``trend_tile``: as ``trend``, at the size of a dashboard tile."""
+    return _line_spec(TILE, 200, 56, 30)
+
+
 @cached(maxsize=1024)
-def trend_svg(points: tuple[tuple[str, float], ...], target: float | None) -> str:
+def trend_svg(points: tuple[tuple[str, float], ...], target: float | None, kind: str = TREND) -> str:
     """The trend chart of ``points``; it writes no number or word, so one SVG serves every language."""
     last = len(points) - 1
     values = [
         {"period": period, "value": value, "target": target, "last": i == last}
         for i, (period, value) in enumerate(points)
     ]
-    return render(with_values(TREND, values))
+    return render(with_values(kind, values))
 
 
 def kpi_trend_chart(
-    name: str, points: Sequence[tuple[str, float]], target: float | None, unit_of_measure: str, locale: str
+    name: str,
+    points: Sequence[tuple[str, float]],
+    target: float | None,
+    unit_of_measure: str,
+    locale: str,
+    *,
+    tile: bool = False,
 ) -> Chart:
-    """A KPI's values over periods, with its target as a dashed line."""
+    """A KPI's values over periods, with its target as a dashed line (``tile``: the dashboard's size)."""
     first, last = points[0], points[-1]
     numbers = {
         "name": name,
@@ -60,4 +79,4 @@ def kpi_trend_chart(
     )
     if target is not None:
         alt_text += " " + i18n.translate(locale, "Target: %(target)s.", target=i18n.number(target, locale))
-    return make_chart(trend_svg(tuple(points), target), alt_text)
+    return make_chart(trend_svg(tuple(points), target, TILE if tile else TREND), alt_text)

@@ -1,7 +1,7 @@
 """job queue: procrastinate's schema (PostgreSQL), the reports of a batch, when a round opened
 
 Revision ID: 0017_job_queue
-Revises: 0010_report_confirmed
+Revises: 0014_input_version
 Create Date: 2026-12-02 15:00:00
 
 On PostgreSQL this applies procrastinate's own schema (``schema.sql`` of the installed
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0017_job_queue'
-down_revision: str | None = '0010_report_confirmed'
+down_revision: str | None = '0014_input_version'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

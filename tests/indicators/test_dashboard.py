@@ -21,9 +21,13 @@ SEC_MEAN = re.compile(r"87[.,]5|\b88\b")
 DEP_B1_MEAN = re.compile(r"\b65(?:[.,]0)?\b")
 
 
+SVG_GEOMETRY = re.compile(r'\s(?:d|transform|x|y|x1|x2|y1|y2|width|height|viewBox|dx|dy)="[^"]*"')
+
+
 def page_text(body: str) -> str:
-    """The body without CSRF tokens (long hex strings)."""
-    return re.sub(r"[0-9a-fA-F_-]{40,}", "", body)
+    """The body without CSRF tokens (long hex strings) and without the coordinates of charts
+    (their words and alt text stay: a number written there is on the page)."""
+    return re.sub(r"[0-9a-fA-F_-]{40,}", "", SVG_GEOMETRY.sub("", body))
 
 
 @pytest.fixture
@@ -121,7 +125,13 @@ class TestOverview:
         assert "Insufficient data" in page.text
         assert "At risk" in page.text
         assert "Data freshness" in page.text
-        assert re.search(r"KSUM.*?</th><td>DEP-A1</td><td>2025</td><td>2024</td>", page.text, re.S)
+        # grouped by unit: DEP-A1's KSUM for 2025 is missing, its latest is 2024, a link to the grid cell
+        group = re.search(
+            r'<th scope="rowgroup"[^>]*>[^<]*<span class="code">DEP-A1</span>.*?</tbody>', page.text, re.S
+        )
+        assert group
+        assert re.search(r"KSUM</span>.*?</th>\s*<td>2025</td><td>2024</td>", group.group(), re.S)
+        assert "/kpis/KSUM#v-DEP-A1%7C2025" in group.group()
         assert not SEC_MEAN.search(page_text(page.text))
 
     def test_htmx_gets_the_table_only(self, office: TestClient[Litestar]) -> None:
@@ -180,3 +190,161 @@ def test_dashboard_in_the_navigation(client: TestClient[Litestar], session: Sess
     session.commit()
     login(client, "leader-b@example.org")
     assert 'href="/dashboard"' in client.get("/").text
+
+
+CHART = re.compile(r'<span class="chart ([a-z-]+)-chart chart-svg" role="img" aria-label="([^"]+)"><svg ')
+
+
+class TestDashboardCharts:
+    def test_each_goal_card_has_a_bullet_chart_with_alt_text_and_its_figures(
+        self, office: TestClient[Litestar]
+    ) -> None:
+        office.cookies.set("maturity_locale", "en")
+        page = office.get("/dashboard", params={"unit": "FAC-A", "period": "2024"}).text
+        cards = re.findall(
+            r'<li class="goal-card goal-card--([a-z-]+)">(.*?)</li>\s*(?=<li class="goal-card|</ul>)', page, re.S
+        )
+        assert len(cards) == 1  # the test strategy has one goal
+        status, card = cards[0]
+        assert status == "at-risk"
+        charts = CHART.findall(card)
+        assert [kind for kind, _ in charts] == ["bullet"]
+        alt = charts[0][1]
+        assert "Bullet chart of goal G1 and its indicators" in alt
+        assert "Goal: 59" in alt  # the goal's score with its status in words
+        assert "At risk" in alt
+        assert "At risk" in card  # beside the chart, in words and a symbol
+        # the figures one click away, no script needed: a <details> with the table
+        figures = re.search(
+            r'<details class="chart-data"><summary>Figures behind the chart</summary>(.*?)</details>', card, re.S
+        )
+        assert figures
+        assert re.search(
+            r'<div class="table-wrap" role="region" aria-labelledby="goal-data-\d+" tabindex="0"><table',
+            figures.group(1),
+        )
+        assert "G1.I1" in figures.group(1)
+        assert '<td class="num">59</td>' in figures.group(1)
+
+    def test_the_profile_chart_leaves_hidden_figures_out(self, office: TestClient[Litestar]) -> None:
+        office.cookies.set("maturity_locale", "en")
+        fac_a = office.get("/dashboard", params={"unit": "FAC-A", "period": "2024"}).text
+        profile = CHART.findall(fac_a)
+        assert ("profile", next(alt for kind, alt in profile if kind == "profile")) in profile
+        assert "Figures behind the chart" in fac_a.split('id="profile-heading"')[1]
+        # SEC-A2X has two respondents (k = 3): its own bars are left out; its parent's and the
+        # institution's are drawn
+        section = office.get("/dashboard", params={"unit": "SEC-A2X", "period": "2024"}).text
+        caption = re.search(r'<figure class="profile-figure">.*?<figcaption[^>]*>(.*?)</figcaption>', section, re.S)
+        assert caption
+        assert caption.group(1) == (
+            "Dimension scores 0–100 of Department A2, The University. "
+            "Figures hidden to protect small groups are left out."
+        )
+
+    def test_kpi_small_multiples_with_their_values(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        from indicators.records import RecordInput, check_records, record_values
+        from indicators.scorecard import EVERYTHING
+        from maturity.audit.services import Actor
+
+        earlier = [RecordInput("KSUM", "DEP-A1", "2023", value=9), RecordInput("KSUM", "DEP-A1", "2022", value=4)]
+        record_values(session, check_records(session, earlier, EVERYTHING), Actor(None, "test"), via="cli")
+        session.commit()
+        login(client, "office@example.org")
+        client.cookies.set("maturity_locale", "en")
+        page = client.get("/dashboard", params={"unit": "DEP-A1", "period": "2024"}).text
+        tile = re.search(
+            r'<li class="kpi-tile">\s*<h5 class="kpi-tile__name"><span class="code">KSUM</span>.*?</li>', page, re.S
+        )
+        assert tile
+        charts = CHART.findall(tile.group())
+        assert [kind for kind, _ in charts] == ["tile"]
+        assert "Line chart of KSUM Projects: 4 count in 2022, 12 in 2024. Target: 30." in charts[0][1]
+        values = re.search(r"<caption[^>]*>Values of KSUM per period</caption>.*?</table>", tile.group(), re.S)
+        assert values
+        assert re.findall(r'<th scope="row">(\d{4})</th><td class="num">([\d.]+)</td>', values.group()) == [
+            ("2022", "4.0"),
+            ("2023", "9.0"),
+            ("2024", "12.0"),
+        ]
+        # one value so far: said in words, no line
+        kratio = re.search(
+            r'<li class="kpi-tile">\s*<h5 class="kpi-tile__name"><span class="code">KLOW</span>.*?</li>', page, re.S
+        )
+        assert kratio
+        assert "chart-svg" not in kratio.group()
+        assert "One value so far: a line needs two." in kratio.group()
+
+    def test_indicator_details_fold_without_script(self, office: TestClient[Litestar]) -> None:
+        office.cookies.set("maturity_locale", "en")
+        page = office.get("/dashboard", params={"unit": "FAC-A", "period": "2024"}).text
+        details = re.findall(
+            r'<details class="indicator-details">\s*<summary><span class="code">(G1\.I\d)</span>', page
+        )
+        assert details == ["G1.I1", "G1.I2"]
+        assert 'role="region" aria-labelledby="measures-' in page
+
+    def test_units_below_as_a_heatmap_with_words(self, office: TestClient[Litestar]) -> None:
+        office.cookies.set("maturity_locale", "en")
+        page = office.get("/dashboard", params={"unit": "FAC-A", "period": "2024"}).text
+        below = page.split('id="below-heading"')[1]
+        cells = re.findall(
+            r'<td class="heat heat--([a-z-]+)"><span class="heat__score">([^<]+)</span> <span class="heat__status"><span aria-hidden="true">.</span> ([A-Za-z ]+)</span></td>',
+            below,
+        )
+        assert cells
+        words = {
+            "at-risk": "At risk",
+            "behind": "Behind",
+            "on-track": "On track",
+            "achieved": "Achieved",
+            "insufficient": "Insufficient data",
+        }
+        assert all(words[kind] == word for kind, _, word in cells)  # the colour class never without its word
+
+
+class TestOverviewHeatmap:
+    def test_the_tree_top_level_then_branches_that_fold(self, office: TestClient[Litestar]) -> None:
+        office.cookies.set("maturity_locale", "en")
+        page = office.get("/overview", params={"period": "2024"}).text
+        top = page.split('id="heat-top-caption"')[1].split("</table>")[0]
+        assert re.findall(
+            r'<tr class="depth-(\d)">\s*<th scope="row" class="heat-unit"><a href="[^"]*unit=([A-Z0-9-]+)', top
+        ) == [("0", "UNI"), ("1", "FAC-A"), ("1", "FAC-B")]
+        branches = re.findall(r'<details class="heat-branch">.*?</details>', page, re.S)
+        assert len(branches) == 2
+        fac_a = branches[0]
+        assert re.findall(
+            r'<tr class="depth-(\d)">\s*<th scope="row" class="heat-unit"><a href="[^"]*unit=([A-Z0-9-]+)', fac_a
+        ) == [("0", "DEP-A1"), ("0", "DEP-A2"), ("1", "SEC-A2X")]
+        assert 'G1 <span aria-hidden="true">⚠</span> At risk' in fac_a  # the branch's head in words in its summary
+
+    def test_sorting_by_a_goal_orders_siblings_and_says_so(self, office: TestClient[Litestar]) -> None:
+        office.cookies.set("maturity_locale", "en")
+        page = office.get("/overview", params={"period": "2024", "sort": "G1"}).text
+        assert 'aria-sort="ascending"' in page
+        assert "Back to the order of the unit tree" in page
+        assert "sort=G1&amp;order=desc" in page  # the heading's link now sorts the other way
+        rows = re.findall(
+            r'<tr class="depth-1">\s*<th scope="row" class="heat-unit"><a href="[^"]*unit=([A-Z0-9-]+)".*?heat__score">([^<]+)<',
+            page.split("</table>")[0],
+            re.S,
+        )
+        scores = [float(s) if s != "–" else None for _, s in rows]
+        shown = [s for s in scores if s is not None]
+        assert shown == sorted(shown)
+        assert scores[len(shown) :] == [None] * (len(scores) - len(shown))  # no score: last
+        strongest = office.get("/overview", params={"period": "2024", "sort": "G1", "order": "desc"}).text
+        assert 'aria-sort="descending"' in strongest
+        assert office.get("/overview", params={"period": "2024", "sort": "NOPE"}).status_code == 200  # ignored
+
+    def test_overdue_values_by_kpi(self, office: TestClient[Litestar]) -> None:
+        office.cookies.set("maturity_locale", "en")
+        page = office.get("/overview", params={"period": "2024", "overdue": "kpi"}).text
+        assert "Overdue KPI values by KPI" in page
+        group = re.search(r'<th scope="rowgroup" colspan="4"><span class="code">KSUM</span>.*?</tbody>', page, re.S)
+        assert group
+        assert "DEP-A1" in group.group()
+        assert "/kpis/KSUM#v-DEP-A1%7C2025" in group.group()

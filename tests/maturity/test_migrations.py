@@ -60,7 +60,7 @@ class TestTheJobQueueRevision:
     and on one that already holds data."""
 
     def test_an_existing_database_keeps_its_data_and_gets_the_queue(self, fresh_url: str, engine: Engine) -> None:
-        command.downgrade(alembic_config(fresh_url), "0010_report_confirmed")
+        command.downgrade(alembic_config(fresh_url), "0014_input_version")
         with engine.begin() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO org_unit (code, name_nb, name_en, kind) VALUES ('UNI', 'U', 'U', 'institution')"

@@ -1,0 +1,1 @@
+"""What scores are made from, and a version that changes with every write to it (``services``)."""
