@@ -17,6 +17,7 @@ from maturity.auth.models import User
 from maturity.db import utcnow
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.guards import requires_leader, requires_strategy_office
+from maturity.jobs import JobQueue
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
@@ -26,10 +27,11 @@ from surveys.invitations import invite_from_csv, links_csv, send_invitations
 from surveys.models import Invitation, Survey, SurveyRound
 from surveys.models import Response as SurveyResponse
 from surveys.rates import response_rates, sees_exact_counts
-from surveys.reminders import reminder_plan, send_reminders
+from surveys.reminders import check_open_for_reminders, reminder_plan
 from surveys.rounds import round_unit_ids
 from surveys.scheduling import get_round
 from surveys.staff_invitations import invite_staff_of_units
+from surveys.tasks import SEND_REMINDERS, reminders_lock
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 
@@ -201,27 +203,31 @@ class SurveyRoundController(Controller):
         settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
         user: NamedDependency[User],
+        queue: NamedDependency[JobQueue],
     ) -> Response[Any] | Template:
-        """A new link by e-mail to everyone who has not submitted (and was not reminded lately)."""
+        """A new link by e-mail to everyone who has not submitted (and was not reminded lately),
+        sent in the background (``surveys.tasks``: one committed mail at a time, retried with
+        backoff when the mail server refuses)."""
         survey_round = get_round(db_session, round_id)
+        now = utcnow()
         try:
-            result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
+            check_open_for_reminders(survey_round, now)
         except InvalidInput as exc:
             context = _round_context(
                 db_session, settings, survey_round, unit_scope, user, reminder_problems=exc.problems
             )
             return render(request, "surveys/pages/round.html", context, status_code=422)
-        flash(request, t(request, "Reminders sent: %(count)s.", count=result.sent), "success")
-        if result.failed:
-            flash(
+        due = reminder_plan(db_session, settings, survey_round, now=now).due
+        queue.defer(SEND_REMINDERS, lock=reminders_lock(round_id), round_id=round_id, actor=Actor.of(user).label)
+        flash(
+            request,
+            t(
                 request,
-                t(
-                    request,
-                    "The mail server refused; %(count)s reminders were not sent. Try again later.",
-                    count=result.failed,
-                ),
-                "error",
-            )
+                "Reminders are being sent to %(count)s people; reload this page to see who is still due.",
+                count=due,
+            ),
+            "success",
+        )
         return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
 
     @post(
