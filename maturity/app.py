@@ -1,6 +1,7 @@
 """The composition root: the one place that knows every package."""
 
 import gc
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import SQLAlchemyError
 
 from indicators.api import KpiRecordApi
 from indicators.controllers import DefinitionController, StrategyController
@@ -72,6 +74,8 @@ from surveys.question_controllers import QuestionBuilderController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 
+log = logging.getLogger("maturity")
+
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
@@ -101,7 +105,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
         queue = queue_for(runtime, threads=settings.local_task_threads)
         app.state.queue = queue
         if isinstance(queue, LocalRunner):
-            resume_open_batches(database, queue)  # what this process's predecessor left undone
+            try:
+                resume_open_batches(database, queue)  # what this process's predecessor left undone
+            except SQLAlchemyError:  # the database is down: the app starts anyway (/healthz says so)
+                log.exception("open report batches could not be resumed")
         try:
             yield
         finally:

@@ -1,5 +1,6 @@
-"""Reminders as a background task against a real SMTP server (aiosmtpd): the server refuses a
-mail, the task is tried again with backoff, and no one already mailed is mailed twice."""
+"""Invitations and reminders as background tasks against a real SMTP server (aiosmtpd): the
+server refuses a mail, the task is tried again with backoff, and no one already mailed is mailed
+twice."""
 
 import socket
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from maturity.db import Database
 from maturity.jobs import LocalRunner, Runtime
 from maturity.settings import Settings
 from surveys.models import Invitation, SurveyRound
-from surveys.tasks import SEND_REMINDERS, TASKS, reminders_lock
+from surveys.tasks import SEND_INVITATIONS, SEND_REMINDERS, TASKS, reminders_lock
 
 
 def free_port() -> int:
@@ -78,4 +79,33 @@ def test_a_refusing_mail_server_delays_reminders_but_never_mails_anyone_twice(
     assert all(session.execute(select(Invitation.reminded_at)).scalars())
     events = session.execute(select(AuditEvent).where(col(AuditEvent.action) == "remind")).scalars().all()
     assert sum(event.after["reminders"] for event in events if event.after) == 2
+    assert not (tmp_path / "no").exists()  # all by SMTP
+
+
+def test_invitations_go_out_in_the_background_each_once_whatever_the_mail_server_refuses(
+    db: Database,
+    session: Session,
+    settings: Settings,
+    open_round: SurveyRound,
+    tokens: list[str],
+    mail_server: tuple[FlakyMailServer, int],
+    tmp_path: Path,
+) -> None:
+    server, port = mail_server
+    smtp = settings.with_(
+        smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False, mail_retry_seconds=1, mail_outbox=tmp_path / "no"
+    )
+    ids = list(session.execute(select(Invitation.id).order_by(col(Invitation.id))).scalars())
+    runner = LocalRunner(Runtime(smtp, db), TASKS, threads=1)
+    try:
+        assert open_round.id is not None
+        assert runner.defer(SEND_INVITATIONS, round_id=open_round.id, invitation_ids=ids)
+        assert runner.defer(SEND_INVITATIONS, round_id=open_round.id, invitation_ids=ids)  # sent twice by mistake
+        assert runner.wait_idle(120)
+    finally:
+        runner.close()
+    assert server.refused == 2  # two tries failed, a later one finished
+    assert sorted(server.received) == ["a@example.org", "b@example.org"]  # each once
+    session.expire_all()
+    assert all(session.execute(select(Invitation.sent_at)).scalars())
     assert not (tmp_path / "no").exists()  # all by SMTP
