@@ -1,6 +1,7 @@
 """The composition root: the one place that knows every package."""
 
 import gc
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import SQLAlchemyError
 
 from indicators.api import API_BODIES, KpiRecordApi
 from indicators.api_auth import state_closed_bodies
@@ -41,6 +43,7 @@ from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
 from maturity.forms import check_typed_form
 from maturity.int_params import refuse_ids_beyond_the_database
+from maturity.jobs import LocalRunner, Runtime, uses_procrastinate
 from maturity.navigation import SHELL_NAVIGATION
 from maturity.people.controllers import PeopleController
 from maturity.settings import Settings
@@ -55,10 +58,12 @@ from maturity.web import (
     error_response,
     write_flash_cookie,
 )
+from reports.batch_jobs import resume_open_batches
 from reports.controllers import ReportBatchController, ReportController
 from reports.home import report_tasks
 from reports.navigation import REPORT_NAVIGATION
 from reports.on_demand import PdfRenderer
+from reports.tasks import RENDER_KEY
 from surveys.answering import AlreadySubmitted, RoundClosed
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
@@ -76,6 +81,8 @@ from surveys.results_controllers import ResultsController
 from surveys.round_admin_controllers import RoundAdminController, SurveyPreviewController
 from surveys.round_controllers import SurveyRoundController
 
+log = logging.getLogger("maturity")
+
 
 async def before_every_request(request: Request[Any, Any, Any]) -> None:
     """Checks every route shares, before its handler reads anything."""
@@ -87,13 +94,16 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     """Build the app. ``db`` lets tests hand in a database bound to their own transaction."""
     database = db or Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     owns_database = db is None
-    pdf_renderer = PdfRenderer()  # its worker process starts with the app, or on the first PDF in tests
+    local_tasks = not uses_procrastinate(settings)
+    # Its worker processes start with the app, or on the first PDF in tests; with the local task
+    # runner they render the batches' reports too, one process per runner thread.
+    pdf_renderer = PdfRenderer(workers=settings.local_task_threads if local_tasks else 1)
     navigation = sorted(
         [*SHELL_NAVIGATION, *SURVEY_NAVIGATION, *INDICATOR_NAVIGATION, *REPORT_NAVIGATION], key=lambda item: item.order
     )
 
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         # What start-up made (modules, templates, the app) lives as long as the process: moved out
         # of the collector's sight, a full collection no longer walks some 100 000 objects and stalls
         # requests for tens of milliseconds (measured with the autosave benchmark).
@@ -101,9 +111,21 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             gc.collect()
             gc.freeze()
             pdf_renderer.start()
+        from maturity.all_tasks import queue_for
+
+        runtime = Runtime(settings, database)
+        runtime.cache[RENDER_KEY] = pdf_renderer
+        queue = queue_for(runtime, threads=settings.local_task_threads)
+        app.state.queue = queue
+        if isinstance(queue, LocalRunner):
+            try:
+                resume_open_batches(database, queue)  # what this process's predecessor left undone
+            except SQLAlchemyError:  # the database is down: the app starts anyway (/healthz says so)
+                log.exception("open report batches could not be resumed")
         try:
             yield
         finally:
+            queue.close()
             pdf_renderer.close()
             if owns_database:
                 database.dispose()
@@ -204,6 +226,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
                 "home_sources": [survey_tasks, indicator_tasks, report_tasks],
                 "pdf_renderer": pdf_renderer,
                 "oidc": OidcClient(settings) if settings.oidc_enabled else None,
+                "queue": None,  # set when the app starts (lifespan)
                 "score_cache": ScoreCache(database),  # scores of a period until a write changes them
             }
         ),

@@ -115,6 +115,37 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"Database at {settings.database_url.split('@')[-1]} is at revision {revision}.")
 
 
+# --- background work --------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Jobs at once in this process; reports render one at a time per process, so run one worker per core.",
+)
+@click.option("--queue", "queues", multiple=True, help="Only this queue (repeatable; reports, mail, default).")
+@click.option("--until-idle", is_flag=True, help="Stop when no job is waiting instead of waiting for more.")
+def worker(concurrency: int, queues: tuple[str, ...], until_idle: bool) -> None:
+    """Run background tasks (report batches, invitations, schedules) from the PostgreSQL queue.
+
+    Start as many as you like, on any machine that reaches the database and the report storage;
+    SIGINT or SIGTERM lets the running jobs finish first.
+    """
+    from maturity.all_tasks import work
+    from maturity.jobs import uses_procrastinate
+
+    settings = _settings()
+    if not uses_procrastinate(settings):
+        raise click.ClickException(
+            "Workers need PostgreSQL (MATURITY_DATABASE_URL=postgresql://…). With SQLite the app runs its"
+            " background tasks in its own process: no worker is needed."
+        )
+    work(settings, concurrency=concurrency, queues=queues, wait=not until_idle)
+
+
 # --- units ------------------------------------------------------------------------------------
 
 

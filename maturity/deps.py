@@ -11,6 +11,7 @@ from maturity.auth.models import User
 from maturity.auth.services import scope_for
 from maturity.db import Database, request_session
 from maturity.guards import current_user
+from maturity.jobs import JobQueue
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
 
@@ -39,7 +40,13 @@ def provide_unit_scope(request: Request[Any, Any, Any]) -> UnitScope:
     return scope_for(provide_user(request))
 
 
+def provide_queue(request: Request[Any, Any, Any]) -> JobQueue:
+    """Where background tasks go: procrastinate's tables, or this process's local runner."""
+    return cast(JobQueue, request.app.state.queue)
+
+
 DEPENDENCIES = {
+    "queue": Provide(provide_queue, sync_to_thread=False),
     "db": Provide(provide_db, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "db_session": Provide(provide_db_session, sync_to_thread=False),

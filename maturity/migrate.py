@@ -22,6 +22,11 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def ours(name: str | None, type_: str, _parents: object) -> bool:
+    """Autogenerate's filter: procrastinate's tables are its schema, applied by their own revision."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
@@ -32,5 +37,5 @@ def differences(engine: Engine) -> list[object]:
     from maturity.db import metadata
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
         return list(compare_metadata(context, metadata))

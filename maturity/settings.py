@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 Mode = Literal["production", "development", "demo", "test"]
+TASK_RUNNERS = ("auto", "local", "procrastinate")
 LOCALES = ("nb", "en")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
 
@@ -32,12 +33,23 @@ class Settings:
     mail_from: str = "maturity@localhost"
     mail_outbox: Path = Path("var/outbox")
     reminder_interval_hours: int = 72  # a person not submitted is reminded at most this often
+    mail_retry_seconds: int = 30  # after a mail-server refusal, the first wait; doubled on each try
     report_storage: Path = Path("var/reports")
     institution_name: str = ""  # on report covers; empty: the name of the top unit
     institution_logo: str = ""  # an SVG or PNG file for report covers; empty: none
     accessibility_statement_url: str = ""  # the published statement (uustatus.no); empty: none
     accessibility_feedback: str = ""  # an e-mail address for accessibility feedback; empty: none
     db_pool_size: int = 10
+    # Background tasks: "auto" is procrastinate workers on PostgreSQL, the app's own threads on SQLite.
+    task_runner: str = "auto"
+    # Periodic tasks (rounds opened and closed on schedule): off where something else does it (tests).
+    periodic_tasks: bool = True
+    local_task_threads: int = 2  # the local runner's threads (and the app's PDF render processes)
+    worker_heartbeat_seconds: int = 10  # a worker says it is alive this often
+    stalled_after_seconds: int = 60  # a worker silent this long is dead: its running jobs are queued again
+    stalled_check_seconds: int = 30  # how often workers look for the jobs of dead ones
+    schedule_check_seconds: int = 60  # how often rounds due to open or close are looked for
+    periodic_max_delay_seconds: int = 600  # a schedule missed by longer than this (all workers down) is skipped
     login_max_failures: int = 5
     login_window_seconds: int = 900
     session_idle_seconds: int = 8 * 3600
@@ -81,6 +93,12 @@ class Settings:
             object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
         elif len(self.secret_key) < 32:
             raise SettingsError("MATURITY_SECRET_KEY must be at least 32 characters long.")
+        if self.task_runner not in TASK_RUNNERS:
+            raise SettingsError(
+                f"MATURITY_TASK_RUNNER must be one of {', '.join(TASK_RUNNERS)}, not {self.task_runner!r}"
+            )
+        if self.task_runner == "procrastinate" and self.is_sqlite:
+            raise SettingsError("MATURITY_TASK_RUNNER=procrastinate needs a PostgreSQL MATURITY_DATABASE_URL.")
         if self.institution_logo:
             logo = Path(self.institution_logo)
             if logo.suffix.lower() not in LOGO_TYPES:

@@ -8,6 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from maturity import all_models  # noqa: F401  # registers every table on the metadata
 from maturity.db import UTCDateTime, metadata
+from maturity.migrate import ours
 from maturity.settings import normalise_database_url
 
 config = context.config
@@ -39,6 +40,7 @@ def run_migrations() -> None:
             render_as_batch=True,
             render_item=render_item,
             compare_type=True,
+            include_name=ours,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,12 +1,13 @@
-"""Batches started from the web page: their state lives in ``report_batch``, so whichever app
-process serves the status page can show it; the process that started a batch runs it in a
-thread of its own (the rendering itself happens in the worker processes)."""
+"""Batches: a set of reports (``BatchItem``) built by report tasks on the job queue.
 
-import logging
-import threading
-from collections.abc import Callable
-from datetime import timedelta
-from pathlib import Path
+Starting a batch writes its items; ``defer_batch`` queues one report task per item, with a
+queueing lock per report, so a second start (or an overlapping batch) queues nothing twice. A
+report task finishes every pending item of its report in every open batch, in the transaction
+that stores the report, and moves the batches' counters with them: the batch page reads its
+progress from the database, whichever process or machine built the reports.
+"""
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
@@ -14,28 +15,77 @@ from sqlmodel import Session, col
 from maturity.audit.services import Actor
 from maturity.db import Database, utcnow
 from maturity.errors import N_, InvalidInput, NotFound, Problem
-from reports.batch import BatchResult, languages_of, plan, run_batch
-from reports.models import BatchStatus, ReportBatch
+from maturity.jobs import JobQueue
+from reports.batch import languages_of, plan
+from reports.models import BatchItem, BatchStatus, ItemStatus, ReportBatch
 from reports.narratives import check_period
+from reports.services import BuildOutcome
 
-log = logging.getLogger("maturity.reports")
-STALE_AFTER = timedelta(minutes=5)  # no heartbeat for this long: the running process is gone
+STALE_AFTER = timedelta(minutes=5)  # no report finished for this long: is a worker running?
+BUILD_TASK = "reports.build"
+OPEN = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 
 
-def create_batch(session: Session, period: str, unit_codes: list[str], language: str, actor: Actor) -> ReportBatch:
+def report_lock(unit_id: int, period: str, language: str) -> str:
+    """One waiting and one running job per report, whichever batches wait for it."""
+    return f"report:{unit_id}:{period}:{language}"
+
+
+def start_batch(
+    session: Session, period: str, unit_codes: list[str], language: str, actor: Actor
+) -> tuple[ReportBatch, bool]:
+    """A new batch and its items, or the open batch of the same reports (False: nothing new)."""
     period = check_period(period)
     if language not in ("nb", "en", "all"):
         raise InvalidInput([Problem(N_("Choose a language."), path="language", value=language)])
-    plan(session, unit_codes, languages_of(language))  # refuses unknown unit codes now, not in the thread
-    batch = ReportBatch(
-        period=period,
-        languages=",".join(languages_of(language)),
-        unit_codes=",".join(unit_codes),
-        started_by=actor.label,
+    jobs = plan(session, unit_codes, languages_of(language))  # refuses unknown unit codes
+    codes = ",".join(unit_codes)
+    languages = ",".join(languages_of(language))
+    same = (
+        select(ReportBatch)
+        .where(
+            col(ReportBatch.period) == period,
+            col(ReportBatch.unit_codes) == codes,
+            col(ReportBatch.languages) == languages,
+            col(ReportBatch.status).in_(OPEN),
+        )
+        .order_by(col(ReportBatch.id))
     )
+    existing = session.execute(same).scalars().first()
+    if existing is not None:
+        return existing, False
+    batch = ReportBatch(period=period, languages=languages, unit_codes=codes, started_by=actor.label, total=len(jobs))
     session.add(batch)
     session.flush()
-    return batch
+    assert batch.id is not None
+    session.add_all(BatchItem(batch_id=batch.id, unit_id=job.unit_id, language=job.language) for job in jobs)
+    if not jobs:
+        batch.status, batch.finished_at = BatchStatus.DONE, utcnow()
+    session.flush()
+    return batch, True
+
+
+def defer_batch(session: Session, queue: JobQueue, batch_id: int) -> int:
+    """Queue a report task for every pending item (after the batch is committed: a worker must
+    see it); returns how many were queued, not counting those already waiting."""
+    batch = get_batch(session, batch_id)
+    items = session.execute(
+        select(BatchItem).where(col(BatchItem.batch_id) == batch_id, col(BatchItem.status) == ItemStatus.PENDING)
+    ).scalars()
+    queued = 0
+    for item in items:
+        lock = report_lock(item.unit_id, batch.period, item.language)
+        if queue.defer(BUILD_TASK, lock=lock, unit_id=item.unit_id, period=batch.period, language=item.language):
+            queued += 1
+    return queued
+
+
+def resume_open_batches(database: Database, queue: JobQueue) -> int:
+    """Queue again what open batches still wait for (the local runner lost its queue with its
+    process; on procrastinate the locks refuse what is already waiting)."""
+    with database.transaction() as session:
+        ids = session.execute(select(col(ReportBatch.id)).where(col(ReportBatch.status).in_(OPEN))).scalars().all()
+        return sum(defer_batch(session, queue, batch_id) for batch_id in ids if batch_id is not None)
 
 
 def get_batch(session: Session, batch_id: int) -> ReportBatch:
@@ -51,66 +101,69 @@ def recent_batches(session: Session, limit: int = 10) -> list[ReportBatch]:
 
 
 def is_stale(batch: ReportBatch) -> bool:
-    return batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING) and utcnow() - batch.heartbeat_at > STALE_AFTER
+    return batch.status in OPEN and utcnow() - batch.heartbeat_at > STALE_AFTER
 
 
-def _write(database: Database, batch_id: int, **values: object) -> None:
-    with database.transaction() as session:
-        session.execute(
-            update(ReportBatch).where(col(ReportBatch.id) == batch_id).values(heartbeat_at=utcnow(), **values)
+# --- in the report task ---------------------------------------------------------------------
+
+
+def waiting_items(
+    session: Session, unit_id: int, period: str, language: str, *, created_before: datetime
+) -> list[tuple[BatchItem, ReportBatch]]:
+    """The pending items of one report in open batches made before ``created_before`` (a batch
+    made after the task read its inputs waits for the next task), oldest batch first."""
+    statement = (
+        select(BatchItem, ReportBatch)
+        .join(ReportBatch, col(ReportBatch.id) == col(BatchItem.batch_id))
+        .where(
+            col(BatchItem.unit_id) == unit_id,
+            col(BatchItem.language) == language,
+            col(BatchItem.status) == ItemStatus.PENDING,
+            col(ReportBatch.period) == period,
+            col(ReportBatch.status).in_(OPEN),
+            col(BatchItem.created_at) <= created_before,
         )
-
-
-def run_stored_batch(
-    database: Database,
-    storage: Path,
-    batch_id: int,
-    *,
-    workers: int | None = None,
-    on_progress: Callable[[BatchResult], None] | None = None,
-) -> BatchResult:
-    """Run a batch row to the end, writing its progress as it goes (and telling ``on_progress``)."""
-    with database.transaction() as session:
-        batch = get_batch(session, batch_id)
-        codes = [c for c in batch.unit_codes.split(",") if c]
-        jobs = plan(session, codes, batch.languages.split(","))
-        period, started_by = batch.period, batch.started_by
-    _write(database, batch_id, status=BatchStatus.RUNNING, total=len(jobs))
-
-    def progress(result: BatchResult, _outcome: object) -> None:
-        _write(database, batch_id, built=result.built, skipped=result.skipped, failed=result.failed)
-        if on_progress is not None:
-            on_progress(result)
-
-    try:
-        result = run_batch(
-            database.engine.url.render_as_string(hide_password=False),
-            storage,
-            period,
-            jobs,
-            generated_by=started_by,
-            workers=workers,
-            batch_id=batch_id,
-            on_progress=progress,
-        )
-    except Exception as exc:
-        _write(database, batch_id, status=BatchStatus.FAILED, error=str(exc)[:2000], finished_at=utcnow())
-        raise
-    status = BatchStatus.FAILED if result.failed else BatchStatus.DONE
-    _write(database, batch_id, status=status, error="\n".join(result.errors)[:2000], finished_at=utcnow())
-    return result
-
-
-def start_in_background(database: Database, storage: Path, batch_id: int) -> threading.Thread:
-    thread = threading.Thread(
-        target=_run_quietly, args=(database, storage, batch_id), name=f"report-batch-{batch_id}", daemon=True
+        .order_by(col(ReportBatch.id))
+        .with_for_update(of=BatchItem)  # PostgreSQL: another worker's task on this report waits
     )
-    thread.start()
-    return thread
+    return [(item, batch) for item, batch in session.execute(statement).tuples()]
 
 
-def _run_quietly(database: Database, storage: Path, batch_id: int) -> None:
-    try:
-        run_stored_batch(database, storage, batch_id)
-    except Exception:  # the failure is on the batch row; the thread just ends
-        log.exception("report batch %s failed", batch_id)
+def finish_items(
+    session: Session,
+    items: list[tuple[BatchItem, ReportBatch]],
+    status: ItemStatus,
+    *,
+    outcome: BuildOutcome | None = None,
+    error: str = "",
+) -> None:
+    """Mark the items done with ``status`` and count them on their batches; a batch whose last
+    item this was is finished."""
+    now = utcnow()
+    counter = {ItemStatus.BUILT: "built", ItemStatus.SKIPPED: "skipped", ItemStatus.FAILED: "failed"}[status]
+    for item, batch in items:
+        changed = session.execute(
+            update(BatchItem)
+            .where(col(BatchItem.id) == item.id, col(BatchItem.status) == ItemStatus.PENDING)
+            .values(
+                status=status, finished_at=now, error=error[:2000], report_id=outcome.report_id if outcome else None
+            )
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            continue
+        column = getattr(ReportBatch, counter)
+        values: dict[str, object] = {counter: column + 1, "heartbeat_at": now, "status": BatchStatus.RUNNING}
+        if error:
+            values["error"] = (batch.error + "\n" if batch.error else "") + error[:500]
+        session.execute(update(ReportBatch).where(col(ReportBatch.id) == batch.id).values(**values))
+        finished = col(ReportBatch.built) + col(ReportBatch.skipped) + col(ReportBatch.failed) >= col(ReportBatch.total)
+        for final, condition in (
+            (BatchStatus.FAILED, col(ReportBatch.failed) > 0),
+            (BatchStatus.DONE, col(ReportBatch.failed) == 0),
+        ):
+            session.execute(
+                update(ReportBatch)
+                .where(col(ReportBatch.id) == batch.id, finished, condition)
+                .values(status=final, finished_at=now)
+            )
+    session.flush()

@@ -20,12 +20,13 @@ from maturity.auth.models import User
 from maturity.db import Database
 from maturity.errors import InvalidInput, NotFound
 from maturity.guards import requires_leader, requires_strategy_office
+from maturity.jobs import JobQueue
 from maturity.periods import Frequency, Period
 from maturity.settings import LOCALES, Settings
 from maturity.units.services import UnitScope, get_unit, visible_units
 from maturity.web import flash, locale_of, redirect, render, t
 from reports.assembly import build_content
-from reports.batch_jobs import create_batch, get_batch, is_stale, recent_batches, start_in_background
+from reports.batch_jobs import defer_batch, get_batch, is_stale, recent_batches, start_batch
 from reports.branding import branding_of
 from reports.freshness import archive_marks
 from reports.models import BatchStatus, Report
@@ -265,20 +266,24 @@ class ReportBatchController(Controller):
         data: URLEncodedBody[dict[str, str]],
         db: NamedDependency[Database],
         db_session: NamedDependency[Session],
-        settings: NamedDependency[Settings],
+        queue: NamedDependency[JobQueue],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
         codes = [c for c in data.get("units", "").replace(",", " ").split() if c]
         try:
-            # Its own transaction: the batch row must be committed before the thread reads it.
+            # Its own transaction: the batch must be committed before a worker looks for it.
             with db.transaction() as session:
-                batch = create_batch(session, data.get("period", ""), codes, data.get("language", "nb"), Actor.of(user))
+                batch, created = start_batch(
+                    session, data.get("period", ""), codes, data.get("language", "nb"), Actor.of(user)
+                )
                 batch_id = batch.id
         except InvalidInput as exc:
             context = {"batches": recent_batches(db_session), "problems": exc.problems, "form": data}
             return render(request, "reports/pages/batches.html", context, status_code=422)
         assert batch_id is not None
-        start_in_background(db, settings.report_storage, batch_id)
+        defer_batch(db_session, queue, batch_id)
+        if not created:
+            flash(request, t(request, "These reports are being built already: this is their batch."), "info")
         return redirect(request, request.app.route_reverse("reports.batch", batch_id=batch_id))
 
     @get("/{batch_id:int}", name="reports.batch", sync_to_thread=True)

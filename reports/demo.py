@@ -16,9 +16,10 @@ from maturity.audit.services import Actor
 from maturity.db import Database
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
-from reports.batch import BatchResult
-from reports.batch_jobs import create_batch, run_stored_batch, start_in_background
+from reports.batch_jobs import start_batch
+from reports.models import ReportBatch
 from reports.narratives import save_narrative
+from reports.tasks import run_batch_here
 
 DEMO_UNIT = "TKD"
 PROGRESS_EVERY = 5  # reports between two progress lines of `maturity demo --no-serve`
@@ -51,22 +52,27 @@ def build_demo_reports(settings: Settings, serving: bool, say: Callable[[str], N
         unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == DEMO_UNIT)).scalars().first()
         if unit is not None:
             save_narrative(session, unit, period, DEMO_NARRATIVE, Actor.system("demo"))
-        batch = create_batch(session, period, [], "nb", Actor.system("demo"))
+        batch, _ = start_batch(session, period, [], "nb", Actor.system("demo"))
         assert batch.id is not None
         batch_id = batch.id
     if serving:
-        start_in_background(database, storage, batch_id)
+        # The app's task runner takes up open batches when it starts.
+        database.dispose()
         say(
             f"Reports {period}: every unit's report builds in the background while the demo is served "
             f"(progress: {settings.base_url.rstrip('/')}/reports/batches)."
         )
         return
     say(f"Reports {period}: building every unit's report in {storage} …")
+    shown = [0]
 
-    def progress(result: BatchResult) -> None:
-        if result.done == result.total or result.done % PROGRESS_EVERY == 0:
-            say(f"  {result.done} of {result.total} reports ({result.failed} failed)")
+    def progress(batch: ReportBatch) -> None:
+        if batch.done != shown[0] and (
+            batch.done == batch.total or batch.done // PROGRESS_EVERY > shown[0] // PROGRESS_EVERY
+        ):
+            say(f"  {batch.done} of {batch.total} reports ({batch.failed} failed)")
+        shown[0] = batch.done
 
-    result = run_stored_batch(database, storage, batch_id, on_progress=progress)
+    batch = run_batch_here(settings, database, batch_id, on_progress=progress)
     database.dispose()
-    say(f"Reports {period}: {result.built} built, {result.skipped} unchanged, {result.failed} failed, in {storage}.")
+    say(f"Reports {period}: {batch.built} built, {batch.skipped} unchanged, {batch.failed} failed, in {storage}.")

@@ -81,8 +81,9 @@ class BatchStatus(StrEnum):
 
 
 class ReportBatch(SQLModel, table=True):
-    """A batch build, its progress written by the process that runs it; ``heartbeat_at`` tells a
-    batch still running from one whose process died."""
+    """A batch build: a set of reports (``BatchItem``), each built by a report task on whichever
+    worker takes it. The counters move in the same transaction as the item they count, so they
+    are exact however many workers run; ``heartbeat_at`` is when a task last finished one."""
 
     __tablename__ = "report_batch"
     __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="known_status"),)
@@ -105,3 +106,33 @@ class ReportBatch(SQLModel, table=True):
     @property
     def done(self) -> int:
         return self.built + self.skipped + self.failed
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    BUILT = "built"
+    SKIPPED = "skipped"  # its inputs had not changed: the stored report was confirmed
+    FAILED = "failed"
+
+
+class BatchItem(SQLModel, table=True):
+    """One report of a batch (unit × language, the batch's period); pending until a report task
+    has built or confirmed it. A task finishes every pending item of its report, in any batch, so
+    overlapping batches never build a report twice."""
+
+    __tablename__ = "report_batch_item"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "unit_id", "language"),
+        CheckConstraint("status IN ('pending', 'built', 'skipped', 'failed')", name="known_status"),
+        Index("ix_report_batch_item_waiting", "unit_id", "language", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="report_batch.id", ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="org_unit.id", ondelete="CASCADE")
+    language: str = Field(sa_type=String(2))
+    status: str = Field(default=ItemStatus.PENDING, sa_type=String(10))
+    report_id: int | None = Field(default=None, foreign_key="report.id", ondelete="SET NULL")
+    error: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -43,7 +43,8 @@ class PdfRenderer:
     """Renders report objects to PDF in a warm worker process (started on first use, or by
     ``start``); callable, so it can be handed to ``services.build_report`` as its ``render``."""
 
-    def __init__(self, renders_per_worker: int = RENDERS_PER_WORKER) -> None:
+    def __init__(self, renders_per_worker: int = RENDERS_PER_WORKER, *, workers: int = 1) -> None:
+        self._workers = max(workers, 1)
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._renders = 0
@@ -71,15 +72,16 @@ class PdfRenderer:
     def _current_pool(self) -> ProcessPoolExecutor:
         """The pool, a fresh one after ``renders_per_worker`` reports (the old one finishes what
         it was given and ends)."""
-        if self._pool is not None and self._renders >= self._renders_per_worker:
+        if self._pool is not None and self._renders >= self._renders_per_worker * self._workers:
             self._pool.shutdown(wait=False)
             self._pool = None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm
+                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm
             )
             self._renders = 0
-            self._pool.submit(int)  # starts the worker (and its warm-up) now
+            for _ in range(self._workers):
+                self._pool.submit(int)  # starts the workers (and their warm-up) now
         return self._pool
 
     def close(self) -> None:

@@ -104,6 +104,40 @@ def build_report(
     return BuildOutcome(unit.code, language, "built", report.id)
 
 
+def refresh_report(
+    session: Session,
+    storage: Path,
+    unit: OrgUnit,
+    period: str,
+    language: str,
+    *,
+    generated_by: str,
+    batch_id: int | None = None,
+    shared: SharedScoring | None = None,
+    render: Renderer = render_report_pdf,
+    branding: Branding | None = None,
+) -> BuildOutcome:
+    """The one way a report is made current, for a download and for a batch's task alike: the
+    stored one when nothing it reads was written since its inputs were last read (no scoring,
+    no rendering), else ``build_report`` (which confirms it when the snapshot is unchanged, and
+    otherwise builds, stores and archives a new one, superseding the older)."""
+    latest = latest_report(session, unit, period, language)
+    if latest is not None and not may_be_out_of_date(session, latest) and _file_intact(storage, latest):
+        return BuildOutcome(unit.code, language, "skipped", latest.id)
+    return build_report(
+        session,
+        storage,
+        unit,
+        period,
+        language,
+        generated_by=generated_by,
+        batch_id=batch_id,
+        shared=shared,
+        render=render,
+        branding=branding,
+    )
+
+
 def current_report(
     session: Session,
     storage: Path,
@@ -115,14 +149,8 @@ def current_report(
     render: Renderer = render_report_pdf,
     branding: Branding | None = None,
 ) -> Report:
-    """The report of the data as they are now: the stored one when nothing it reads was written
-    since its inputs were last read (no scoring, no rendering), else the stored one confirmed by
-    a rebuild of its snapshot, else a new one built, stored and archived (the older one is then
-    superseded)."""
-    latest = latest_report(session, unit, period, language)
-    if latest is not None and not may_be_out_of_date(session, latest) and _file_intact(storage, latest):
-        return latest
-    outcome = build_report(
+    """The report of the data as they are now (``refresh_report``)."""
+    outcome = refresh_report(
         session, storage, unit, period, language, generated_by=generated_by, render=render, branding=branding
     )
     assert outcome.report_id is not None

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import io
 import secrets
+import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -180,26 +181,60 @@ def links_csv(session: Session, issued: Sequence[tuple[Invitation, str]], base_u
     return out.getvalue()
 
 
+@dataclass(frozen=True, slots=True)
+class MailResult:
+    sent: int
+    failed: int  # not sent: the mail server refused (they are tried again later)
+
+
+def invitation_mail(survey: Survey, survey_round: SurveyRound, link: str) -> tuple[str, str]:
+    """The subject and body of an invitation, in both languages (we do not know which they read)."""
+    closes = survey_round.closes_at.astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y %H:%M")
+    body = (
+        f"{survey.title_nb}\n\n{survey.intro_nb}\n\nDin personlige lenke: {link}\n"
+        f"Undersøkelsen er åpen til {closes}. Ikke del lenken: den er din.\n\n"
+        "— English —\n\n"
+        f"{survey.title_en}\n\n{survey.intro_en}\n\nYour personal link: {link}\n"
+        f"The survey is open until {closes} (Norwegian time). Do not share the link: it is yours.\n"
+    )
+    return f"{survey.title_nb} / {survey.title_en}", body
+
+
 def send_invitations(
     session: Session,
     settings: Settings,
-    survey: Survey,
     survey_round: SurveyRound,
-    issued: Sequence[tuple[Invitation, str]],
-) -> int:
-    """E-mail each person their link, in both languages (we do not know which they read)."""
-    closes = survey_round.closes_at.astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y %H:%M")
-    for invitation, token in issued:
-        link = answer_link(settings.base_url, token)
-        body = (
-            f"{survey.title_nb}\n\n{survey.intro_nb}\n\nDin personlige lenke: {link}\n"
-            f"Undersøkelsen er åpen til {closes}. Ikke del lenken: den er din.\n\n"
-            "— English —\n\n"
-            f"{survey.title_en}\n\n{survey.intro_en}\n\nYour personal link: {link}\n"
-            f"The survey is open until {closes} (Norwegian time). Do not share the link: it is yours.\n"
+    invitation_ids: Sequence[int],
+    *,
+    limit: int | None = None,
+) -> MailResult:
+    """E-mail each of these invitations not mailed yet (at most ``limit`` of them) a link of its
+    own. The link is a new one (``mint_token``): the first was handed out in the links file and
+    only its hash is kept; both lead to the same answers. Stops at the first mail-server error,
+    keeping the mails already sent (``sent_at``)."""
+    survey = session.get_one(Survey, survey_round.survey_id)
+    statement = (
+        select(Invitation)
+        .where(
+            col(Invitation.id).in_(list(invitation_ids)),
+            col(Invitation.round_id) == survey_round.id,
+            col(Invitation.sent_at).is_(None),
         )
-        send_mail(settings, to=invitation.email, subject=f"{survey.title_nb} / {survey.title_en}", body=body)
+        .order_by(col(Invitation.id))
+        .with_for_update(skip_locked=True)  # PostgreSQL: another task mailing them is left alone
+    )
+    due = list(session.execute(statement.limit(limit) if limit else statement).scalars().all())
+    sent = 0
+    for invitation in due:
+        subject, body = invitation_mail(
+            survey, survey_round, answer_link(settings.base_url, mint_token(session, invitation))
+        )
+        try:
+            send_mail(settings, to=invitation.email, subject=subject, body=body)
+        except (OSError, smtplib.SMTPException):
+            break
         invitation.sent_at = utcnow()
         session.add(invitation)
+        sent += 1
     session.flush()
-    return len(issued)
+    return MailResult(sent=sent, failed=len(due) - sent)

@@ -147,7 +147,9 @@ class SurveyRound(Bilingual, SQLModel, table=True):
     period_label: str = Field(max_length=20)
     opens_at: datetime = Field(sa_type=UTCDateTime)
     closes_at: datetime = Field(sa_type=UTCDateTime)
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # closed early by hand
+    # When it opened and closed: by hand, or at its times by the schedule task (surveys.tasks).
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     anonymity: str = Field(default=Anonymity.ANONYMOUS, sa_type=String(12))
     min_group_size: int = 5  # k: no figure from fewer respondents is shown anywhere
     # the strategy office sees exact response counts below k (to follow the round up); leaders,

@@ -69,20 +69,29 @@ def _started(session: Session, survey_round: SurveyRound) -> set[int]:
     return set(rows)
 
 
-def send_reminders(
-    session: Session, settings: Settings, survey_round: SurveyRound, *, now: datetime, actor: Actor
-) -> ReminderResult:
-    """A new link by e-mail to everyone who has not submitted and was not reminded within the
-    interval. Stops at the first mail-server error, keeping the reminders already sent."""
+def check_open_for_reminders(survey_round: SurveyRound, now: datetime) -> None:
     if not survey_round.is_open(now):
         raise InvalidInput([Problem(N_("Reminders can only be sent while the round is open."))])
+
+
+def send_reminders(
+    session: Session,
+    settings: Settings,
+    survey_round: SurveyRound,
+    *,
+    now: datetime,
+    actor: Actor,
+    limit: int | None = None,
+    audit: bool = True,
+) -> ReminderResult:
+    """A new link by e-mail to everyone who has not submitted and was not reminded within the
+    interval (at most ``limit`` of them). Stops at the first mail-server error, keeping the
+    reminders already sent; ``audit=False`` leaves the audit event to the caller."""
+    check_open_for_reminders(survey_round, now)
     survey = session.get_one(Survey, survey_round.survey_id)
     interval = timedelta(hours=settings.reminder_interval_hours)
-    due = list(
-        session.execute(select(Invitation).where(*_due(survey_round, now, interval)).order_by(col(Invitation.email)))
-        .scalars()
-        .all()
-    )
+    statement = select(Invitation).where(*_due(survey_round, now, interval)).order_by(col(Invitation.email))
+    due = list(session.execute(statement.limit(limit) if limit else statement).scalars().all())
     started = _started(session, survey_round)
     sent = 0
     for invitation in due:
@@ -101,9 +110,13 @@ def send_reminders(
         session.add(invitation)
         sent += 1
     session.flush()
-    if sent:
-        record_event(session, actor, "remind", survey_round, label=survey_round.name_en, after={"reminders": sent})
+    if sent and audit:
+        record_reminders(session, actor, survey_round, sent)
     return ReminderResult(sent=sent, failed=len(due) - sent)
+
+
+def record_reminders(session: Session, actor: Actor, survey_round: SurveyRound, sent: int) -> None:
+    record_event(session, actor, "remind", survey_round, label=survey_round.name_en, after={"reminders": sent})
 
 
 def reminder_body(survey: Survey, survey_round: SurveyRound, link: str, started: bool) -> str:

@@ -14,22 +14,24 @@ from sqlmodel import Session, col
 
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
-from maturity.db import utcnow
+from maturity.db import Database, utcnow
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.guards import requires_leader, requires_strategy_office
+from maturity.jobs import JobQueue
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, locale_of, redirect, render, t
 from surveys.export import export_round
-from surveys.invitations import invite_from_csv, links_csv, send_invitations
+from surveys.invitations import invite_from_csv, links_csv
 from surveys.models import Invitation, Survey, SurveyRound
 from surveys.models import Response as SurveyResponse
 from surveys.rates import rate_lines, rates_bars, response_rates, sees_exact_counts
-from surveys.reminders import reminder_plan, send_reminders
+from surveys.reminders import check_open_for_reminders, reminder_plan
 from surveys.rounds import round_unit_ids
 from surveys.scheduling import get_round
 from surveys.staff_invitations import invite_staff_of_units
+from surveys.tasks import SEND_INVITATIONS, SEND_REMINDERS, reminders_lock
 
 MAX_STAFF_FILE = 5 * 1024 * 1024
 
@@ -82,6 +84,13 @@ def _links_file(
             "cache-control": "no-store",
         },
     )
+
+
+def _mail_in_background(queue: JobQueue, round_id: int, issued: Sequence[tuple[Invitation, str]]) -> None:
+    """The invitation mails, by a task that retries when the mail server refuses."""
+    ids = [invitation.id for invitation, _ in issued if invitation.id is not None]
+    if ids:
+        queue.defer(SEND_INVITATIONS, round_id=round_id, invitation_ids=ids)
 
 
 class SurveyRoundController(Controller):
@@ -142,10 +151,12 @@ class SurveyRoundController(Controller):
         settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
         user: NamedDependency[User],
+        db: NamedDependency[Database],
+        queue: NamedDependency[JobQueue],
     ) -> Response[bytes] | Template:
-        """A staff list in, the personal links out (as a file, once), and e-mails if asked for."""
+        """A staff list in, the personal links out (as a file, once), and e-mails if asked for
+        (sent in the background, ``surveys.tasks``)."""
         survey_round = get_round(db_session, round_id)
-        survey = db_session.get_one(Survey, survey_round.survey_id)
         upload = data.get("file")
         content = b""
         if isinstance(upload, UploadFile):
@@ -154,14 +165,16 @@ class SurveyRoundController(Controller):
         try:
             if not content:
                 raise InvalidInput([Problem(N_("Choose a CSV file."))])
-            issued = invite_from_csv(db_session, survey_round, content, actor=Actor.of(user))
+            # Its own transaction: the invitations must be committed before a worker mails them.
+            with db.transaction() as session:
+                issued = invite_from_csv(session, get_round(session, round_id), content, actor=Actor.of(user))
         except InvalidInput as exc:
             context = _round_context(
                 request, db_session, settings, survey_round, unit_scope, user, problems=exc.problems
             )
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
-            send_invitations(db_session, settings, survey, survey_round, issued)
+            _mail_in_background(queue, round_id, issued)
         return _links_file(db_session, settings, issued, round_id)
 
     @post(
@@ -179,21 +192,24 @@ class SurveyRoundController(Controller):
         settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
         user: NamedDependency[User],
+        db: NamedDependency[Database],
+        queue: NamedDependency[JobQueue],
     ) -> Response[bytes] | Template:
-        """Everyone in the chosen units according to the staff list: the links out as a file, once."""
+        """Everyone in the chosen units according to the staff list: the links out as a file, once
+        (and e-mails if asked for, sent in the background)."""
         survey_round = get_round(db_session, round_id)
-        survey = db_session.get_one(Survey, survey_round.survey_id)
         raw = data.get("units", [])
         codes = [str(c) for c in (raw if isinstance(raw, list) else [raw])]
         try:
-            result = invite_staff_of_units(db_session, survey_round, codes, actor=Actor.of(user))
+            with db.transaction() as session:  # committed before a worker mails them
+                result = invite_staff_of_units(session, get_round(session, round_id), codes, actor=Actor.of(user))
         except InvalidInput as exc:
             context = _round_context(
                 request, db_session, settings, survey_round, unit_scope, user, problems=exc.problems
             )
             return render(request, "surveys/pages/round.html", context, status_code=422)
         if data.get("send") == "1":
-            send_invitations(db_session, settings, survey, survey_round, result.issued)
+            _mail_in_background(queue, round_id, result.issued)
         return _links_file(db_session, settings, result.issued, round_id)
 
     @post(
@@ -210,27 +226,31 @@ class SurveyRoundController(Controller):
         settings: NamedDependency[Settings],
         unit_scope: NamedDependency[UnitScope],
         user: NamedDependency[User],
+        queue: NamedDependency[JobQueue],
     ) -> Response[Any] | Template:
-        """A new link by e-mail to everyone who has not submitted (and was not reminded lately)."""
+        """A new link by e-mail to everyone who has not submitted (and was not reminded lately),
+        sent in the background (``surveys.tasks``: one committed mail at a time, retried with
+        backoff when the mail server refuses)."""
         survey_round = get_round(db_session, round_id)
+        now = utcnow()
         try:
-            result = send_reminders(db_session, settings, survey_round, now=utcnow(), actor=Actor.of(user))
+            check_open_for_reminders(survey_round, now)
         except InvalidInput as exc:
             context = _round_context(
                 request, db_session, settings, survey_round, unit_scope, user, reminder_problems=exc.problems
             )
             return render(request, "surveys/pages/round.html", context, status_code=422)
-        flash(request, t(request, "Reminders sent: %(count)s.", count=result.sent), "success")
-        if result.failed:
-            flash(
+        due = reminder_plan(db_session, settings, survey_round, now=now).due
+        queue.defer(SEND_REMINDERS, lock=reminders_lock(round_id), round_id=round_id, actor=Actor.of(user).label)
+        flash(
+            request,
+            t(
                 request,
-                t(
-                    request,
-                    "The mail server refused; %(count)s reminders were not sent. Try again later.",
-                    count=result.failed,
-                ),
-                "error",
-            )
+                "Reminders are being sent to %(count)s people; reload this page to see who is still due.",
+                count=due,
+            ),
+            "success",
+        )
         return redirect(request, request.app.route_reverse("surveys.round", round_id=round_id))
 
     @post(

@@ -69,12 +69,19 @@ def create_round(
         anonymity=anonymity,
         min_group_size=min_group_size,
     )
+    # A round made with times already past (an import, the demo's history) has opened, and
+    # closed, at those times: the schedule task has nothing left to do for it.
+    now = utcnow()
+    if opens_at <= now:
+        survey_round.opened_at = opens_at
+    if closes_at <= now:
+        survey_round.closed_at = closes_at
     session.add(survey_round)
     session.flush()
     assert survey_round.id is not None
     session.add_all(RoundUnit(round_id=survey_round.id, unit_id=u.id) for u in units.values() if u.id is not None)
-    if opens_at <= utcnow():
-        freeze(session, survey, utcnow())
+    if opens_at <= now:
+        freeze(session, survey, now)
     session.flush()
     record_event(session, actor, "create", survey_round, label=survey_round.name_en, after=snapshot(survey_round))
     return survey_round

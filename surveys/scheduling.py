@@ -1,5 +1,6 @@
 """Rounds from the builder: scheduled for a survey version, opened now, closed now; all audited."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -143,6 +144,7 @@ def open_round_now(session: Session, survey_round: SurveyRound, actor: Actor, no
     if survey_round.status(now) != "scheduled":
         raise InvalidInput([Problem(N_("Only a scheduled round can be opened."))])
     survey_round.opens_at = now
+    survey_round.opened_at = now
     session.add(survey_round)
     freeze(session, session.get_one(Survey, survey_round.survey_id), now)
     session.flush()
@@ -159,3 +161,46 @@ def close_round_now(session: Session, survey_round: SurveyRound, actor: Actor, n
     record_event(
         session, actor, "close", survey_round, label=survey_round.name_en, after={"closed_at": now.isoformat()}
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleResult:
+    opened: list[int]
+    closed: list[int]
+
+
+def keep_rounds_on_schedule(session: Session, now: datetime) -> ScheduleResult:
+    """Open the rounds whose opening time has come and close those whose closing time has passed,
+    as if someone had clicked at that moment (the version frozen, the event audited). Rows another
+    process is changing are left for the next run (SKIP LOCKED), so two runs never do one twice."""
+    actor = Actor.system("schedule")
+    due_open = (
+        select(SurveyRound)
+        .where(col(SurveyRound.opened_at).is_(None), col(SurveyRound.opens_at) <= now)
+        .order_by(col(SurveyRound.id))
+        .with_for_update(skip_locked=True)
+    )
+    opened = []
+    for survey_round in session.execute(due_open).scalars().all():
+        survey_round.opened_at = survey_round.opens_at
+        session.add(survey_round)
+        freeze(session, session.get_one(Survey, survey_round.survey_id), survey_round.opens_at)
+        session.flush()
+        at = survey_round.opens_at.isoformat()
+        record_event(session, actor, "open", survey_round, label=survey_round.name_en, after={"opens_at": at})
+        opened.append(survey_round.id or 0)
+    due_close = (
+        select(SurveyRound)
+        .where(col(SurveyRound.closed_at).is_(None), col(SurveyRound.closes_at) <= now)
+        .order_by(col(SurveyRound.id))
+        .with_for_update(skip_locked=True)
+    )
+    closed = []
+    for survey_round in session.execute(due_close).scalars().all():
+        survey_round.closed_at = survey_round.closes_at
+        session.add(survey_round)
+        session.flush()
+        at = survey_round.closes_at.isoformat()
+        record_event(session, actor, "close", survey_round, label=survey_round.name_en, after={"closed_at": at})
+        closed.append(survey_round.id or 0)
+    return ScheduleResult(opened, closed)

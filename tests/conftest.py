@@ -165,7 +165,13 @@ def session(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(mode="test", secure_cookies=False, secret_key="test-" + "s" * 40, login_max_failures=5)
+    return Settings(
+        mode="test",
+        secure_cookies=False,
+        secret_key="test-" + "s" * 40,
+        login_max_failures=5,
+        periodic_tasks=False,  # a test that wants the schedule turns it on
+    )
 
 
 @pytest.fixture

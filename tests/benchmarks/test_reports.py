@@ -1,5 +1,5 @@
-"""Benchmarks: report rendering, warm, against WeasyPrint alone on the same HTML; the demo
-organisation and a 200-unit synthetic organisation as parallel batches.
+"""Benchmarks: report rendering, warm, against WeasyPrint alone on the same HTML (batches on the
+job queue: ``test_report_queue.py``).
 
 Run with ``make bench`` (``-k reports`` for these only). Figures are printed; the assertions
 check that the work was done, never the time it took. Goals (issue 6): ≤ 1 s per report warm,
@@ -21,7 +21,6 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,7 +36,7 @@ from maturity.demo import load_demo
 from maturity.units.models import OrgUnit
 from maturity.units.services import import_units_csv
 from reports.assembly import build_content
-from reports.batch import peak_memory_mib, plan, release_memory, run_batch
+from reports.batch import peak_memory_mib, release_memory
 from reports.content import ReportContent
 from reports.narratives import save_narrative
 from reports.on_demand import PdfRenderer
@@ -223,47 +222,3 @@ def test_a_pdf_on_demand(demo_db: Database, tmp_path: Path) -> None:
         f" in the app process); archived one served {statistics.median(t[0] for t in served) * 1000:.0f} ms wall;"
         f" after: {load()}"
     )
-
-
-def _batch(database: Database, storage: Path, label: str, *, rerun: bool) -> int:
-    """Build every unit's report (checks each was built and, with ``rerun``, skipped the second
-    time); the number of reports."""
-    with database.transaction() as session:
-        jobs = plan(session, [], ["nb"])
-    url = database.engine.url.render_as_string(hide_password=False)
-    print(f"\n[{BACKEND}] {label}, before: {load()}")
-    started = time.perf_counter()
-    result = run_batch(url, storage, "2024", jobs, generated_by="benchmark", workers=WORKERS)
-    seconds = time.perf_counter() - started
-    print(
-        f"[{BACKEND}] {label}: {len(jobs)} reports in {seconds:.1f} s with {WORKERS} workers"
-        f" ({seconds / max(len(jobs), 1):.2f} s per report, {seconds * WORKERS / max(len(jobs), 1):.2f} s per"
-        f" report and worker); largest worker peak RSS {result.worker_peak_mib:.0f} MiB;"
-        f" built {result.built}, failed {result.failed}; after: {load()}"
-    )
-    assert result.failed == 0
-    assert result.built == len(jobs)
-    if rerun:
-        started = time.perf_counter()
-        again = run_batch(url, storage, "2024", jobs, generated_by="benchmark", workers=WORKERS)
-        print(
-            f"[{BACKEND}] {label}, re-run with nothing changed: {time.perf_counter() - started:.1f} s,"
-            f" skipped {again.skipped}"
-        )
-        assert again.skipped == len(jobs)
-    return result.built
-
-
-def test_the_demo_organisation_in_parallel(demo_db: Database, tmp_path: Path) -> None:
-    built = _batch(demo_db, tmp_path / "reports", "demo organisation", rerun=True)
-    assert built >= 38  # one report per demo unit at least
-    assert len(list((tmp_path / "reports").rglob("*.pdf"))) == built
-
-
-def test_a_200_unit_organisation_in_parallel(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
-    backend = _backend(tmp_path_factory)
-    for database in demo_database(backend, extra_units=SYNTHETIC_UNITS - 38):
-        with database.transaction() as session:
-            count = len(plan(session, [], ["nb"]))
-        assert count >= SYNTHETIC_UNITS
-        _batch(database, tmp_path / "reports", f"{count}-unit organisation (as of {date.today()})", rerun=False)

@@ -27,11 +27,13 @@ from indicators.strategy_file import import_strategy
 from maturity.audit.services import Actor
 from maturity.auth.tokens import issue_token
 from maturity.db import Database, utcnow
+from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
-from reports.batch_jobs import create_batch, run_stored_batch
+from reports.batch_jobs import start_batch
 from reports.models import Report
 from reports.narratives import save_narrative
+from reports.tasks import run_batch_here
 from surveys.answering import open_response, save_answer, submit
 from surveys.invitations import Invitee, invite
 from surveys.models import Question, Survey, SurveySection
@@ -175,10 +177,13 @@ def _seed_builder_and_reports(session: Session, actor: Actor) -> dict[str, int]:
 def _seed_batch(db: Database, storage: Path, actor: Actor) -> int:
     """A finished report batch for DEP-A1 (its report is what the archive and verify pages show)."""
     with db.transaction() as session:
-        batch = create_batch(session, "2024", ["DEP-A1"], "nb", actor)
+        batch, _ = start_batch(session, "2024", ["DEP-A1"], "nb", actor)
         batch_id = batch.id
     assert batch_id is not None
-    run_stored_batch(db, storage, batch_id, workers=1)
+    settings = Settings(
+        mode="development", database_url=db.engine.url.render_as_string(hide_password=False), report_storage=storage
+    )
+    run_batch_here(settings, db, batch_id)
     return batch_id
 
 

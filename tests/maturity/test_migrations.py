@@ -53,3 +53,38 @@ class TestMigrations:
         engine.dispose()
         assert tables(engine) == before
         assert differences(engine) == []
+
+
+class TestTheJobQueueRevision:
+    """0017 applies procrastinate's schema on PostgreSQL (none on SQLite), on a fresh database
+    and on one that already holds data."""
+
+    def test_an_existing_database_keeps_its_data_and_gets_the_queue(self, fresh_url: str, engine: Engine) -> None:
+        command.downgrade(alembic_config(fresh_url), "0017_job_queue-1")
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO org_unit (code, name_nb, name_en, kind) VALUES ('UNI', 'U', 'U', 'institution')"
+            )
+        engine.dispose()
+        upgrade(fresh_url)
+        engine.dispose()
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT code FROM org_unit").scalars().all() == ["UNI"]
+        self.assert_the_queue_works(engine)
+
+    def test_a_fresh_database_has_the_queue(self, engine: Engine) -> None:
+        self.assert_the_queue_works(engine)
+
+    @staticmethod
+    def assert_the_queue_works(engine: Engine) -> None:
+        names = tables(engine)
+        if engine.dialect.name != "postgresql":
+            assert not {n for n in names if n.startswith("procrastinate_")}
+            return
+        assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= names
+        with engine.begin() as connection:
+            job = connection.exec_driver_sql(
+                "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', 'check', 0, NULL, 'one', '{}'::jsonb,"
+                " NULL)::procrastinate_job_to_defer_v1])"
+            ).scalar_one()
+            assert job

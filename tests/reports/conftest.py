@@ -1,5 +1,6 @@
 """Report fixtures: KPI values for the small test strategy, and a report storage folder."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ from indicators.models import Strategy
 from indicators.recording import record_values
 from indicators.records import RecordInput, check_records
 from maturity.audit.services import Actor
+from maturity.db import Database
 from maturity.settings import Settings
 from maturity.units.services import UnitScope
 from tests.factories import Org
+from tests.workers import QUICK_QUEUE, Workers
 
 # DEP-A1's values: a yearly count over three years, a share per semester, the institution's
 # yes/no, and a lower-is-better mean with a large number (to see the nb thousands separator).
@@ -43,5 +46,26 @@ def storage(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(storage: Path) -> Settings:
     return Settings(
-        mode="test", secure_cookies=False, secret_key="test-" + "s" * 40, login_max_failures=5, report_storage=storage
+        mode="test",
+        secure_cookies=False,
+        secret_key="test-" + "s" * 40,
+        login_max_failures=5,
+        report_storage=storage,
+        periodic_tasks=False,
+        **QUICK_QUEUE,  # type: ignore[arg-type]  # the ints of the queue's settings
     )
+
+
+@pytest.fixture
+def workers(db: Database, storage: Path) -> Iterator[Workers]:
+    running = Workers(db.engine.url.render_as_string(hide_password=False), storage)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def task_workers(workers: Workers) -> Workers:
+    """One worker on PostgreSQL; nothing on SQLite."""
+    if workers.url.startswith("postgresql"):
+        workers.start(1)
+    return workers

@@ -1,32 +1,32 @@
-"""Batch builds in a spawn pool: built once, skipped when nothing changed, and a worker killed
-mid-write leaves no partial report and a re-run completes."""
+"""Report batches on the job queue: procrastinate workers on PostgreSQL, the app's local runner
+on SQLite. Each report is built once however many workers, starts or retries there are; a batch
+with nothing changed renders nothing; progress comes from the database."""
 
 import time
-from pathlib import Path
 
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.db import Database
+from maturity.jobs import LocalRunner, Runtime
+from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from reports.assembly import build_content
-from reports.batch import Job, plan, run_batch
+from reports.batch_jobs import defer_batch, get_batch, start_batch
+from reports.cli import reports
 from reports.content import canonical_json, sha256_text
-from reports.models import Report, ReportBatch
-from reports.storage import TEMP_PREFIX, sha256_bytes
+from reports.models import BatchItem, BatchStatus, Report, ReportBatch
+from reports.storage import sha256_bytes
+from reports.tasks import TASKS, run_batch_here
 from tests.factories import csrf_token, login
-from tests.reports.crashing import CRASH_UNIT, crash_on_one_unit
+from tests.reports.conftest import Workers
 
-
-def url_of(db: Database) -> str:
-    return db.engine.url.render_as_string(hide_password=False)
-
-
-def jobs_for(session: Session, *codes: str) -> list[Job]:
-    return plan(session, list(codes), ["nb"])
+DEADLINE_SECONDS = 300
 
 
 def stored(session: Session) -> dict[str, Report]:
@@ -36,37 +36,46 @@ def stored(session: Session) -> dict[str, Report]:
     return {session.get_one(OrgUnit, unit_id).code: report for unit_id, report in codes.items()}
 
 
-def test_a_killed_worker_leaves_no_partial_report_and_a_rerun_completes(
-    db: Database, session: Session, records: None, storage: Path
-) -> None:
-    jobs = jobs_for(session, "DEP-A1", CRASH_UNIT)
-    crashed = run_batch(
-        url_of(db), storage, "2024", jobs, generated_by="test", workers=1, job_function=crash_on_one_unit
+def run_here(settings: Settings, db: Database, batch_id: int) -> ReportBatch:
+    """The batch through a local runner in this process (as the SQLite app and command line run it)."""
+    return run_batch_here(settings, db, batch_id)
+
+
+def new_batch(db: Database, *codes: str, language: str = "nb") -> int:
+    with db.transaction() as session:
+        batch, created = start_batch(session, "2024", list(codes), language, Actor.system("test"))
+        assert created
+        assert batch.id is not None
+        return batch.id
+
+
+def follow(client: TestClient[Litestar], status_url: str) -> str:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        poll = client.get(status_url, headers={"HX-Request": "true"})
+        if poll.status_code == 286:  # HTMX stops polling: the batch is over
+            return poll.text
+        assert poll.status_code == 200
+        assert 'id="batch-progress"' in poll.text
+        assert time.monotonic() < deadline, "the batch did not finish"
+        time.sleep(0.5)
+
+
+def start(client: TestClient[Litestar], **form: str) -> str:
+    response = client.post(
+        "/reports/batches/",
+        data={**form, "_csrf_token": csrf_token(client, "/reports/batches/")},
+        follow_redirects=False,
     )
-    assert crashed.failed >= 1
-    assert CRASH_UNIT not in stored(session)
-    finished = [p for p in storage.rglob("*.pdf") if not p.name.startswith(TEMP_PREFIX)]
-    assert all(CRASH_UNIT not in p.name for p in finished)  # no report file for the crashed unit
-
-    again = run_batch(url_of(db), storage, "2024", jobs, generated_by="test", workers=2)
-    assert again.failed == 0
-    assert again.built + again.skipped == 2
-    assert not list(storage.rglob(f"{TEMP_PREFIX}*"))  # the crash's leftovers are gone
-    reports = stored(session)
-    assert set(reports) == {"DEP-A1", CRASH_UNIT}
-    for report in reports.values():
-        assert sha256_bytes((storage / report.file_path).read_bytes()) == report.pdf_sha256
-
-    third = run_batch(url_of(db), storage, "2024", jobs, generated_by="test", workers=1)
-    assert (third.built, third.skipped) == (0, 2)  # nothing changed: nothing rendered
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
 
 
 def test_the_strategy_office_starts_a_batch_and_follows_it(
-    client: TestClient[Litestar], people: dict[str, User], records: None, session: Session
+    client: TestClient[Litestar], people: dict[str, User], records: None, session: Session, task_workers: Workers
 ) -> None:
     login(client, "office@example.org")
-    page = client.get("/reports/batches/")
-    assert page.status_code == 200
+    assert client.get("/reports/batches/").status_code == 200
     bad = client.post(
         "/reports/batches/",
         data={
@@ -80,31 +89,27 @@ def test_the_strategy_office_starts_a_batch_and_follows_it(
     assert "NOPE" in bad.text
     assert session.execute(select(ReportBatch)).first() is None  # bad input changes nothing
 
-    response = client.post(
-        "/reports/batches/",
-        data={
-            "period": "2024",
-            "units": "DEP-A1",
-            "language": "nb",
-            "_csrf_token": csrf_token(client, "/reports/batches/"),
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    status_url = response.headers["location"]
-    deadline = time.monotonic() + 240
-    while True:
-        poll = client.get(status_url, headers={"HX-Request": "true"})
-        if poll.status_code == 286:  # HTMX stops polling: the batch is over
-            break
-        assert poll.status_code == 200
-        assert 'id="batch-progress"' in poll.text
-        assert time.monotonic() < deadline, "the batch did not finish"
-        time.sleep(1)
-    assert "1 of 1" in poll.text or "1 av 1" in poll.text
-    page = client.get(status_url)
-    assert "hx-trigger" not in page.text  # a finished batch is not polled
+    status_url = start(client, period="2024", units="DEP-A1", language="nb")
+    text = follow(client, status_url)
+    assert "1 of 1" in text or "1 av 1" in text
+    assert "hx-trigger" not in client.get(status_url).text  # a finished batch is not polled
     assert "DEP-A1" in stored(session)
+
+
+def test_starting_a_batch_twice_gives_one_batch_and_builds_each_report_once(
+    client: TestClient[Litestar], people: dict[str, User], records: None, session: Session, task_workers: Workers
+) -> None:
+    login(client, "office@example.org")
+    first = start(client, period="2024", units="DEP-A1 DEP-A2", language="all")
+    second = start(client, period="2024", units="DEP-A1 DEP-A2", language="all")
+    assert first == second
+    follow(client, first)
+    assert len(session.execute(select(ReportBatch)).all()) == 1
+    reports = session.execute(select(Report)).scalars().all()
+    assert sorted((r.unit_id, r.language) for r in reports) == sorted({(r.unit_id, r.language) for r in reports})
+    assert len(reports) == 4
+    batch = session.execute(select(ReportBatch)).scalars().one()
+    assert (batch.built, batch.skipped, batch.failed, batch.status) == (4, 0, 0, BatchStatus.DONE)
 
 
 def test_leaders_cannot_start_batches(client: TestClient[Litestar], people: dict[str, User]) -> None:
@@ -112,39 +117,83 @@ def test_leaders_cannot_start_batches(client: TestClient[Litestar], people: dict
     assert client.get("/reports/batches/").status_code == 403
 
 
-def test_a_batch_longer_than_a_round_runs_every_round_in_a_fresh_pool(
-    db: Database, session: Session, records: None, storage: Path
+def test_a_batch_with_nothing_changed_renders_nothing(
+    db: Database, session: Session, records: None, settings: Settings
 ) -> None:
-    """Two rounds of one job each: the second needs a new worker process, which a pool with
-    ``max_tasks_per_child`` never started while jobs were queued (CPython gh-115634)."""
-    jobs = jobs_for(session, "DEP-A1", "DEP-A2")
-    seen: list[int] = []
-    result = run_batch(
-        url_of(db),
-        storage,
-        "2024",
-        jobs,
-        generated_by="test",
-        workers=1,
-        tasks_per_worker=1,
-        on_progress=lambda progress, _outcome: seen.append(progress.done),
-    )
-    assert (result.built, result.failed) == (2, 0)
-    assert seen == [1, 2]
-    assert set(stored(session)) == {"DEP-A1", "DEP-A2"}
+    first = run_here(settings, db, new_batch(db, "DEP-A1", "DEP-A2"))
+    assert (first.built, first.skipped, first.status) == (2, 0, BatchStatus.DONE)
+    again = run_here(settings, db, new_batch(db, "DEP-A1", "DEP-A2"))
+    assert (again.built, again.skipped, again.status) == (0, 2, BatchStatus.DONE)
+    assert len(session.execute(select(Report)).all()) == 2
+
+
+def test_a_report_task_run_again_builds_nothing_twice(
+    db: Database, session: Session, records: None, settings: Settings
+) -> None:
+    """A job queued again after its worker died (or a late duplicate) finds its items done."""
+    batch_id = new_batch(db, "DEP-A1")
+    run_here(settings, db, batch_id)
+    unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == "DEP-A1")).scalars().one()
+    runtime = Runtime(settings, db)
+    assert unit.id is not None
+    assert TASKS[0].function(runtime, unit_id=unit.id, period="2024", language="nb") == {"status": "nothing waiting"}
+    batch = get_batch(session, batch_id)
+    assert (batch.built, batch.done, batch.total) == (1, 1, 1)
+
+
+def test_a_failing_report_finishes_its_batch_with_the_failure_named(
+    db: Database, session: Session, records: None, settings: Settings
+) -> None:
+    def broken(_content: object) -> None:
+        raise RuntimeError("the renderer broke")
+
+    batch_id = new_batch(db, "DEP-A1", "DEP-A2")
+    runtime = Runtime(settings, db)
+    runtime.cache["reports.render"] = broken
+    runner = LocalRunner(runtime, TASKS, threads=1)
+    with db.transaction() as s:
+        defer_batch(s, runner, batch_id)
+    assert runner.wait_idle(DEADLINE_SECONDS)
+    runner.close()
+    batch = get_batch(session, batch_id)
+    assert (batch.failed, batch.status) == (2, BatchStatus.FAILED)
+    assert "DEP-A1 (nb): the renderer broke" in batch.error
+    assert {item.status for item in session.execute(select(BatchItem)).scalars()} == {"failed"}
 
 
 def test_a_report_built_in_a_batch_has_the_snapshot_of_one_built_alone(
-    db: Database, session: Session, records: None, storage: Path
+    db: Database, session: Session, records: None, settings: Settings
 ) -> None:
-    """One worker builds them all from the period scored once: each snapshot is exactly the one
-    a report built on its own has."""
+    """The batch's reports share the period's scores: each snapshot is exactly the one a report
+    built on its own has."""
     codes = ("UNI", "FAC-A", "DEP-A1", "DEP-A2", "DEP-B1")
-    result = run_batch(url_of(db), storage, "2024", jobs_for(session, *codes), generated_by="test", workers=1)
-    assert (result.built, result.failed) == (len(codes), 0)
+    batch = run_here(settings, db, new_batch(db, *codes))
+    assert (batch.built, batch.failed) == (len(codes), 0)
     reports = stored(session)
     for code in codes:
         unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == code)).scalars().one()
         alone = canonical_json(build_content(session, unit, "2024", "nb"))
         assert reports[code].snapshot == alone
         assert reports[code].snapshot_sha256 == sha256_text(alone)
+        assert (
+            sha256_bytes((settings.report_storage / reports[code].file_path).read_bytes()) == reports[code].pdf_sha256
+        )
+
+
+def test_the_command_line_starts_a_batch_and_follows_it_to_the_end(
+    db: Database, records: None, settings: Settings
+) -> None:
+    env = {
+        "MATURITY_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+        "MATURITY_REPORT_STORAGE": str(settings.report_storage),
+        "MATURITY_MODE": "development",
+    }
+    args = ["build", "--period", "2024", "--unit", "DEP-A1", "--unit", "DEP-A2", "--workers", "1"]
+    first = CliRunner(env=env, catch_exceptions=False).invoke(reports, args)
+    assert first.exit_code == 0, first.output
+    assert "2 built, 0 unchanged (kept), 0 failed" in first.output
+    again = CliRunner(env=env, catch_exceptions=False).invoke(reports, args)
+    assert "0 built, 2 unchanged (kept), 0 failed" in again.output
+    bad = CliRunner(env=env, catch_exceptions=False).invoke(reports, ["build", "--period", "2024", "--unit", "NOPE"])
+    assert bad.exit_code == 1
+    assert "NOPE" in bad.output

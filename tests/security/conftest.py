@@ -31,6 +31,7 @@ def settings(storage: Path) -> Settings:  # noqa: F811  # the imported fixture, 
         secret_key="test-" + "s" * 40,
         login_max_failures=5,
         report_storage=storage,
+        periodic_tasks=False,
         oidc_issuer="http://localhost:9",
         oidc_client_id="maturity",
     )

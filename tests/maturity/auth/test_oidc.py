@@ -62,6 +62,7 @@ def settings(provider: Provider, groups_api: GroupsApi) -> Settings:
         secure_cookies=False,
         secret_key="test-" + "s" * 40,
         base_url=BASE,
+        periodic_tasks=False,
         oidc_issuer=provider.url,
         # Feide's scopes, and "profile": the mock sends the standard claim "name" only with it.
         oidc_scopes="openid userid-feide userinfo-name email groups-org profile",
