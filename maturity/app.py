@@ -18,6 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from indicators.action_controllers import ActionController
 from indicators.api import KpiRecordApi
 from indicators.controllers import DefinitionController, StrategyController
 from indicators.dashboard_controllers import DashboardController, OverviewController
@@ -114,6 +115,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             GlossaryController,
             UnitTargetController,
             StrategyController,
+            ActionController,
             DefinitionController,
             KpiController,
             AuditController,
