@@ -3,6 +3,7 @@ the forms to create, edit, update, link and close them."""
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
@@ -154,11 +155,14 @@ class ActionController(Controller):
         *,
         goal: Goal,
         action_id: int | None = None,
+        dimension: str | None = None,
         status_code: int = 200,
     ) -> Template:
         strategy = db_session.get_one(Strategy, goal.strategy_id)
         if action_id is None:
             action_url = request.app.route_reverse("actions.create") + f"?goal={goal.id}"
+            if dimension:
+                action_url += "&" + urlencode({"dimension": dimension})
             back = request.app.route_reverse("actions.index") + f"?strategy={strategy.code}"
         else:
             action_url = request.app.route_reverse("actions.update", action_id=action_id)
@@ -173,6 +177,7 @@ class ActionController(Controller):
             "back": back,
             "form_id": "action-form",
             "editing": action_id is not None,
+            "dimension": dimension,
         }
         return render(request, "indicators/pages/action_form.html", context, status_code=status_code)
 
@@ -188,7 +193,9 @@ class ActionController(Controller):
         found = db_session.get(Goal, goal)
         if found is None:
             raise NotFound(f"goal {goal}")
-        return self._form_page(request, db_session, user, new_action_form(db_session, user), goal=found)
+        return self._form_page(
+            request, db_session, user, new_action_form(db_session, user), goal=found, dimension=dimension
+        )
 
     @post("/new", name="actions.create", guards=[requires_leader], sync_to_thread=True)
     def create(
@@ -198,12 +205,18 @@ class ActionController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
         goal: FromQuery[int],
+        dimension: FromQuery[str | None] = None,
     ) -> Response[Any] | Template:
+        """A new action; made from a dimension of a maturity profile, it links to that dimension."""
         try:
             action = create_action(db_session, user, goal, data, Actor.of(user))
+            if dimension:
+                link = {"measure": f"dimension:{dimension}", "direction": "increase"}
+                add_link(db_session, user, action.id or 0, link, Actor.of(user))
         except InvalidForm as exc:
+            found = db_session.get_one(Goal, goal)
             return self._form_page(
-                request, db_session, user, exc.state, goal=db_session.get_one(Goal, goal), status_code=422
+                request, db_session, user, exc.state, goal=found, dimension=dimension, status_code=422
             )
         flash(request, t(request, "Saved."), "success")
         return redirect(request, request.app.route_reverse("actions.show", action_id=action.id))

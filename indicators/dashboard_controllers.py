@@ -15,7 +15,7 @@ from indicators.actions import STATUS_LABELS
 from indicators.dashboard_charts import dashboard_charts
 from indicators.dashboard_periods import PeriodChoice, period_choice
 from indicators.kpi_series import unit_series
-from indicators.logic_model import logic_model
+from indicators.logic_model import dimension_plans, logic_model
 from indicators.models import Strategy
 from indicators.overview import OVERDUE_GROUPINGS, heatmap, overdue_groups, overview
 from indicators.score_cache import ScoreCache
@@ -139,7 +139,8 @@ def dashboard_context(
     context: dict[str, Any] = {
         "card": card,
         # not kept with the scores: actions are not inputs of scores, so their writes keep the cache
-        "logic": logic_model(db_session, card) if card is not None else None,
+        "logic": (logic := logic_model(db_session, card) if card is not None else None),
+        "dimension_plans": dimension_plans(card, logic) if card is not None and logic is not None else None,
         "action_status_labels": STATUS_LABELS,
         "charts": drawn,
         "unit": chosen,

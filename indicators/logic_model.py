@@ -230,3 +230,32 @@ def _values_before_start(
         if rollup is not None and rollup.value is not None:
             out[(action_id, kpi_id)] = (period, rollup.value)
     return out
+
+
+@dataclass
+class DimensionPlans:
+    """Per dimension: the actions meant to move it (by code), and the goal a new one goes under
+    (the first goal measuring the dimension, else the first goal; by dimension id)."""
+
+    actions: dict[str, list[ActionRow]]
+    goals: dict[int, int]
+
+
+def dimension_plans(card: Scorecard, logic: dict[int, GoalLogic]) -> DimensionPlans:
+    actions: dict[str, list[ActionRow]] = {}
+    for goal_logic in logic.values():
+        for row in goal_logic.actions:
+            for measure in row.measures:
+                if measure.kind == "dimension" and row not in actions.get(measure.code, []):
+                    actions.setdefault(measure.code, []).append(row)
+    goals: dict[int, int] = {}
+    first = card.unit_scores.goals[0].goal.id if card.unit_scores.goals else None
+    for g in card.unit_scores.goals:
+        for i in g.indicators:
+            for sm in i.surveys:
+                goals.setdefault(sm.measure.dimension_id, g.goal.id or 0)
+    for profile_row in card.profile:
+        dimension = profile_row.dimension
+        if dimension is not None and dimension.id is not None and first is not None:
+            goals.setdefault(dimension.id, first)
+    return DimensionPlans(actions, goals)

@@ -318,3 +318,18 @@ class TestWhatIsLate:
         assert update_overdue(action, [given], today) is None
         action.status = "done"
         assert update_overdue(action, [], today) is None
+
+
+def test_the_demo_has_overdue_updates_and_two_faculty_plans() -> None:
+    from indicators.demo_actions import PLANS
+
+    today = date(2025, 9, 1)
+    owed = last_semester_owed(today)
+    overdue = [
+        p["code"]
+        for p in PLANS
+        if p["status"] in ("in_progress", "paused")
+        and all(Period.parse(u[0]).end < owed.end for u in p["updates"])
+    ]
+    assert len(overdue) >= 2
+    assert {p.get("unit") for p in PLANS} >= {"TKD", "HV"}

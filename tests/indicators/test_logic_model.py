@@ -1,6 +1,7 @@
 """The logic model: a goal's actions beside the measures they link to and their change since the
 action started; indicators behind pace list their actions or read "no action"."""
 
+import re
 from datetime import date
 
 import pytest
@@ -112,3 +113,49 @@ class TestTheDashboardShowsIt:
         assert "Tiltak og målene de skal påvirke" in text or "Courses of action and their measures" in text
         assert "en plan, ikke et bevis" in text or "a plan, not a proof" in text
         assert "Ingen tiltak" in text or "No action" in text
+
+
+class TestMakeAnActionFromADimension:
+    def test_the_profile_offers_it_and_the_new_action_links_the_dimension(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        login(client, "leader@example.org")
+        page = client.get("/dashboard", params={"period": "2024"})
+        goal = session.execute(select(Goal).where(col(Goal.code) == "G1")).scalar_one()
+        link = f"/actions/new?goal={goal.id}&amp;dimension=D1"
+        assert link in page.text
+        form_page = client.get(link.replace("&amp;", "&"))
+        assert form_page.status_code == 200
+        assert "D1" in form_page.text
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', form_page.text)
+        assert token
+        data = {
+            "_csrf_token": token.group(1),
+            "code": "FA.D1",
+            "title_nb": "Kompetanseløft",
+            "title_en": "Skills",
+            "unit": "FAC-A",
+            "status": "planned",
+        }
+        response = client.post(f"/actions/new?goal={goal.id}&dimension=D1", data=data, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        session.expire_all()
+        action = session.execute(select(Action).where(col(Action.code) == "FA.D1")).scalar_one()
+        (made,) = session.execute(select(ActionLink).where(col(ActionLink.action_id) == action.id)).scalars()
+        assert made.dimension_id is not None
+        assert made.direction == "increase"
+        again = client.get("/dashboard", params={"period": "2024"})
+        assert "FA.D1" in again.text  # listed beside its dimension in the profile
+
+    def test_the_report_lists_actions_and_marks_indicators_without_one(
+        self, session: Session, org: Org, scored: SurveyRound
+    ) -> None:
+        from reports.assembly import build_content
+
+        content = build_content(session, org["FAC-A"], "2024", "en")
+        goal = content.goals[0]
+        assert [a.code for a in goal.actions] == ["FA.1"]  # G1.A1 is a title only
+        (measure,) = goal.actions[0].measures
+        assert (measure.code, measure.trend, measure.basis, measure.as_planned) == ("KSUM", "up", "start", True)
+        assert goal.behind
+        assert all(b.no_action == (b.code != "G1.I1") for b in goal.behind)
