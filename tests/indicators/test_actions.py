@@ -328,8 +328,7 @@ def test_the_demo_has_overdue_updates_and_two_faculty_plans() -> None:
     overdue = [
         p["code"]
         for p in PLANS
-        if p["status"] in ("in_progress", "paused")
-        and all(Period.parse(u[0]).end < owed.end for u in p["updates"])
+        if p["status"] in ("in_progress", "paused") and all(Period.parse(u[0]).end < owed.end for u in p["updates"])
     ]
     assert len(overdue) >= 2
     assert {p.get("unit") for p in PLANS} >= {"TKD", "HV"}
