@@ -11,9 +11,11 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
+from indicators.actions import STATUS_LABELS
 from indicators.dashboard_charts import dashboard_charts
 from indicators.dashboard_periods import PeriodChoice, period_choice
 from indicators.kpi_series import unit_series
+from indicators.logic_model import dimension_plans, logic_model
 from indicators.models import Strategy
 from indicators.overview import OVERDUE_GROUPINGS, heatmap, overdue_groups, overview
 from indicators.score_cache import ScoreCache
@@ -136,6 +138,10 @@ def dashboard_context(
         )
     context: dict[str, Any] = {
         "card": card,
+        # not kept with the scores: actions are not inputs of scores, so their writes keep the cache
+        "logic": (logic := logic_model(db_session, card) if card is not None else None),
+        "dimension_plans": dimension_plans(card, logic) if card is not None and logic is not None else None,
+        "action_status_labels": STATUS_LABELS,
         "charts": drawn,
         "unit": chosen,
         "units": units,

@@ -86,11 +86,30 @@ class Goal(Bilingual, SQLModel, table=True):
     position: int = 0
 
 
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+# An action still meant to move its measures (done and stopped ones are not).
+ACTIVE_STATUSES = frozenset({ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.PAUSED})
+
+
 class Action(Bilingual, SQLModel, table=True):
-    """A course of action under a goal."""
+    """A course of action under a goal: the institution's (no ``unit_id``) or a unit's own, in
+    that unit's action plan; with a responsible person, a status and dates."""
 
     __tablename__ = "action"
-    __table_args__ = (UniqueConstraint("goal_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("goal_id", "code"),
+        CheckConstraint(
+            "status IN ('planned', 'in_progress', 'done', 'paused', 'stopped')", name="known_action_status"
+        ),
+        CheckConstraint("start_date IS NULL OR due_date IS NULL OR due_date >= start_date", name="dates_ordered"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", index=True, ondelete="CASCADE")
@@ -98,6 +117,78 @@ class Action(Bilingual, SQLModel, table=True):
     title_nb: str = Field(sa_type=Text)
     title_en: str = Field(sa_type=Text)
     position: int = 0
+    # The unit whose action plan this is; none: the institution's own course of action.
+    unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True, ondelete="CASCADE")
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True, ondelete="SET NULL")
+    status: str = Field(default=ActionStatus.PLANNED, sa_type=String(12))
+    start_date: date | None = None
+    due_date: date | None = None
+
+
+class ActionUnit(SQLModel, table=True):
+    """A unit responsible for carrying out an action."""
+
+    __tablename__ = "action_unit"
+
+    action_id: int = Field(foreign_key="action.id", primary_key=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="org_unit.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class ActionMilestone(Bilingual, SQLModel, table=True):
+    """A dated step of an action, done or not."""
+
+    __tablename__ = "action_milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True, ondelete="CASCADE")
+    due: date
+    title_nb: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    done: bool = False
+
+
+class ActionUpdate(Bilingual, SQLModel, table=True):
+    """The progress update of an action for one period: its status then and what happened."""
+
+    __tablename__ = "action_update"
+    __table_args__ = (
+        UniqueConstraint("action_id", "period"),
+        CheckConstraint(
+            "status IN ('planned', 'in_progress', 'done', 'paused', 'stopped')", name="known_update_status"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True, ondelete="CASCADE")
+    period: str = Field(max_length=10)
+    status: str = Field(sa_type=String(12))
+    text_nb: str = Field(default="", sa_type=Text)
+    text_en: str = Field(default="", sa_type=Text)
+    author_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    author_label: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActionLink(SQLModel, table=True):
+    """A measure an action is meant to move, and which way: a success indicator, a KPI or a
+    maturity dimension (exactly one). A plan, not a proof."""
+
+    __tablename__ = "action_link"
+    __table_args__ = (
+        CheckConstraint("direction IN ('increase', 'decrease')", name="known_direction"),
+        CheckConstraint(
+            "(CASE WHEN indicator_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN kpi_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN dimension_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_measure",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True, ondelete="CASCADE")
+    indicator_id: int | None = Field(default=None, foreign_key="success_indicator.id", ondelete="CASCADE")
+    kpi_id: int | None = Field(default=None, foreign_key="kpi.id", ondelete="CASCADE")
+    dimension_id: int | None = Field(default=None, foreign_key="dimension.id", ondelete="CASCADE")
+    direction: str = Field(default="increase", sa_type=String(10))
 
 
 class SuccessIndicator(Bilingual, SQLModel, table=True):

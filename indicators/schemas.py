@@ -1,6 +1,6 @@
 """The strategy file (YAML), as validated structures. Cross-field rules live in strategy_file.py."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
@@ -75,9 +75,45 @@ class IndicatorSpec(StrictModel):
     survey_measures: list[SurveyMeasureSpec] = []
 
 
+ActionStatusName = Literal["planned", "in_progress", "done", "paused", "stopped"]
+
+
+class ActionMilestoneSpec(StrictModel):
+    due: date
+    title: Name
+    done: bool = False
+
+
+class ActionUpdateSpec(StrictModel):
+    # 2024, 2024-S1, 2024-Q3 …; a year written bare is a number in YAML
+    period: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), Field(max_length=10)]
+    status: ActionStatusName
+    text: OptionalTexts = OptionalTexts()
+    by: str = Field(default="", max_length=300)  # who wrote it, as the log names them
+    at: datetime
+
+
+class ActionLinkSpec(StrictModel):
+    """A measure the action is meant to move: exactly one of indicator, KPI or dimension (codes)."""
+
+    indicator: Code | None = None
+    kpi: Code | None = None
+    dimension: Code | None = None
+    direction: Literal["increase", "decrease"] = "increase"
+
+
 class ActionSpec(StrictModel):
     code: Code
     title: Texts
+    unit: Code | None = None  # the unit whose action plan this is; none: the institution's
+    responsible_units: list[Code] = []
+    owner: str | None = Field(default=None, max_length=254)  # the responsible person's e-mail address
+    status: ActionStatusName = "planned"
+    start: date | None = None
+    due: date | None = None
+    milestones: list[ActionMilestoneSpec] = []
+    updates: list[ActionUpdateSpec] = []
+    links: list[ActionLinkSpec] = []
 
 
 class GoalSpec(StrictModel):

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from indicators.action_file import check_file_actions
 from indicators.milestones import check_file_milestones
 from indicators.models import Goal, Kpi, KpiRecord, Strategy, SuccessIndicator
 from indicators.records import NOT_NEGATIVE
 from indicators.schemas import DatedValue, KpiSpec, MaturityModelSpec, StrategyFile
 from indicators.strategy_conclusion import cascade_problems, final_evaluation_problems
+from maturity.auth.models import User
 from maturity.errors import N_, Problem
 from maturity.maturity_model.models import Dimension
 from maturity.scoring import Milestone
@@ -28,7 +30,10 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
     problems += _check_codes_unique(codes)
     problems += _check_kpi_owners(session, spec, codes["kpis"])
     units = set(session.execute(select(col(OrgUnit.code))).scalars())
-    problems += _check_indicators(spec, units, _dimension_codes(session, spec))
+    dimension_codes = _dimension_codes(session, spec)
+    problems += _check_indicators(spec, units, dimension_codes)
+    emails = set(session.execute(select(col(User.email))).scalars())
+    problems += check_file_actions(spec, units, emails, dimension_codes)
     if spec.maturity_model is not None:
         problems += _check_model(spec.maturity_model)
     problems += _check_kpis_with_records_kept(session, spec)

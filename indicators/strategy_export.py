@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from indicators.action_file import action_as_data, codes_for, load_details
 from indicators.milestones import milestones_as_data
 from indicators.models import (
     KpiTarget,
@@ -43,6 +44,8 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
     unit_codes: dict[int, str] = dict(session.execute(select(col(OrgUnit.id), col(OrgUnit.code))).tuples().all())
     dimension_codes = {d.dimension.id: d.dimension.code for d in tree.model.dimensions} if tree.model else {}
     s = tree.strategy
+    details = load_details(session, [a.id for g in tree.goals for a in g.actions if a.id is not None])
+    codes = codes_for(session, s.id or 0, {k: v for k, v in dimension_codes.items() if k is not None})
     data: dict[str, Any] = {
         "format": FORMAT,
         "strategy": {
@@ -59,7 +62,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
                     "title": _pair(g.goal, "title"),
                     "description": _pair(g.goal, "description"),
                     "weight": _number(g.goal.weight),
-                    "actions": [{"code": a.code, "title": _pair(a, "title")} for a in g.actions],
+                    "actions": [action_as_data(a, details, codes) for a in g.actions],
                     "indicators": [
                         {
                             "code": i.indicator.code,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
+from indicators.action_file import action_fields, codes_for, replace_action_details
 from indicators.milestones import replace_milestones
 from indicators.models import (
     Action,
@@ -28,6 +29,7 @@ from indicators.strategy_checks import check_strategy_file, file_milestones
 from indicators.strategy_conclusion import final_evaluation_values
 from indicators.strategy_tree import StrategyTree, load_strategy_tree
 from maturity.audit.services import Actor, record_event, snapshot
+from maturity.auth.models import User
 from maturity.errors import N_, InvalidInput, Problem
 from maturity.maturity_model.models import Dimension, LevelDescriptor, MaturityModel
 from maturity.maturity_model.services import ModelTree, find_model, load_model_tree
@@ -185,6 +187,8 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
             .all()
         )
     units: dict[str, int] = dict(session.execute(select(col(OrgUnit.code), col(OrgUnit.id))).tuples().all())
+    users: dict[str, int] = dict(session.execute(select(col(User.email), col(User.id))).tuples().all())
+    planned: list[tuple[Action, Any]] = []
 
     for gpos, g in enumerate(spec.strategy.goals):
         node = old_goals.pop(g.code, None)
@@ -195,12 +199,13 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
             g.code,
         )
         for apos, a in enumerate(g.actions):
-            sync.upsert(
+            action = sync.upsert(
                 old_actions.pop((g.code, a.code), None),
                 Action(goal_id=goal.id, code=a.code, title_nb="", title_en=""),
-                {**_texts("title", a.title), "position": apos},
+                {**_texts("title", a.title), "position": apos, **action_fields(a, units, users)},
                 a.code,
             )
+            planned.append((action, a))
         for ipos, ind in enumerate(g.indicators):
             inode = old_indicators.pop(ind.code, None)
             indicator = sync.upsert(
@@ -236,6 +241,12 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
                 session, sync, indicator, inode.measures if inode else [], ind.survey_measures, dimensions
             )
     sync.remove(old_actions.values(), lambda a: a.code)
+    # links name indicators and KPIs of any goal: after all of them are in place
+    session.flush()
+    codes = codes_for(session, strategy_id, {i: c for c, i in dimensions.items()})
+    for action, a in planned:
+        if replace_action_details(session, sync.actor, action, a, codes, users):
+            sync.summary.updated += 1
     sync.remove([k.kpi for k in old_kpis.values()], lambda k: k.code)
     sync.remove([i.indicator for i in old_indicators.values()], lambda i: i.code)
     sync.remove([g.goal for g in old_goals.values()], lambda g: g.code)

@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import SQLAlchemyError
 
+from indicators.action_controllers import ActionController
 from indicators.api import API_BODIES, KpiRecordApi
 from indicators.api_auth import state_closed_bodies
 from indicators.controllers import DefinitionController, StrategyController
@@ -149,6 +150,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             GlossaryController,
             UnitTargetController,
             StrategyController,
+            ActionController,
             DefinitionController,
             KpiController,
             AuditController,
@@ -248,6 +250,7 @@ def main() -> None:
     """The ``maturity`` command: the shell's commands plus every package's."""
     from indicators.cli import kpi, strategy
     from indicators.demo import load_demo_strategy
+    from indicators.demo_actions import load_demo_actions
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
     from reports.cli import reports
@@ -262,7 +265,7 @@ def main() -> None:
     command_line(
         obj=CliContext(
             create_app=create_app,
-            demo_steps=[load_demo_strategy, load_demo_surveys],
+            demo_steps=[load_demo_strategy, load_demo_actions, load_demo_surveys],
             after_demo=[build_demo_reports],
         )
     )

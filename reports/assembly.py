@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from indicators.kpi_series import kpi_series_periods
+from indicators.logic_model import ActionRow, DimensionPlans, GoalLogic, dimension_plans, logic_model
 from indicators.models import Aggregation
 from indicators.rollup import kpi_rollups
 from indicators.scorecard import Scorecard, unit_scorecard
@@ -26,6 +27,10 @@ from maturity.units.services import UnitScope, ancestors
 from reports.appendix import method
 from reports.branding import Branding, branding_from_env
 from reports.content import (
+    ActionLine,
+    ActionMeasure,
+    BehindIndicator,
+    DimensionProfile,
     GoalSection,
     IndicatorSection,
     KpiLine,
@@ -92,6 +97,7 @@ def build_content(
     scores = shared.period_scores(session, strategy.id, period) if shared is not None else None
     card = unit_scorecard(session, unit, period, scope=NO_CHILDREN, strategy_id=strategy.id, scores=scores)
     series = _series(session, card, shared)
+    logic = logic_model(session, card)
     return ReportContent(
         unit=unit_ref(unit, language),
         parent=unit_ref(card.parent, language) if card.parent else None,
@@ -104,8 +110,8 @@ def build_content(
         strategy_code=card.scores.strategy.code,
         strategy_title=card.scores.strategy.tr("title", language),
         data_as_of=_data_as_of(card, narrative),
-        goals=tuple(_goal(card, g, series, language) for g in card.unit_scores.goals),
-        profile=profile(card, language),
+        goals=tuple(_goal(card, g, series, language, logic.get(g.goal.id or 0)) for g in card.unit_scores.goals),
+        profile=_with_actions(profile(card, language), dimension_plans(card, logic)),
         profile_previous_label=card.scores.previous_round.tr("name", language) if card.scores.previous_round else "",
         response_rate=response_rate(card),
         perspectives=perspectives(card, language),
@@ -150,9 +156,61 @@ def _score(result: GoalResult | IndicatorScore) -> Score:
     )
 
 
-def _goal(card: Scorecard, result: GoalResult, series: Series, locale: str) -> GoalSection:
+def _action(row: ActionRow, locale: str) -> ActionLine:
+    return ActionLine(
+        code=row.action.code,
+        title=row.action.tr("title", locale),
+        unit=row.unit_code,
+        status=row.action.status,
+        measures=tuple(
+            ActionMeasure(
+                code=m.code,
+                direction=m.direction,
+                trend=_trend(m.trend),
+                as_planned=m.as_planned,
+                basis=m.basis,
+                since=m.since,
+            )
+            for m in row.measures
+        ),
+    )
+
+
+def _with_actions(rows: tuple[DimensionProfile, ...], plans: DimensionPlans) -> tuple[DimensionProfile, ...]:
+    """Each dimension with the codes of the actions meant to move it."""
+    return tuple(
+        row.model_copy(update={"actions": tuple(r.action.code for r in plans.actions.get(row.code, []))})
+        if row.code in plans.actions
+        else row
+        for row in rows
+    )
+
+
+def _followed(row: ActionRow) -> bool:
+    return bool(row.measures or row.unit_code or row.action.owner_id or row.action.status != "planned")
+
+
+def _behind(result: GoalResult, logic: GoalLogic) -> tuple[BehindIndicator, ...]:
+    return tuple(
+        BehindIndicator(
+            code=i.indicator.code,
+            actions=tuple(r.action.code for r in logic.by_indicator.get(i.indicator.id or 0, [])),
+            no_action=i.indicator.id in logic.no_action,
+        )
+        for i in result.indicators
+        if i.indicator.id in logic.behind
+    )
+
+
+def _goal(
+    card: Scorecard, result: GoalResult, series: Series, locale: str, logic: GoalLogic | None = None
+) -> GoalSection:
     weakest = result.weakest
+    logic = logic or GoalLogic()
     return GoalSection(
+        # the actions being followed: a title alone (the strategy's own list) is not repeated here
+        actions=tuple(_action(row, locale) for row in logic.actions if _followed(row)),
+        behind=_behind(result, logic),
         code=result.goal.code,
         title=result.goal.tr("title", locale),
         description=result.goal.tr("description", locale),

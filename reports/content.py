@@ -125,6 +125,37 @@ class IndicatorSection(Part):
     surveys: tuple[SurveyMeasureLine, ...] = ()
 
 
+ActionStatus = Literal["planned", "in_progress", "done", "paused", "stopped"]
+
+
+class ActionMeasure(Part):
+    """A measure an action links to, with the change the trend rule sees (``basis``: since the
+    period ``since`` before the action started, the previous period, or the previous round)."""
+
+    code: str
+    direction: Literal["increase", "decrease"]
+    trend: Trend
+    as_planned: bool | None = None
+    basis: Literal["start", "previous", "round"] = "previous"
+    since: str = ""
+
+
+class ActionLine(Part):
+    code: str
+    title: str
+    unit: str = ""  # the unit whose action plan it is; "" for the institution's
+    status: ActionStatus
+    measures: tuple[ActionMeasure, ...] = ()
+
+
+class BehindIndicator(Part):
+    """An indicator behind pace with the actions meant to move it; ``no_action`` when none is active."""
+
+    code: str
+    actions: tuple[str, ...] = ()
+    no_action: bool = False
+
+
 class GoalSection(Part):
     code: str
     title: str
@@ -133,6 +164,8 @@ class GoalSection(Part):
     weakest_code: str | None = None
     weakest_title: str | None = None
     indicators: tuple[IndicatorSection, ...] = ()
+    actions: tuple[ActionLine, ...] = ()
+    behind: tuple[BehindIndicator, ...] = ()
 
     @property
     def kpis(self) -> tuple[KpiLine, ...]:
@@ -152,6 +185,7 @@ class DimensionProfile(Part):
     institution: Figure = Figure()
     previous: Figure = Figure()
     trend: Trend | None = None
+    actions: tuple[str, ...] = ()  # codes of the unit's actions meant to move the dimension
 
 
 class GroupProfile(Part):
@@ -212,8 +246,9 @@ class Method(Part):
 # goal with a trend line per KPI, values per period, sources in an appendix); 4: a cover with
 # the institution's name and logo, a first page of charts, the tables in an appendix; 5: hidden
 # figures without a reason (too few and protecting another read the same), response counts below
-# k as "fewer than k".
-SNAPSHOT_VERSION = 5
+# k as "fewer than k"; 6: courses of action per goal with their measures' change, indicators
+# behind pace with their actions or "no action".
+SNAPSHOT_VERSION = 6
 
 
 class ReportContent(Part):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.demo import load_demo_strategy
+from indicators.demo_actions import load_demo_actions
 from indicators.models import Strategy
 from indicators.score_labels import STATUS
 from indicators.scorecard import Scorecard, unit_scorecard
@@ -289,6 +290,7 @@ def test_the_demo_organisations_report_builds(session: Session) -> None:
     service computed, in at most ten well-filled pages that open with the cover and its logo."""
     load_demo(session)
     load_demo_strategy(session, "http://demo")
+    load_demo_actions(session, "http://demo")  # the action plans count towards the pages too
     load_demo_surveys(session, "http://demo")
     session.commit()
     branding = load_branding("", str(DEMO_LOGO))
@@ -305,6 +307,9 @@ def test_the_demo_organisations_report_builds(session: Session) -> None:
         figures = [f for d in content.profile for f in (d.unit, d.parent, d.institution, d.previous)]
         figures += [f for g in content.perspectives for f in g.scores]
         assert {f.value for f in figures if f.value is not None} <= shown
+        followed = {a.code for g in content.goals for a in g.actions}
+        assert {"TKD.1", "G2.A1"} <= followed  # the faculty's own plan and the institution's
+        assert not any(code.startswith("HV.") for code in followed)  # another faculty's plan
         rendered = render_report_pdf(content)
         text = pdf_text(rendered.data)
         assert squeeze(tkd.name(locale)) in text
