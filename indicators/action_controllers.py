@@ -43,6 +43,7 @@ from indicators.actions import (
     manageable_action,
     new_action_form,
     readable_action,
+    readable_unit_id,
     strategy_actions,
     strategy_of,
     update_action,
@@ -75,6 +76,8 @@ class ActionController(Controller):
         strategy: FromQuery[str | None] = None,
         unit: FromQuery[str | None] = None,
     ) -> Template:
+        if unit:
+            readable_unit_id(db_session, user, unit)  # an unknown unit or one outside the reader's: 404
         chosen = find_strategy(db_session, strategy) if strategy else current_strategy(db_session)
         if chosen is None or chosen.id is None:
             if strategy:

@@ -412,11 +412,17 @@ def strategy_actions(session: Session, user: User, strategy_id: int, unit_code: 
     if unit_code == "":
         statement = statement.where(col(Action.unit_id).is_(None))
     elif unit_code:
-        unit_id = session.execute(select(col(OrgUnit.id)).where(col(OrgUnit.code) == unit_code)).scalar()
-        if unit_id is None or (seen is not None and unit_id not in seen):
-            raise NotFound(unit_code)
-        statement = statement.where(col(Action.unit_id) == unit_id)
+        statement = statement.where(col(Action.unit_id) == readable_unit_id(session, user, unit_code))
     return list(session.execute(statement).scalars())
+
+
+def readable_unit_id(session: Session, user: User, unit_code: str) -> int:
+    """The unit's id; a unit outside what the user may read answers like an unknown one (404)."""
+    unit_id = session.execute(select(col(OrgUnit.id)).where(col(OrgUnit.code) == unit_code)).scalar()
+    seen = _scope_ids(session, user)
+    if unit_id is None or (seen is not None and unit_id not in seen):
+        raise NotFound(unit_code)
+    return unit_id
 
 
 def goals_for_new_action(session: Session, strategy_id: int) -> list[Goal]:

@@ -91,6 +91,9 @@ SAMPLES: dict[str, str] = {
     "report_id": "1",
     "batch_id": "1",
     "user_id": "1",
+    "action_id": "1",
+    "milestone_id": "1",
+    "link_id": "1",
     "number": "1",
     "kind": "goal",
     "token": "no-such-link",
@@ -98,7 +101,7 @@ SAMPLES: dict[str, str] = {
     "path": "openapi.yaml",
 }
 # A value for each query parameter a handler requires (it has no default), by name.
-QUERY_SAMPLES: dict[str, str] = {"period": "2024"}
+QUERY_SAMPLES: dict[str, str] = {"period": "2024", "goal": "1"}
 CODE_SAMPLES: dict[str, str] = {
     "/units/": "DEP-A1",
     "/kpis/": "KSUM",
