@@ -24,6 +24,7 @@ from indicators.action_progress import (
     load_links,
     load_updates,
     measure_choices,
+    owed_by,
     past_due,
     post_update,
     remove_link,
@@ -52,7 +53,7 @@ from indicators.models import ActionStatus, Goal, Strategy
 from indicators.strategy_tree import current_strategy, find_strategy, list_strategies
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
-from maturity.errors import NotFound
+from maturity.errors import N_, NotFound, Problem
 from maturity.forms import FormState, InvalidForm
 from maturity.guards import requires_leader, requires_login
 from maturity.web import flash, redirect, render, t
@@ -101,6 +102,12 @@ class ActionController(Controller):
             "may_plan": user.has_role(Role.STRATEGY_OFFICE) or bool(user.led_unit_ids),
         }
         return render(request, "indicators/pages/actions.html", context)
+
+    @get("/mine", name="actions.mine", sync_to_thread=True)
+    def mine(self, request: HTMXRequest, db_session: NamedDependency[Session], user: NamedDependency[User]) -> Template:
+        """The follow-up the person owes on courses of action."""
+        owed = owed_by(db_session, user, _today())
+        return render(request, "indicators/pages/my_actions.html", {"owed": owed, "status_labels": STATUS_LABELS})
 
     @get("/{action_id:int}", name="actions.show", sync_to_thread=True)
     def show(
@@ -215,7 +222,12 @@ class ActionController(Controller):
             action = create_action(db_session, user, goal, data, Actor.of(user))
             if dimension:
                 link = {"measure": f"dimension:{dimension}", "direction": "increase"}
-                add_link(db_session, user, action.id or 0, link, Actor.of(user))
+                try:
+                    add_link(db_session, user, action.id or 0, link, Actor.of(user))
+                except InvalidForm:
+                    # not a dimension of this strategy: said above the form (the 422 undoes the action)
+                    problem = Problem(N_("Unknown dimension %(value)s."), {"value": dimension}, value=dimension)
+                    raise InvalidForm(FormState(dict(data), {"": [problem]})) from None
         except InvalidForm as exc:
             found = db_session.get_one(Goal, goal)
             return self._form_page(

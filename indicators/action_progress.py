@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.actions import STATUSES, manageable_action, milestones_after, strategy_of
+from indicators.actions import STATUSES, action_views, manageable_action, may_manage, milestones_after, strategy_of
 from indicators.models import (
     ACTIVE_STATUSES,
     Action,
@@ -300,3 +300,38 @@ def past_due(action: Action, today: date) -> bool:
 
 def late_milestones(milestones: list[ActionMilestone], today: date) -> list[ActionMilestone]:
     return [m for m in milestones if not m.done and m.due < today]
+
+
+@dataclass
+class OwedUpdate:
+    """An action whose follow-up someone owes: its update for a half-year, its due date, milestones."""
+
+    action: Action
+    overdue: Period | None
+    past_due: bool
+    late: list[ActionMilestone]
+
+
+def owed_by(session: Session, user: User, today: date) -> list[OwedUpdate]:
+    """What the person owes on the actions they are responsible for (as owner) or manage as a
+    leader: the actions under way with an update overdue, a due date passed or a milestone late."""
+    candidates = list(
+        session.execute(
+            select(Action)
+            .where(col(Action.status).in_([s.value for s in ACTIVE_STATUSES]))
+            .order_by(col(Action.due_date), col(Action.code))
+        ).scalars()
+    )
+    mine = [a for a in candidates if a.owner_id == user.id or (user.led_unit_ids and may_manage(session, user, a))]
+    out = []
+    for view in action_views(session, user, mine):
+        a = view.action
+        owed = OwedUpdate(
+            a,
+            update_overdue(a, load_updates(session, a.id), today),
+            past_due(a, today),
+            late_milestones(view.milestones, today),
+        )
+        if owed.overdue or owed.past_due or owed.late:
+            out.append(owed)
+    return out

@@ -332,3 +332,42 @@ def test_the_demo_has_overdue_updates_and_two_faculty_plans() -> None:
     ]
     assert len(overdue) >= 2
     assert {p.get("unit") for p in PLANS} >= {"TKD", "HV"}
+
+
+class TestMyUpdates:
+    def test_each_person_sees_what_they_owe(
+        self, client: TestClient[Litestar], session: Session, more_people: dict[str, User], strategy: Strategy
+    ) -> None:
+        office = more_people["office"]
+        action = create_action(
+            session,
+            office,
+            goal_id(session),
+            {
+                "code": "OWED.1",
+                "title_nb": "Skyldig",
+                "title_en": "Owed",
+                "unit": "FAC-A",
+                "units": ["FAC-A"],
+                "owner": "leader@example.org",
+                "status": "in_progress",
+                "start_date": "2020-01-01",
+            },
+            Actor.of(office),
+        )
+        session.commit()
+        as_user(client, "leader@example.org")
+        mine = client.get("/actions/mine")
+        assert mine.status_code == 200
+        assert "OWED.1" in mine.text
+        client.get("/logout")
+        client.cookies.clear()
+        as_user(client, "leaderb@example.org")
+        assert "OWED.1" not in client.get("/actions/mine").text
+        client.get("/logout")
+        client.cookies.clear()
+        as_user(client, "staff@example.org")
+        staff_page = client.get("/actions/mine")
+        assert staff_page.status_code == 200
+        assert "OWED.1" not in staff_page.text
+        assert action.id is not None

@@ -159,3 +159,19 @@ class TestMakeAnActionFromADimension:
         assert (measure.code, measure.trend, measure.basis, measure.as_planned) == ("KSUM", "up", "start", True)
         assert goal.behind
         assert all(b.no_action == (b.code != "G1.I1") for b in goal.behind)
+
+    def test_an_unknown_dimension_is_said_and_nothing_is_made(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        login(client, "leader@example.org")
+        goal = session.execute(select(Goal).where(col(Goal.code) == "G1")).scalar_one()
+        page = client.get(f"/actions/new?goal={goal.id}&dimension=NOPE")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        assert token
+        data = {"_csrf_token": token.group(1), "code": "X.9", "title_nb": "x", "title_en": "x", "unit": "FAC-A"}
+        data["status"] = "planned"
+        response = client.post(f"/actions/new?goal={goal.id}&dimension=NOPE", data=data)
+        assert response.status_code == 422
+        assert "NOPE" in response.text
+        session.expire_all()
+        assert session.execute(select(Action).where(col(Action.code) == "X.9")).first() is None

@@ -19,6 +19,7 @@ NAVIGATION = {
             "Dashboard",
             "Overview",
             "Strategy",
+            "Courses of action",
             "KPIs",
             "Surveys",
             "My surveys",
@@ -34,6 +35,7 @@ NAVIGATION = {
             "Dashbord",
             "Helhetsoversikt",
             "Strategi",
+            "Tiltak",
             "Nøkkeltall",
             "Undersøkelser",
             "Mine undersøkelser",
@@ -46,11 +48,23 @@ NAVIGATION = {
         ],
     },
     "leader": {
-        "en": ["Home", "Dashboard", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
+        "en": [
+            "Home",
+            "Dashboard",
+            "Strategy",
+            "Courses of action",
+            "KPIs",
+            "Surveys",
+            "My surveys",
+            "Reports",
+            "Units",
+            "My unit",
+        ],
         "nb": [
             "Hjem",
             "Dashbord",
             "Strategi",
+            "Tiltak",
             "Nøkkeltall",
             "Undersøkelser",
             "Mine undersøkelser",
@@ -59,7 +73,10 @@ NAVIGATION = {
             "Min enhet",
         ],
     },
-    "staff": {"en": ["Home", "My surveys", "My unit"], "nb": ["Hjem", "Mine undersøkelser", "Min enhet"]},
+    "staff": {
+        "en": ["Home", "Courses of action", "My surveys", "My unit"],
+        "nb": ["Hjem", "Tiltak", "Mine undersøkelser", "Min enhet"],
+    },
 }
 
 

@@ -109,13 +109,25 @@ class TestUnitScope:
 class TestNavigationPerRole:
     def test_each_role_sees_its_own_navigation(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         expected = {
-            "staff": ["Home", "My surveys", "My unit"],
-            "leader": ["Home", "Dashboard", "Strategy", "KPIs", "Surveys", "My surveys", "Reports", "Units", "My unit"],
+            "staff": ["Home", "Courses of action", "My surveys", "My unit"],
+            "leader": [
+                "Home",
+                "Dashboard",
+                "Strategy",
+                "Courses of action",
+                "KPIs",
+                "Surveys",
+                "My surveys",
+                "Reports",
+                "Units",
+                "My unit",
+            ],
             "office": [
                 "Home",
                 "Dashboard",
                 "Overview",
                 "Strategy",
+                "Courses of action",
                 "KPIs",
                 "Surveys",
                 "My surveys",
