@@ -56,6 +56,11 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/kpis/{code:str}": [("leader@example.org", "/kpis/KSUM"), ("leader@example.org", "/kpis/KRATIO")],
     "/audit": [("office@example.org", "/audit")],
     "/glossary": [("", "/glossary"), ("leader@example.org", "/glossary")],
+    "/actions": [("leader@example.org", "/actions"), ("staff@example.org", "/actions")],
+    "/actions/mine": [("leader@example.org", "/actions/mine")],
+    "/actions/new": [("office@example.org", "/actions/new?goal=1")],
+    "/actions/{action_id:int}": [("leader@example.org", "/actions/1")],
+    "/actions/{action_id:int}/edit": [("office@example.org", "/actions/1/edit")],
     "/dashboard": [
         ("leader@example.org", "/dashboard?unit=FAC-A&period=2025"),
         ("leader@example.org", "/dashboard?unit=FAC-A&period=2021-S1"),  # a period without data
