@@ -18,6 +18,7 @@ from maturity.settings import Settings
 from maturity.units.models import OrgUnit
 from reports.assembly import build_content
 from reports.batch_jobs import defer_batch, get_batch, start_batch
+from reports.branding import branding_of
 from reports.cli import reports
 from reports.content import canonical_json, sha256_text
 from reports.models import BatchItem, BatchStatus, Report, ReportBatch
@@ -172,7 +173,7 @@ def test_a_report_built_in_a_batch_has_the_snapshot_of_one_built_alone(
     reports = stored(session)
     for code in codes:
         unit = session.execute(select(OrgUnit).where(col(OrgUnit.code) == code)).scalars().one()
-        alone = canonical_json(build_content(session, unit, "2024", "nb"))
+        alone = canonical_json(build_content(session, unit, "2024", "nb", branding=branding_of(settings)))
         assert reports[code].snapshot == alone
         assert reports[code].snapshot_sha256 == sha256_text(alone)
         assert (
