@@ -152,4 +152,4 @@ class TestBadActionsAreLocated:
     def test_two_updates_for_one_period(self, session: Session, leader: User) -> None:
         bad = ACTIONS.replace("period: 2023,", "period: 2022-s1,")
         problems = problems_of(session, with_actions(bad))
-        at(problems, "goals[0].actions[0].updates[1].period")
+        assert at(problems, "goals[0].actions[0].updates[1].period").message == "Two updates for the period %(value)s."
