@@ -167,7 +167,7 @@ def rate_lines(rows: list[UnitRate]) -> list[RateLine]:
 def rate_words(shown: Participation, headcount: int, locale: str) -> str:
     """The words after a unit's bar: "42 % (21 of 50)", "fewer than 5 responses", …"""
     if shown.suppressed:
-        return i18n.translate(locale, "not shown (would reveal a smaller group)")
+        return i18n.translate(locale, "not shown")
     if shown.count is None:
         return i18n.translate(locale, "fewer than %(k)s responses", k=shown.k)
     if not headcount or shown.rate is None:

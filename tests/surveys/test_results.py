@@ -151,7 +151,7 @@ class TestResultsPages:
         text = text_of(client.get(f"/results/{open_round.id}", headers=EN).text)
         assert "Fewer than 5 people in the unit answered, so its figures are not shown." in text
         assert "(2 of" not in text
-        assert re.search(r"Dimension one fewer than 5 ", text)
+        assert re.search(r"Dimension one Too few responses ", text)
 
     def test_staff_outside_the_round_and_visitors_get_nothing(
         self,
