@@ -7,7 +7,7 @@ needs no compile step. Message ids are English; ``nb`` is the default language.
 import functools
 import io
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -117,7 +117,9 @@ def day(value: date | datetime | None, locale: str, style: str = "medium") -> st
     if isinstance(value, datetime):
         # The day in the style asked for and the clock in hours and minutes, Oslo time: a reader
         # needs neither the seconds nor the zone's name ("24. desember 2026, 09:53").
-        local = value.astimezone(ZoneInfo("Europe/Oslo")) if value.tzinfo else value
+        # A naive timestamp is UTC, as every stored one is (maturity.db.UTCDateTime).
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        local = aware.astimezone(ZoneInfo("Europe/Oslo"))
         babel = babel_locale(locale)
         return f"{format_date(local.date(), format=style, locale=babel)}, {format_time(local.time(), 'short', locale=babel)}"
     return format_date(value, format=style, locale=babel_locale(locale))

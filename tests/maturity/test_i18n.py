@@ -87,6 +87,7 @@ class TestFormatting:
         assert i18n.day(date(2025, 3, 1), "nb") == "1. mars 2025"
         assert i18n.day(date(2025, 3, 1), "en") == "1 Mar 2025"
         assert "12:00" in i18n.day(datetime(2025, 6, 1, 10, 0, tzinfo=UTC), "nb")  # summer time in Oslo
+        assert i18n.day(datetime(2025, 1, 1, 10, 0), "nb") == "1. jan. 2025, 11:00"  # naive = UTC, shown in Oslo time
 
     def test_messages_are_translated_with_their_parameters(self) -> None:
         assert i18n.translate("nb", "Log in") == "Logg inn"
