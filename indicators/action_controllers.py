@@ -1,6 +1,7 @@
 """Courses of action: the list per goal, one action with its updates, milestones and links, and
 the forms to create, edit, update, link and close them."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -156,6 +157,25 @@ class ActionController(Controller):
         }
         return render(request, "indicators/pages/action.html", context, status_code=status_code)
 
+    def _write_on_page(
+        self,
+        request: HTMXRequest,
+        db_session: Session,
+        user: User,
+        action_id: int,
+        form: str,
+        write: Callable[[], object],
+        saved: str,
+    ) -> Response[Any] | Template:
+        """One of the forms on an action's page: written, then back to the page saying ``saved``
+        (marked with ``N_``); or the page again with that form's problems (422), nothing written."""
+        try:
+            write()
+        except InvalidForm as exc:
+            return self._page(request, db_session, user, action_id, {form: exc.state}, 422)
+        flash(request, t(request, saved), "success")
+        return redirect(request, request.app.route_reverse("actions.show", action_id=action_id))
+
     def _form_page(
         self,
         request: HTMXRequest,
@@ -279,12 +299,12 @@ class ActionController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
-        try:
-            post_update(db_session, user, action_id, data, Actor.of(user))
-        except InvalidForm as exc:
-            return self._page(request, db_session, user, action_id, {"update": exc.state}, 422)
-        flash(request, t(request, "The progress update is saved."), "success")
-        return redirect(request, request.app.route_reverse("actions.show", action_id=action_id))
+        def write() -> object:
+            return post_update(db_session, user, action_id, data, Actor.of(user))
+
+        return self._write_on_page(
+            request, db_session, user, action_id, "update", write, N_("The progress update is saved.")
+        )
 
     @post("/{action_id:int}/milestones", name="actions.add_milestone", guards=[requires_leader], sync_to_thread=True)
     def add_milestone(
@@ -295,12 +315,10 @@ class ActionController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
-        try:
-            add_milestone(db_session, user, action_id, data, Actor.of(user))
-        except InvalidForm as exc:
-            return self._page(request, db_session, user, action_id, {"milestone": exc.state}, 422)
-        flash(request, t(request, "Saved."), "success")
-        return redirect(request, request.app.route_reverse("actions.show", action_id=action_id))
+        def write() -> object:
+            return add_milestone(db_session, user, action_id, data, Actor.of(user))
+
+        return self._write_on_page(request, db_session, user, action_id, "milestone", write, N_("Saved."))
 
     @post(
         "/{action_id:int}/milestones/{milestone_id:int}",
@@ -330,12 +348,10 @@ class ActionController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
-        try:
-            add_link(db_session, user, action_id, data, Actor.of(user))
-        except InvalidForm as exc:
-            return self._page(request, db_session, user, action_id, {"link": exc.state}, 422)
-        flash(request, t(request, "Saved."), "success")
-        return redirect(request, request.app.route_reverse("actions.show", action_id=action_id))
+        def write() -> object:
+            return add_link(db_session, user, action_id, data, Actor.of(user))
+
+        return self._write_on_page(request, db_session, user, action_id, "link", write, N_("Saved."))
 
     @post(
         "/{action_id:int}/links/{link_id:int}/delete",
