@@ -1,6 +1,7 @@
 """The demo's courses of action followed up: owners, statuses, milestones, progress updates and
 links for some of the seed strategy's actions, and the action plans of two faculties (TKD and
-HV). Some updates are overdue: the latest half-years have none."""
+HV); for the successor strategy (2025–2030), its first institutional actions and TKD's plan.
+Some updates are overdue: the latest half-years have none."""
 
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from maturity.maturity_model.models import Dimension
 from maturity.units.models import OrgUnit
 
 STRATEGY = "oslomet-digital-2018"
+SUCCESSOR = "oslomet-digital-2025"
 OFFICE = "strategi@demo.oslomet.no"
 LEADER = "leder@demo.oslomet.no"
 
@@ -188,10 +190,138 @@ PLANS: list[dict[str, Any]] = [
 ]
 
 
+# The successor strategy has no courses of action of its own in its file: these are new ones,
+# under its goals (T1–T6 share the maturity model's themes D1–D6). Two are behind: a milestone
+# passed undone, and no update for the first half of 2026.
+SUCCESSOR_PLANS: list[dict[str, Any]] = [
+    {
+        "code": "T1.A1",
+        "goal": "T1",
+        "unit": None,
+        "title": ("Én digital inngang for studentene", "One digital front door for students"),
+        "owner": OFFICE,
+        "units": ["OSLOMET"],
+        "status": "in_progress",
+        "start": date(2025, 1, 1),
+        "due": date(2027, 12, 31),
+        "milestones": [
+            (date(2025, 12, 31), "Behovene kartlagt", "Needs surveyed", True),
+            (date(2026, 9, 30), "Første versjon lansert", "First version launched", False),
+        ],
+        "updates": [
+            (
+                "2025-S2",
+                "in_progress",
+                "Kartleggingen er ferdig; anskaffelsen er i gang.",
+                "The survey of needs is done; the procurement is under way.",
+                date(2026, 1, 15),
+            ),
+            (
+                "2026-S1",
+                "in_progress",
+                "Leverandør er valgt; lanseringen er flyttet til våren 2027.",
+                "A supplier is chosen; the launch is moved to spring 2027.",
+                date(2026, 7, 2),
+            ),
+        ],
+        "links": [("kpi", "N11", "increase"), ("dimension", "D1", "increase")],
+    },
+    {
+        "code": "T2.A1",
+        "goal": "T2",
+        "unit": None,
+        "title": ("Kurs i digital kompetanse for alle ansatte", "A digital competence course for all staff"),
+        "owner": OFFICE,
+        "units": ["OSLOMET"],
+        "status": "in_progress",
+        "start": date(2025, 3, 1),
+        "due": date(2026, 12, 31),
+        "milestones": [(date(2025, 8, 31), "Kurset er klart", "The course is ready", True)],
+        "updates": [
+            (
+                "2025-S2",
+                "in_progress",
+                "1 100 ansatte har fullført kurset.",
+                "1,100 staff have completed the course.",
+                date(2026, 1, 20),
+            ),
+        ],
+        "links": [("kpi", "N21", "increase"), ("dimension", "D2", "increase")],
+    },
+    {
+        "code": "T5.A1",
+        "goal": "T5",
+        "unit": None,
+        "title": ("Felles datakatalog", "A common data catalogue"),
+        "owner": OFFICE,
+        "units": ["OSLOMET"],
+        "status": "planned",
+        "start": date(2026, 1, 1),
+        "due": date(2028, 6, 30),
+        "milestones": [],
+        "updates": [],
+        "links": [("kpi", "N53", "increase")],
+    },
+    {
+        "code": "TKD.10",
+        "goal": "T3",
+        "unit": "TKD",
+        "title": ("Digital eksamen i alle emner på TKD", "Digital assessment in every TKD course"),
+        "owner": LEADER,
+        "units": ["TKD", "TKD-IT"],
+        "status": "in_progress",
+        "start": date(2025, 8, 1),
+        "due": date(2027, 6, 30),
+        "milestones": [
+            (date(2025, 12, 31), "Halvparten av emnene", "Half of the courses", True),
+            (date(2026, 6, 30), "Alle emner i informatikk", "Every computer science course", False),
+        ],
+        "updates": [
+            (
+                "2025-S2",
+                "in_progress",
+                "Halvparten av emnene har digital eksamen.",
+                "Half of the courses have digital assessment.",
+                date(2026, 1, 10),
+            ),
+        ],
+        "links": [("kpi", "N31", "increase"), ("dimension", "D3", "increase")],
+    },
+    {
+        "code": "TKD.11",
+        "goal": "T6",
+        "unit": "TKD",
+        "title": ("Endringsledelse for alle ledere på TKD", "Change management for every TKD leader"),
+        "owner": LEADER,
+        "units": ["TKD"],
+        "status": "done",
+        "start": date(2025, 1, 1),
+        "due": date(2025, 12, 31),
+        "milestones": [(date(2025, 10, 31), "Alle ledere har fullført", "Every leader has completed", True)],
+        "updates": [
+            (
+                "2025-S2",
+                "done",
+                "Alle 14 ledere har fullført opplæringen.",
+                "All 14 leaders have completed the training.",
+                date(2025, 12, 15),
+            ),
+        ],
+        "links": [("kpi", "N61", "increase"), ("dimension", "D6", "increase")],
+    },
+]
+
+
 def load_demo_actions(session: Session, base_url: str) -> list[str]:
-    strategy = find_strategy(session, STRATEGY)
+    _load_plans(session, STRATEGY, PLANS)
+    _load_plans(session, SUCCESSOR, SUCCESSOR_PLANS)
+    return []
+
+
+def _load_plans(session: Session, code: str, plans: list[dict[str, Any]]) -> None:
+    strategy = find_strategy(session, code)
     if strategy is None or strategy.id is None:
-        return []
+        return
     actor = Actor.system("demo")
     goals = {g.code: g for g in session.execute(select(Goal).where(col(Goal.strategy_id) == strategy.id)).scalars()}
     units = dict(session.execute(select(col(OrgUnit.code), col(OrgUnit.id))).tuples().all())
@@ -217,7 +347,7 @@ def load_demo_actions(session: Session, base_url: str) -> list[str]:
             .all()
         ),
     }
-    for plan in PLANS:
+    for plan in plans:
         if "goal" in plan:
             goal = goals[plan["goal"]]
             action = Action(
@@ -226,7 +356,7 @@ def load_demo_actions(session: Session, base_url: str) -> list[str]:
                 title_nb=plan["title"][0],
                 title_en=plan["title"][1],
                 position=100,
-                unit_id=units[plan["unit"]],
+                unit_id=units[plan["unit"]] if plan["unit"] else None,
             )
         else:
             action = session.execute(
@@ -266,4 +396,3 @@ def load_demo_actions(session: Session, base_url: str) -> list[str]:
         )
         session.flush()
         record_event(session, actor, "update", action, label=f"{action.code} plan", after=snapshot(action), note="demo")
-    return []
