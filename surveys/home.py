@@ -15,7 +15,7 @@ from surveys.models import Survey, SurveyRound
 from surveys.rates import rate_lines, rate_words, rates_bars, response_rates, shown_rate
 from surveys.results import closed_rounds_of
 
-RECENT_RESULTS = 3  # published results shown on the home page; the rest are one click away
+RECENT_RESULTS = 1  # the latest published results on the home page; earlier rounds are one click away
 
 
 def survey_tasks(context: HomeContext) -> list[HomeTask]:
