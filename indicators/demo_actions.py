@@ -1,7 +1,8 @@
 """The demo's courses of action followed up: owners, statuses, milestones, progress updates and
 links for some of the seed strategy's actions, and the action plans of two faculties (TKD and
-HV); for the successor strategy (2025–2030), its first institutional actions and TKD's plan.
-Some updates are overdue: the latest half-years have none."""
+HV), closed with the strategy as a careful office would leave them (done, or stopped and carried
+on); for the successor strategy (2025–2030), its first institutional actions and TKD's plan, some
+behind: updates for the first half of 2026 overdue, a milestone passed."""
 
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,13 +38,13 @@ PLANS: list[dict[str, Any]] = [
         "code": "G1.A1",
         "owner": OFFICE,
         "units": ["FA-FOU"],
-        "status": "in_progress",
+        "status": "done",
         "start": date(2019, 1, 1),
         "due": date(2024, 12, 31),
         "milestones": [
             (date(2019, 12, 31), "Kartlegging ferdig", "Survey of the present model done", True),
             (date(2022, 6, 30), "Ny styringsmodell vedtatt", "New management model adopted", True),
-            (date(2024, 6, 30), "Evaluering av modellen", "Evaluation of the model", False),
+            (date(2024, 6, 30), "Evaluering av modellen", "Evaluation of the model", True),
         ],
         "updates": [
             (
@@ -59,6 +60,13 @@ PLANS: list[dict[str, Any]] = [
                 "Evalueringen er utsatt til 2024.",
                 "The evaluation is postponed to 2024.",
                 date(2024, 1, 25),
+            ),
+            (
+                "2024-S2",
+                "done",
+                "Modellen er evaluert og videreført i strategien 2025–2030.",
+                "The model is evaluated and carried on in the strategy 2025–2030.",
+                date(2025, 1, 20),
             ),
         ],
         "links": [("indicator", "G1.I1", "increase")],
@@ -87,7 +95,7 @@ PLANS: list[dict[str, Any]] = [
         "code": "G4.A1",
         "owner": LEADER,
         "units": ["TKD"],
-        "status": "paused",
+        "status": "stopped",
         "start": date(2020, 1, 1),
         "due": date(2025, 6, 30),
         "milestones": [],
@@ -99,6 +107,13 @@ PLANS: list[dict[str, Any]] = [
                 "Paused until the new learning platform.",
                 date(2023, 7, 3),
             ),
+            (
+                "2024-S2",
+                "stopped",
+                "Avsluttet med strategien; videreført som T1.A1 i strategien 2025–2030.",
+                "Closed with the strategy; carried on as T1.A1 in the strategy 2025–2030.",
+                date(2025, 1, 15),
+            ),
         ],
         "links": [("kpi", "K24", "increase"), ("dimension", "D4", "increase")],
     },
@@ -109,12 +124,12 @@ PLANS: list[dict[str, Any]] = [
         "title": ("Digitale emner i alle bachelorprogram", "Digital courses in every bachelor programme"),
         "owner": LEADER,
         "units": ["TKD", "TKD-IT"],
-        "status": "in_progress",
+        "status": "done",
         "start": date(2023, 1, 1),
         "due": date(2025, 12, 31),
         "milestones": [
             (date(2023, 12, 31), "Pilot i to program", "Pilot in two programmes", True),
-            (date(2024, 12, 31), "Halvparten av programmene", "Half of the programmes", False),
+            (date(2024, 12, 31), "Halvparten av programmene", "Half of the programmes", True),
         ],
         "updates": [
             (
@@ -132,6 +147,13 @@ PLANS: list[dict[str, Any]] = [
                 date(2024, 1, 15),
             ),
             ("2024-S1", "in_progress", "Fire program i gang.", "Four programmes under way.", date(2024, 7, 1)),
+            (
+                "2025-S2",
+                "done",
+                "Alle bachelorprogram har digitale emner.",
+                "Every bachelor programme has digital courses.",
+                date(2025, 12, 18),
+            ),
         ],
         "links": [("kpi", "K16", "increase"), ("dimension", "D2", "increase")],
     },
@@ -142,11 +164,19 @@ PLANS: list[dict[str, Any]] = [
         "title": ("Digital kompetanseplan for alle ansatte", "A digital skills plan for all staff"),
         "owner": LEADER,
         "units": ["TKD"],
-        "status": "planned",
+        "status": "stopped",
         "start": date(2025, 1, 1),
         "due": date(2026, 12, 31),
         "milestones": [],
-        "updates": [],
+        "updates": [
+            (
+                "2024-S2",
+                "stopped",
+                "Flyttet til strategien 2025–2030, der hele institusjonen gjør det (T2.A1).",
+                "Moved to the strategy 2025–2030, where the whole institution does it (T2.A1).",
+                date(2025, 1, 10),
+            ),
+        ],
         "links": [("dimension", "D1", "increase")],
     },
     {
@@ -156,12 +186,19 @@ PLANS: list[dict[str, Any]] = [
         "title": ("Simulering i all praksisforberedelse", "Simulation in all placement preparation"),
         "owner": None,
         "units": ["HV", "HV-RHT-SIM"],
-        "status": "in_progress",
+        "status": "done",
         "start": date(2022, 8, 1),
         "due": date(2025, 6, 30),
         "milestones": [(date(2023, 6, 30), "Simuleringssenteret åpnet", "The simulation centre opened", True)],
         "updates": [
             ("2022-S2", "in_progress", "Utstyr er kjøpt inn.", "Equipment is bought.", date(2023, 1, 12)),
+            (
+                "2025-S1",
+                "done",
+                "Alle praksisforberedende emner bruker simulering.",
+                "Every placement-preparation course uses simulation.",
+                date(2025, 6, 20),
+            ),
         ],
         "links": [("kpi", "K25", "increase")],
     },
