@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col
 
 from indicators.milestones import check_form_milestone, milestones_outside
 from indicators.models import (
+    MAX_DUE_DAYS,
     Action,
     Goal,
     Kpi,
@@ -337,6 +338,14 @@ KINDS: dict[str, KindSpec] = {
                         "Values, baselines and targets below zero are accepted, as for a result in money. "
                         "A count, a share or a yes/no KPI is never negative."
                     ),
+                ),
+                FormField(
+                    "due_days",
+                    N_("Due days after the period"),
+                    "int",
+                    minimum=0,
+                    maximum=MAX_DUE_DAYS,
+                    help=N_("A period's value is due this many days after the period ends; owners are reminded."),
                 ),
             ),
             extra_check=_check_kpi,
