@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
 from indicators.models import Aggregation, Kpi, KpiOwner
@@ -70,8 +69,8 @@ def owners_for(
 
 
 def owner_candidates(session: Session, unit: OrgUnit) -> list[User]:
-    """The unit's people: the active people whose home unit is in its subtree, and the leaders
-    of the unit or of a unit above it."""
+    """The unit's people who may enter its values: the active leaders of the unit or of a unit
+    above it, and the strategy office people whose home unit is in its subtree."""
     chain = [unit.id]
     parent_id = unit.parent_id
     while parent_id is not None:
@@ -80,13 +79,14 @@ def owner_candidates(session: Session, unit: OrgUnit) -> list[User]:
     leaders = select(col(RoleAssignment.user_id)).where(
         col(RoleAssignment.role) == Role.LEADER, col(RoleAssignment.unit_id).in_(chain)
     )
+    office = select(col(RoleAssignment.user_id)).where(col(RoleAssignment.role) == Role.STRATEGY_OFFICE)
     statement = (
         select(User)
         .where(
             col(User.is_active),
-            col(User.home_unit_id).in_(subtree_ids([unit.id or 0])) | col(User.id).in_(leaders),
+            col(User.id).in_(leaders)
+            | (col(User.home_unit_id).in_(subtree_ids([unit.id or 0])) & col(User.id).in_(office)),
         )
-        .options(selectinload(User.roles))  # type: ignore[arg-type]  # a relationship attribute
         .order_by(col(User.name), col(User.email))
     )
     return list(session.execute(statement).scalars())

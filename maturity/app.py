@@ -28,6 +28,7 @@ from indicators.dashboard_controllers import DashboardController, OverviewContro
 from indicators.glossary_controllers import GlossaryController
 from indicators.home import indicator_tasks
 from indicators.navigation import INDICATOR_NAVIGATION
+from indicators.owner_controllers import KpiOwnerController
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
 from indicators.score_cache import ScoreCache
@@ -65,6 +66,7 @@ from reports.home import report_tasks
 from reports.navigation import REPORT_NAVIGATION
 from reports.on_demand import PdfRenderer
 from reports.tasks import RENDER_KEY
+from reports.update_controllers import UpdatesController
 from surveys.answering import AlreadySubmitted, RoundClosed
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
@@ -153,12 +155,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             ActionController,
             DefinitionController,
             KpiController,
+            KpiOwnerController,
             AuditController,
             AnswerController,
             MySurveysController,
             ResultsController,
             SurveyRoundController,
             ReportController,
+            UpdatesController,
             ReportBatchController,
             SurveyBuilderController,
             QuestionBuilderController,
