@@ -257,7 +257,7 @@ def main() -> None:
     from indicators.demo_actions import load_demo_actions
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
-    from reports.cli import reports
+    from reports.cli import remind, reports
     from reports.demo import build_demo_reports
     from surveys.cli import survey
     from surveys.demo import load_demo_surveys
@@ -266,6 +266,7 @@ def main() -> None:
     command_line.add_command(kpi)
     command_line.add_command(survey)
     command_line.add_command(reports)
+    command_line.add_command(remind)
     command_line(
         obj=CliContext(
             create_app=create_app,

@@ -82,11 +82,17 @@ def _send(settings: Settings, person: User, owed: MyUpdates, subject: str) -> No
 
 
 def send_update_reminders(
-    session: Session, settings: Settings, *, now: datetime, actor: Actor, limit: int | None = None
+    session: Session,
+    settings: Settings,
+    *,
+    now: datetime,
+    actor: Actor,
+    limit: int | None = None,
+    audit: bool = True,
 ) -> RemindResult:
     """One mail to each person owing something overdue or due soon and not reminded within the
     interval (at most ``limit`` mails). Stops at the first mail-server error, keeping the
-    reminders already sent."""
+    reminders already sent; ``audit=False`` leaves the audit event to the caller."""
     strategy = current_strategy(session, now.date())
     if strategy is None or strategy.id is None:
         return RemindResult(0, 0)
