@@ -39,7 +39,9 @@ def due_date(kpi: Kpi, period: Period) -> date:
 
 
 def owed_periods(kpi: Kpi, strategy: Strategy, today: date) -> list[Period]:
-    latest = latest_ended(kpi.frequency, today)
+    """The latest period ended by today (by the strategy's end, for a concluded strategy), and
+    the one before while that one is not yet due."""
+    latest = latest_ended(kpi.frequency, min(today, strategy.period_end + timedelta(days=1)))
     periods = [latest]
     if due_date(kpi, latest) >= today:
         periods.append(latest.previous())

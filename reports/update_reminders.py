@@ -119,11 +119,13 @@ def send_update_reminders(
         session.add(row)
         session.flush()
         sent += 1
-    if sent:
-        record_event(
-            session, actor, "remind", object_type="update_reminder", label="updates", after={"reminders": sent}
-        )
+    if sent and audit:
+        record_update_reminders(session, actor, sent)
     return RemindResult(sent, failed)
+
+
+def record_update_reminders(session: Session, actor: Actor, sent: int) -> None:
+    record_event(session, actor, "remind", object_type="update_reminder", label="updates", after={"reminders": sent})
 
 
 def request_updates(
