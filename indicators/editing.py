@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col
 
 from indicators.milestones import check_form_milestone, milestones_outside
 from indicators.models import (
+    DEFAULT_DUE_DAYS,
     MAX_DUE_DAYS,
     Action,
     Goal,
@@ -144,6 +145,8 @@ def _check_kpi(
     session: Session, spec: "KindSpec", values: dict[str, Any], parent_id: int | None, item_id: int | None
 ) -> list[Problem]:
     problems = _check_kpi_code(session, spec, values, parent_id, item_id)
+    if values.get("due_days") is None:  # left empty: the usual month
+        values["due_days"] = DEFAULT_DUE_DAYS
     if values.get("cascade", "none") != "none" and values.get("aggregation") != "sum":
         problems.append(Problem(N_("Only a KPI that adds up across units (sum) can share its target."), path="cascade"))
     if values.get("may_be_negative") and (values.get("aggregation") == "ratio" or values.get("scoring") == "binary"):
@@ -343,9 +346,13 @@ KINDS: dict[str, KindSpec] = {
                     "due_days",
                     N_("Due days after the period"),
                     "int",
+                    required=False,
                     minimum=0,
                     maximum=MAX_DUE_DAYS,
-                    help=N_("A period's value is due this many days after the period ends; owners are reminded."),
+                    help=N_(
+                        "A period's value is due this many days after the period ends; owners are reminded. "
+                        "Empty: 30 days."
+                    ),
                 ),
             ),
             extra_check=_check_kpi,
