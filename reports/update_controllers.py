@@ -11,12 +11,13 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from indicators.actions import STATUS_LABELS
+from indicators.scorecard import EVERYTHING
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.db import utcnow
 from maturity.guards import requires_login, requires_strategy_office
 from maturity.settings import Settings
-from maturity.units.services import UnitScope, get_unit
+from maturity.units.services import get_unit
 from maturity.web import flash, redirect, render, t
 from reports.owed import missing_by_unit, my_updates
 from reports.update_reminders import request_updates
@@ -46,12 +47,11 @@ class UpdatesController(Controller):
         request: HTMXRequest,
         code: FromPath[str],
         db_session: NamedDependency[Session],
-        unit_scope: NamedDependency[UnitScope],
         settings: NamedDependency[Settings],
         user: NamedDependency[User],
     ) -> Response[Any]:
-        unit = get_unit(db_session, unit_scope, code)
-        result = request_updates(db_session, settings, unit, now=utcnow(), actor=Actor.of(user))
+        found = get_unit(db_session, EVERYTHING, code)  # the office sees every unit
+        result = request_updates(db_session, settings, found, now=utcnow(), actor=Actor.of(user))
         if result.failed:
             flash(
                 request,
@@ -62,6 +62,6 @@ class UpdatesController(Controller):
             flash(request, t(request, "Requests sent to %(count)s people.", count=result.sent), "success")
         else:
             flash(
-                request, t(request, "Nobody owes anything for %(unit)s now: no request sent.", unit=unit.code), "info"
+                request, t(request, "Nobody owes anything for %(unit)s now: no request sent.", unit=found.code), "info"
             )
         return redirect(request, request.app.route_reverse("updates.units"))
