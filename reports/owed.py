@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from indicators.action_progress import OwedUpdate, load_updates, owed_by, update_overdue
 from indicators.dashboard_periods import period_choice
-from indicators.models import ACTIVE_STATUSES, Action, ActionUnit, Strategy
+from indicators.models import ACTIVE_STATUSES, Action, ActionUnit, KpiOwner, Strategy
 from indicators.owed_values import OwedValue, owed_values
 from indicators.strategy_tree import current_strategy
 from maturity.auth.models import Role, RoleAssignment, User
@@ -78,7 +78,7 @@ def narrative_period(session: Session, strategy: Strategy, scope: UnitScope, now
     return period_choice(session, strategy, scope, None, None, now).period
 
 
-def narratives_missing(session: Session, strategy: Strategy, unit_ids: set[int], period: str) -> list[OrgUnit]:
+def narratives_missing(session: Session, unit_ids: set[int], period: str) -> list[OrgUnit]:
     """The units among ``unit_ids`` without a narrative for the period, by code."""
     written = set(
         session.execute(
@@ -101,16 +101,25 @@ def my_updates(session: Session, user: User, now: datetime, values: list[OwedVal
     strategy = current_strategy(session, today)
     if strategy is None or strategy.id is None:
         return out
-    every = owed_values(session, strategy, today) if values is None else values
-    out.values = [v for v in every if user.id in v.owners]
+    if values is None and (user.led_unit_ids or owns_values(session, user)):
+        values = owed_values(session, strategy, today)
+    out.values = [v for v in values or [] if user.id in v.owners]
     out.actions = [o for o in owed_by(session, user, today) if o.overdue or o.past_due or o.late]
     if user.led_unit_ids:
         period = narrative_period(session, strategy, scope_for(user), now)
         due = Period.parse(period).end + timedelta(days=NARRATIVE_DUE_DAYS)
         out.narratives = [
-            OwedNarrative(u, period, due) for u in narratives_missing(session, strategy, set(user.led_unit_ids), period)
+            OwedNarrative(u, period, due) for u in narratives_missing(session, set(user.led_unit_ids), period)
         ]
     return out
+
+
+def owns_values(session: Session, user: User) -> bool:
+    """Whether an owner of some KPI's values was chosen as this person (leaders owe by default)."""
+    return (
+        session.execute(select(col(KpiOwner.user_id)).where(col(KpiOwner.user_id) == user.id).limit(1)).first()
+        is not None
+    )
 
 
 def people_owing(session: Session, values: list[OwedValue]) -> list[User]:
@@ -183,7 +192,7 @@ def missing_by_unit(session: Session, now: datetime) -> list[UnitMissing]:
     ) - {None}
     period = narrative_period(session, strategy, UnitScope(everything=True, roots=frozenset()), now)
     late = Period.parse(period).end + timedelta(days=NARRATIVE_DUE_DAYS) < today
-    narratives = {u.id for u in narratives_missing(session, strategy, {i for i in led if i}, period)} if late else set()
+    narratives = {u.id for u in narratives_missing(session, {i for i in led if i}, period)} if late else set()
     return [
         UnitMissing(unit, values.get(uid, 0), actions.get(uid, 0), uid in narratives, nobody.get(uid, 0))
         for uid, unit in units.items()
