@@ -254,7 +254,7 @@ def main() -> None:
     """The ``maturity`` command: the shell's commands plus every package's."""
     from indicators.cli import kpi, strategy
     from indicators.demo import load_demo_strategy
-    from indicators.demo_actions import load_demo_actions
+    from indicators.demo_actions import load_demo_actions, load_demo_owners
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
     from reports.cli import remind, reports
@@ -270,7 +270,7 @@ def main() -> None:
     command_line(
         obj=CliContext(
             create_app=create_app,
-            demo_steps=[load_demo_strategy, load_demo_actions, load_demo_surveys],
+            demo_steps=[load_demo_strategy, load_demo_actions, load_demo_owners, load_demo_surveys],
             after_demo=[build_demo_reports],
         )
     )

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from indicators.actions import create_action
+from indicators.demo import load_demo_strategy
+from indicators.demo_actions import load_demo_actions, load_demo_owners
 from indicators.editing import KINDS
 from indicators.editing_services import form_from_item, update_item
 from indicators.kpi_owners import set_owner
@@ -32,6 +34,7 @@ from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.auth.services import load_user
 from maturity.db import Database
+from maturity.demo import load_demo
 from maturity.errors import InvalidInput, NotFound
 from maturity.forms import InvalidForm
 from maturity.jobs import LocalRunner, Runtime
@@ -438,3 +441,23 @@ class TestReminders:
         recipients = [to for to, _ in server.received]
         assert len(recipients) == len(set(recipients))
         assert "leaderb@example.org" in recipients
+
+
+@pytest.mark.skipif(date.today() <= date(2026, 1, 30), reason="the demo's unreported 2025 values are due 30.01.2026")
+class TestDemo:
+    def test_the_demo_leader_has_overdue_values_and_owners_are_chosen(
+        self, client: TestClient[Litestar], session: Session
+    ) -> None:
+        load_demo(session)
+        load_demo_strategy(session, "http://demo")
+        load_demo_actions(session, "http://demo")
+        load_demo_owners(session, "http://demo")
+        session.commit()
+        assert count(session, KpiOwner) == 2
+        client.cookies.clear()
+        login(client, "leder@demo.oslomet.no", "demo-leder-tkd")
+        page = client.get("/updates/", headers={"accept-language": "en"})
+        assert page.status_code == 200
+        assert "N21" in page.text
+        assert "N31" in page.text
+        assert 'class="tag tag--late"' in page.text
