@@ -129,7 +129,7 @@ class TestKpiOwners:
         shown = client.get(page)
         assert shown.status_code == 200
         assert "FAC-A" in shown.text
-        assert "the leader, by default" in shown.text
+        assert "lederen, som standard" in shown.text
         data = {"_csrf_token": csrf_token(client, page), "unit": "FAC-A", "owner": "leader@example.org"}
         response = client.post(page, data=data, follow_redirects=False)
         assert response.status_code == 303, response.text
@@ -145,8 +145,8 @@ class TestKpiOwners:
         data = {"_csrf_token": csrf_token(client, page), "unit": "FAC-A", "owner": "nobody@example.org"}
         response = client.post(page, data=data, follow_redirects=False)
         assert response.status_code == 422
-        assert "Owner for FAC-A" in response.text
-        assert "nobody@example.org is not one of the unit&#39;s people" in response.text
+        assert "Eier for FAC-A" in response.text
+        assert "nobody@example.org er ikke en av enhetens personer" in response.text
         assert count(session, KpiOwner) == 0
         assert count(session, AuditEvent) == events
 
@@ -355,7 +355,7 @@ class TestMissingUpdatesPerUnit:
             page = client.get("/updates/units")
             assert page.status_code == 200
             assert "FAC-B" in page.text
-            assert "Send request" in page.text
+            assert "Send forespørsel" in page.text
             token = csrf_token(client, "/updates/units")
             response = client.post("/updates/units/FAC-B/request", data={"_csrf_token": token})
             assert response.status_code == 200
