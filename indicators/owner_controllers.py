@@ -8,23 +8,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from indicators.kpi_owners import check_editor, owner_rows, set_owner
 from indicators.models import Kpi
+from indicators.strategy_tree import get_kpi
 from maturity.audit.services import Actor
 from maturity.auth.models import User
-from maturity.errors import InvalidInput, NotFound, Problem
+from maturity.errors import InvalidInput, Problem
 from maturity.guards import requires_leader
 from maturity.web import flash, redirect, render, t
-
-
-def _kpi(session: Session, code: str) -> Kpi:
-    kpi = session.execute(select(Kpi).where(col(Kpi.code) == code)).scalars().first()
-    if kpi is None:
-        raise NotFound(code)
-    return kpi
 
 
 class KpiOwnerController(Controller):
@@ -40,7 +33,7 @@ class KpiOwnerController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Template:
-        return self._page(request, db_session, user, _kpi(db_session, code))
+        return self._page(request, db_session, user, get_kpi(db_session, code))
 
     def _page(
         self,
@@ -65,7 +58,7 @@ class KpiOwnerController(Controller):
         db_session: NamedDependency[Session],
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
-        kpi = _kpi(db_session, code)
+        kpi = get_kpi(db_session, code)
         unit = data.get("unit", "")
         try:
             set_owner(db_session, user, kpi, unit, data.get("owner", ""), Actor.of(user))
