@@ -25,7 +25,6 @@ from indicators.action_progress import (
     load_links,
     load_updates,
     measure_choices,
-    owed_by,
     past_due,
     post_update,
     remove_link,
@@ -104,11 +103,10 @@ class ActionController(Controller):
         }
         return render(request, "indicators/pages/actions.html", context)
 
-    @get("/mine", name="actions.mine", sync_to_thread=True)
-    def mine(self, request: HTMXRequest, db_session: NamedDependency[Session], user: NamedDependency[User]) -> Template:
-        """The follow-up the person owes on courses of action."""
-        owed = owed_by(db_session, user, _today())
-        return render(request, "indicators/pages/my_actions.html", {"owed": owed, "status_labels": STATUS_LABELS})
+    @get("/mine", name="actions.mine", sync_to_thread=False)
+    def mine(self, request: HTMXRequest) -> Response[Any]:
+        """The follow-up the person owes is on My updates, with the rest of what they owe."""
+        return redirect(request, request.app.route_reverse("updates.mine"))
 
     @get("/{action_id:int}", name="actions.show", sync_to_thread=True)
     def show(

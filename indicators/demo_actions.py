@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from indicators.kpi_owners import set_owner
 from indicators.models import (
     Action,
     ActionLink,
@@ -23,6 +24,7 @@ from indicators.models import (
 from indicators.strategy_tree import find_strategy
 from maturity.audit.services import Actor, record_event, snapshot
 from maturity.auth.models import User
+from maturity.auth.services import find_user_by_email
 from maturity.maturity_model.models import Dimension
 from maturity.units.models import OrgUnit
 
@@ -433,3 +435,20 @@ def _load_plans(session: Session, code: str, plans: list[dict[str, Any]]) -> Non
         )
         session.flush()
         record_event(session, actor, "update", action, label=f"{action.code} plan", after=snapshot(action), note="demo")
+
+
+# KPI owners of the successor strategy chosen by the office: the institution's data catalogue
+# (no leader above it) and one of TKD-IT's values; the rest fall to each unit's leader.
+DEMO_OWNERS = (("N53", None, OFFICE), ("N21", "TKD-IT", LEADER))
+
+
+def load_demo_owners(session: Session, base_url: str) -> list[str]:
+    """Owners of some KPIs' values, chosen as the office would (audited)."""
+    office = find_user_by_email(session, OFFICE)
+    if office is None or find_strategy(session, SUCCESSOR) is None:
+        return []
+    root = session.execute(select(OrgUnit).where(col(OrgUnit.parent_id).is_(None))).scalars().one()
+    for code, unit, owner in DEMO_OWNERS:
+        kpi = session.execute(select(Kpi).where(col(Kpi.code) == code)).scalar_one()
+        set_owner(session, office, kpi, unit or root.code, owner, Actor.system("demo"))
+    return []

@@ -15,6 +15,8 @@ from sqlmodel import Session, SQLModel, col
 
 from indicators.milestones import check_form_milestone, milestones_outside
 from indicators.models import (
+    DEFAULT_DUE_DAYS,
+    MAX_DUE_DAYS,
     Action,
     Goal,
     Kpi,
@@ -143,6 +145,8 @@ def _check_kpi(
     session: Session, spec: "KindSpec", values: dict[str, Any], parent_id: int | None, item_id: int | None
 ) -> list[Problem]:
     problems = _check_kpi_code(session, spec, values, parent_id, item_id)
+    if values.get("due_days") is None:  # left empty: the usual month
+        values["due_days"] = DEFAULT_DUE_DAYS
     if values.get("cascade", "none") != "none" and values.get("aggregation") != "sum":
         problems.append(Problem(N_("Only a KPI that adds up across units (sum) can share its target."), path="cascade"))
     if values.get("may_be_negative") and (values.get("aggregation") == "ratio" or values.get("scoring") == "binary"):
@@ -336,6 +340,18 @@ KINDS: dict[str, KindSpec] = {
                     help=N_(
                         "Values, baselines and targets below zero are accepted, as for a result in money. "
                         "A count, a share or a yes/no KPI is never negative."
+                    ),
+                ),
+                FormField(
+                    "due_days",
+                    N_("Due days after the period"),
+                    "int",
+                    required=False,
+                    minimum=0,
+                    maximum=MAX_DUE_DAYS,
+                    help=N_(
+                        "A period's value is due this many days after the period ends; owners are reminded. "
+                        "Empty: 30 days."
                     ),
                 ),
             ),

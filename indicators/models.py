@@ -19,6 +19,9 @@ from maturity.scoring import Direction as Direction
 from maturity.scoring import ScoringMode as ScoringMode
 from maturity.scoring.unit_targets import Cascade as Cascade
 
+DEFAULT_DUE_DAYS = 30
+MAX_DUE_DAYS = 366
+
 
 class TargetKind(StrEnum):
     BASELINE = "baseline"
@@ -222,6 +225,7 @@ class Kpi(Bilingual, SQLModel, table=True):
         CheckConstraint("frequency IN ('year', 'semester', 'tertial', 'quarter', 'month')", name="known_frequency"),
         CheckConstraint("decimals BETWEEN 0 AND 6", name="decimals_range"),
         CheckConstraint("cascade IN ('none', 'baseline', 'headcount')", name="known_cascade"),
+        CheckConstraint("due_days BETWEEN 0 AND 366", name="due_days_range"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -244,7 +248,19 @@ class Kpi(Bilingual, SQLModel, table=True):
     # Values, baselines and targets below zero are refused unless the KPI says it can be negative
     # (a result in money, a change); a count or an index is not.
     may_be_negative: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # A period's value is due this many days after the period ends.
+    due_days: int = Field(default=DEFAULT_DUE_DAYS, sa_column_kwargs={"server_default": str(DEFAULT_DUE_DAYS)})
     position: int = 0
+
+
+class KpiOwner(SQLModel, table=True):
+    """The person who owes a unit's values of a KPI; a unit without a row: its leader."""
+
+    __tablename__ = "kpi_owner"
+
+    kpi_id: int = Field(foreign_key="kpi.id", primary_key=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="org_unit.id", primary_key=True, index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
 
 
 class KpiTarget(SQLModel, table=True):

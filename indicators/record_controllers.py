@@ -10,8 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from indicators.controllers import LABELS
 from indicators.kpi_grid import load_grid
@@ -19,11 +18,11 @@ from indicators.models import Kpi, TargetKind
 from indicators.record_files import export_kpi_csv, import_kpi_csv
 from indicators.recording import numbers_changed, record_values
 from indicators.records import check_grid
-from indicators.strategy_tree import current_strategy, load_kpi_node, load_strategy_tree
+from indicators.strategy_tree import current_strategy, get_kpi, load_kpi_node, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
 from maturity.db import utcnow
-from maturity.errors import N_, InvalidInput, NotFound, Problem
+from maturity.errors import N_, InvalidInput, Problem
 from maturity.guards import requires_leader
 from maturity.periods import Period
 from maturity.units.services import UnitScope
@@ -32,13 +31,6 @@ from maturity.web import MEGABYTE, UPLOAD_LIMIT_OPT, flash, redirect, render, t
 
 MAX_UPLOAD = 5 * 1024 * 1024
 UPLOAD_KIND = "kpi-values"  # of the files kept between preview and confirmation
-
-
-def _kpi(session: Session, code: str) -> Kpi:
-    kpi = session.execute(select(Kpi).where(col(Kpi.code) == code)).scalars().first()
-    if kpi is None:
-        raise NotFound(code)
-    return kpi
 
 
 def _first_day(session: Session) -> date:
@@ -152,7 +144,7 @@ class KpiController(Controller):
         user: NamedDependency[User],
         until: FromQuery[str] = "",
     ) -> Template:
-        kpi = _kpi(db_session, code)
+        kpi = get_kpi(db_session, code)
         return self._grid_page(request, db_session, kpi, unit_scope, user, until, {}, {})
 
     def _grid_page(
@@ -200,7 +192,7 @@ class KpiController(Controller):
         user: NamedDependency[User],
     ) -> Response[Any] | Template:
         """Record the values typed into the grid (all of them, or one cell when HTMX autosaves)."""
-        kpi = _kpi(db_session, code)
+        kpi = get_kpi(db_session, code)
         until = data.get("until", "")
         source = data.get("source", "").strip() or t(request, "Entered by hand")
         checked = check_grid(db_session, kpi, data, unit_scope, source=source, note=data.get("note", "").strip())

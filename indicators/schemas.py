@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
+from indicators.models import DEFAULT_DUE_DAYS, MAX_DUE_DAYS
 from maturity.structured_file import Name, OptionalTexts, StrictModel, Texts
 
 FORMAT = "maturity-strategy/1"
@@ -41,6 +42,11 @@ class DatedValue(StrictModel):
     tolerance: float | None = Field(default=None, ge=0)
 
 
+class KpiOwnerSpec(StrictModel):
+    unit: Code
+    owner: str = Field(max_length=254)  # the person's e-mail address
+
+
 class KpiSpec(StrictModel):
     code: Code
     name: Name
@@ -56,6 +62,10 @@ class KpiSpec(StrictModel):
     decimals: int = Field(default=1, ge=0, le=6)
     # values, baselines and targets below zero are refused unless the KPI may be negative
     may_be_negative: bool = False
+    # a period's value is due this many days after the period ends
+    due_days: int = Field(default=DEFAULT_DUE_DAYS, ge=0, le=MAX_DUE_DAYS)
+    # who owes a unit's values; a unit not listed: its leader
+    owners: list[KpiOwnerSpec] = []
     baselines: list[DatedValue] = []
     targets: list[DatedValue] = Field(min_length=1)
 

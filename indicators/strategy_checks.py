@@ -33,6 +33,7 @@ def check_strategy_file(session: Session, spec: StrategyFile) -> list[Problem]:
     dimension_codes = _dimension_codes(session, spec)
     problems += _check_indicators(spec, units, dimension_codes)
     emails = set(session.execute(select(col(User.email))).scalars())
+    problems += _check_owner_specs(spec, units, emails)
     problems += check_file_actions(spec, units, emails, dimension_codes)
     if spec.maturity_model is not None:
         problems += _check_model(spec.maturity_model)
@@ -140,6 +141,41 @@ def _check_indicators(spec: StrategyFile, units: set[str], dimension_codes: set[
                             N_("Code %(value)s is used twice in this file."), {"value": measure.dimension}, path=where
                         )
                     )
+    return problems
+
+
+def _check_owner_specs(spec: StrategyFile, units: set[str], emails: set[str]) -> list[Problem]:
+    """Each KPI owner's unit and person known, one owner per unit."""
+    problems: list[Problem] = []
+    for i, goal in enumerate(spec.strategy.goals):
+        for j, indicator in enumerate(goal.indicators):
+            for n, kpi in enumerate(indicator.kpis):
+                seen: set[str] = set()
+                for m, owner in enumerate(kpi.owners):
+                    where = f"goals[{i}].indicators[{j}].kpis[{n}].owners[{m}]"
+                    if owner.unit not in units:
+                        problems.append(
+                            Problem(
+                                N_("Unknown unit %(value)s."),
+                                {"value": owner.unit},
+                                path=f"{where}.unit",
+                                value=owner.unit,
+                            )
+                        )
+                    elif owner.unit in seen:
+                        problems.append(
+                            Problem(N_("Unit %(value)s has two owners."), {"value": owner.unit}, path=f"{where}.unit")
+                        )
+                    seen.add(owner.unit)
+                    if owner.owner.lower() not in emails:
+                        problems.append(
+                            Problem(
+                                N_("Nobody has the address %(value)s."),
+                                {"value": owner.owner},
+                                path=f"{where}.owner",
+                                value=owner.owner,
+                            )
+                        )
     return problems
 
 

@@ -7,10 +7,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from indicators.action_file import action_as_data, codes_for, load_details
+from indicators.kpi_owners import owners_as_data
 from indicators.milestones import milestones_as_data
-from indicators.models import (
-    KpiTarget,
-)
+from indicators.models import DEFAULT_DUE_DAYS, KpiTarget
 from indicators.schemas import FORMAT
 from indicators.strategy_conclusion import final_evaluation_data
 from indicators.strategy_tree import load_strategy_tree
@@ -45,6 +44,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
     dimension_codes = {d.dimension.id: d.dimension.code for d in tree.model.dimensions} if tree.model else {}
     s = tree.strategy
     details = load_details(session, [a.id for g in tree.goals for a in g.actions if a.id is not None])
+    owners = owners_as_data(session, [k.kpi.id for k in tree.kpis() if k.kpi.id is not None])
     codes = codes_for(session, s.id or 0, {k: v for k, v in dimension_codes.items() if k is not None})
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -84,6 +84,8 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
                                     "weight": _number(k.kpi.weight),
                                     "decimals": k.kpi.decimals,
                                     **({"may_be_negative": True} if k.kpi.may_be_negative else {}),
+                                    **({"due_days": k.kpi.due_days} if k.kpi.due_days != DEFAULT_DUE_DAYS else {}),
+                                    **({"owners": owners[k.kpi.id]} if k.kpi.id in owners else {}),
                                     "baselines": [_dated(r, unit_codes) for r in k.baselines],
                                     "targets": [_dated(r, unit_codes) for r in k.targets],
                                 }

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
 from indicators.action_file import action_fields, codes_for, replace_action_details
+from indicators.kpi_owners import replace_owners
 from indicators.milestones import replace_milestones
 from indicators.models import (
     Action,
@@ -231,12 +232,16 @@ def _apply_goals(session: Session, sync: _Sync, spec: StrategyFile, old: Strateg
                         "weight": k.weight,
                         "decimals": k.decimals,
                         "may_be_negative": k.may_be_negative,
+                        "due_days": k.due_days,
                         "position": kpos,
                         "indicator_id": indicator.id,
                     },
                     k.code,
                 )
                 _replace_targets(session, sync, kpi, knode.baselines + knode.targets if knode else [], k, units)
+                owners = [(units[o.unit], users[o.owner.lower()]) for o in k.owners]
+                if replace_owners(session, sync.actor, kpi, owners) and knode is not None:
+                    sync.summary.updated += 1
             _replace_measures(
                 session, sync, indicator, inode.measures if inode else [], ind.survey_measures, dimensions
             )

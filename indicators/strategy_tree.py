@@ -94,6 +94,14 @@ def find_strategy(session: Session, code: str) -> Strategy | None:
     return session.execute(select(Strategy).where(col(Strategy.code) == code)).scalars().first()
 
 
+def get_kpi(session: Session, code: str) -> Kpi:
+    """The KPI with this code (codes are unique across strategies); NotFound otherwise."""
+    kpi = session.execute(select(Kpi).where(col(Kpi.code) == code)).scalars().first()
+    if kpi is None:
+        raise NotFound(code)
+    return kpi
+
+
 def current_strategy(session: Session, today: date | None = None) -> Strategy | None:
     """The strategy in force today (the latest begun, if several are), else the most recently
     concluded one, else the first to come."""

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from maturity.jobs import JobQueue, PeriodicSpec, Runtime, TaskSpec, WarmUp, open_queue, run_worker
 from maturity.settings import Settings
 from reports import tasks as report_tasks
+from reports import update_tasks
 from surveys import tasks as survey_tasks
 
-TASKS: list[TaskSpec] = [*report_tasks.TASKS, *survey_tasks.TASKS]
-PERIODIC: list[PeriodicSpec] = [*survey_tasks.PERIODIC]
+TASKS: list[TaskSpec] = [*report_tasks.TASKS, *update_tasks.TASKS, *survey_tasks.TASKS]
+PERIODIC: list[PeriodicSpec] = [*survey_tasks.PERIODIC, *update_tasks.PERIODIC]
 WARM_UPS: list[WarmUp] = [report_tasks.warm_up]
 
 

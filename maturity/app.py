@@ -28,6 +28,7 @@ from indicators.dashboard_controllers import DashboardController, OverviewContro
 from indicators.glossary_controllers import GlossaryController
 from indicators.home import indicator_tasks
 from indicators.navigation import INDICATOR_NAVIGATION
+from indicators.owner_controllers import KpiOwnerController
 from indicators.record_controllers import KpiController
 from indicators.score_api import ScoresApi
 from indicators.score_cache import ScoreCache
@@ -65,6 +66,7 @@ from reports.home import report_tasks
 from reports.navigation import REPORT_NAVIGATION
 from reports.on_demand import PdfRenderer
 from reports.tasks import RENDER_KEY
+from reports.update_controllers import UpdatesController
 from surveys.answering import AlreadySubmitted, RoundClosed
 from surveys.builder_controllers import SurveyBuilderController
 from surveys.controllers import (
@@ -153,12 +155,14 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
             ActionController,
             DefinitionController,
             KpiController,
+            KpiOwnerController,
             AuditController,
             AnswerController,
             MySurveysController,
             ResultsController,
             SurveyRoundController,
             ReportController,
+            UpdatesController,
             ReportBatchController,
             SurveyBuilderController,
             QuestionBuilderController,
@@ -250,10 +254,10 @@ def main() -> None:
     """The ``maturity`` command: the shell's commands plus every package's."""
     from indicators.cli import kpi, strategy
     from indicators.demo import load_demo_strategy
-    from indicators.demo_actions import load_demo_actions
+    from indicators.demo_actions import load_demo_actions, load_demo_owners
     from maturity.cli import CliContext
     from maturity.cli import main as command_line
-    from reports.cli import reports
+    from reports.cli import remind, reports
     from reports.demo import build_demo_reports
     from surveys.cli import survey
     from surveys.demo import load_demo_surveys
@@ -262,10 +266,11 @@ def main() -> None:
     command_line.add_command(kpi)
     command_line.add_command(survey)
     command_line.add_command(reports)
+    command_line.add_command(remind)
     command_line(
         obj=CliContext(
             create_app=create_app,
-            demo_steps=[load_demo_strategy, load_demo_actions, load_demo_surveys],
+            demo_steps=[load_demo_strategy, load_demo_actions, load_demo_owners, load_demo_surveys],
             after_demo=[build_demo_reports],
         )
     )

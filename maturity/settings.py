@@ -33,6 +33,11 @@ class Settings:
     mail_from: str = "maturity@localhost"
     mail_outbox: Path = Path("var/outbox")
     reminder_interval_hours: int = 72  # a person not submitted is reminded at most this often
+    # KPI values, action updates and narratives owed: reminded this many days before their due
+    # date and after it, at most once per interval; the periodic task looks this often.
+    update_reminder_days_before: int = 7
+    update_reminder_interval_hours: int = 168
+    update_reminder_check_seconds: int = 3600
     mail_retry_seconds: int = 30  # after a mail-server refusal, the first wait; doubled on each try
     report_storage: Path = Path("var/reports")
     institution_name: str = ""  # on report covers; empty: the name of the top unit

@@ -11,7 +11,7 @@ import click
 
 from maturity.audit.services import Actor
 from maturity.cli import command_transaction, settings_from_env
-from maturity.db import Database
+from maturity.db import Database, utcnow
 from maturity.jobs import LocalRunner, ProcrastinateQueue, Runtime, live_workers, procrastinate_app, uses_procrastinate
 from maturity.settings import Settings
 from reports.batch_jobs import defer_batch, get_batch, start_batch
@@ -19,6 +19,7 @@ from reports.models import BatchStatus, ReportBatch
 from reports.on_demand import PdfRenderer
 from reports.services import verify_report
 from reports.tasks import RENDER_KEY, TASKS, warm_up
+from reports.update_reminders import send_update_reminders
 
 
 def default_workers() -> int:
@@ -154,3 +155,24 @@ def verify(report_id: int) -> None:
     )
     if not outcome.ok:
         raise SystemExit(1)
+
+
+@click.group()
+def remind() -> None:
+    """Reminders by e-mail."""
+
+
+@remind.command("updates")
+def remind_updates_command() -> None:
+    """E-mail each person what they owe (KPI values, follow-up of courses of action, narratives)
+    that is overdue or due within MATURITY_UPDATE_REMINDER_DAYS_BEFORE days; no one twice within
+    MATURITY_UPDATE_REMINDER_INTERVAL_HOURS. SMTP from the MATURITY_SMTP_* settings, else the
+    outbox folder."""
+    settings = settings_from_env()
+    with command_transaction("remind updates", settings.database_url) as session:
+        result = send_update_reminders(
+            session, settings, now=utcnow(), actor=Actor.system("command line: remind updates")
+        )
+    click.echo(f"{result.sent} reminder(s) sent.")
+    if result.failed:
+        raise click.ClickException("The mail server refused; the rest were not sent.")

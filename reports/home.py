@@ -6,18 +6,17 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlmodel import col
 
-from indicators.dashboard_periods import period_choice
 from indicators.strategy_tree import current_strategy
 from maturity import i18n
 from maturity.auth.models import Role
 from maturity.home import HomeContext, HomeTask
-from maturity.units.models import OrgUnit
 from reports.batch_jobs import is_stale
-from reports.models import BatchStatus, Narrative, ReportBatch
+from reports.models import BatchStatus, ReportBatch
+from reports.owed import my_updates, narrative_period, narratives_missing
 
 
 def report_tasks(context: HomeContext) -> list[HomeTask]:
-    tasks = []
+    tasks = _updates_overdue(context)
     if context.user.has_role(Role.LEADER):
         tasks += _narratives_missing(context)
     if context.user.has_role(Role.STRATEGY_OFFICE):
@@ -31,17 +30,7 @@ def _narratives_missing(context: HomeContext) -> list[HomeTask]:
     if not led or strategy is None:
         return []
     session, loc = context.session, context.locale
-    period = period_choice(session, strategy, context.scope, None, None, context.now).period
-    written = set(
-        session.execute(
-            select(col(Narrative.unit_id)).where(
-                col(Narrative.unit_id).in_(led), col(Narrative.period) == period, col(Narrative.text) != ""
-            )
-        ).scalars()
-    )
-    units = session.execute(
-        select(OrgUnit).where(col(OrgUnit.id).in_(led - written)).order_by(col(OrgUnit.code))
-    ).scalars()
+    period = narrative_period(session, strategy, context.scope, context.now)
     return [
         HomeTask(
             title=i18n.translate(
@@ -52,7 +41,25 @@ def _narratives_missing(context: HomeContext) -> list[HomeTask]:
             todo=True,
             order=25,
         )
-        for unit in units
+        for unit in narratives_missing(session, set(led), period)
+    ]
+
+
+def _updates_overdue(context: HomeContext) -> list[HomeTask]:
+    """Everyone owing something overdue: how much, and the way to My updates."""
+    owed = my_updates(context.session, context.user, context.now)
+    overdue = owed.overdue_count()
+    if not overdue:
+        return []
+    loc = context.locale
+    return [
+        HomeTask(
+            title=i18n.translate_plural(loc, "%(num)s update is overdue", "%(num)s updates are overdue", overdue),
+            href=context.url_for("updates.mine"),
+            link_text=i18n.translate(loc, "My updates"),
+            todo=True,
+            order=15,
+        )
     ]
 
 

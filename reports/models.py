@@ -136,3 +136,12 @@ class BatchItem(SQLModel, table=True):
     error: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UpdateReminder(SQLModel, table=True):
+    """When a person was last reminded of the updates they owe (at most once per interval)."""
+
+    __tablename__ = "update_reminder"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    reminded_at: datetime = Field(sa_type=UTCDateTime)

@@ -52,6 +52,8 @@ NOT_INPUTS = frozenset(
         "report_batch",
         "pending_upload",  # a checked file waiting for its import's confirmation
         "input_version",
+        "kpi_owner",  # who owes a value, not the value
+        "update_reminder",
     }
 )
 

@@ -16,6 +16,7 @@ NAVIGATION = {
     "strategy office": {
         "en": [
             "Home",
+            "My updates",
             "Dashboard",
             "Overview",
             "Strategy",
@@ -32,6 +33,7 @@ NAVIGATION = {
         ],
         "nb": [
             "Hjem",
+            "Mine oppdateringer",
             "Dashbord",
             "Helhetsoversikt",
             "Strategi",
@@ -50,6 +52,7 @@ NAVIGATION = {
     "leader": {
         "en": [
             "Home",
+            "My updates",
             "Dashboard",
             "Strategy",
             "Courses of action",
@@ -62,6 +65,7 @@ NAVIGATION = {
         ],
         "nb": [
             "Hjem",
+            "Mine oppdateringer",
             "Dashbord",
             "Strategi",
             "Tiltak",
@@ -74,8 +78,8 @@ NAVIGATION = {
         ],
     },
     "staff": {
-        "en": ["Home", "Courses of action", "My surveys", "My unit"],
-        "nb": ["Hjem", "Tiltak", "Mine undersøkelser", "Min enhet"],
+        "en": ["Home", "My updates", "Courses of action", "My surveys", "My unit"],
+        "nb": ["Hjem", "Mine oppdateringer", "Tiltak", "Mine undersøkelser", "Min enhet"],
     },
 }
 

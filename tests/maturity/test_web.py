@@ -109,9 +109,10 @@ class TestUnitScope:
 class TestNavigationPerRole:
     def test_each_role_sees_its_own_navigation(self, client: TestClient[Litestar], people: dict[str, User]) -> None:
         expected = {
-            "staff": ["Home", "Courses of action", "My surveys", "My unit"],
+            "staff": ["Home", "My updates", "Courses of action", "My surveys", "My unit"],
             "leader": [
                 "Home",
+                "My updates",
                 "Dashboard",
                 "Strategy",
                 "Courses of action",
@@ -124,6 +125,7 @@ class TestNavigationPerRole:
             ],
             "office": [
                 "Home",
+                "My updates",
                 "Dashboard",
                 "Overview",
                 "Strategy",

@@ -105,6 +105,7 @@ QUERY_SAMPLES: dict[str, str] = {"period": "2024", "goal": "1"}
 CODE_SAMPLES: dict[str, str] = {
     "/units/": "DEP-A1",
     "/kpis/": "KSUM",
+    "/updates/units/": "FAC-A",
     "/strategy/": "test-strategy",
     "/s/": "B-TEXT",
 }
