@@ -86,7 +86,7 @@ def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> N
                 items.append(_demo_item(rng, node, by_id[unit_id], period, elapsed * pace, share))
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
     actor = Actor.system("demo: imported from institutional systems")
-    record_values(session, checked, actor, via="demo")
+    record_values(session, checked, actor, via="demo", require_comments=False)  # seeded history, not typed
     _demo_correction(session)
 
 
@@ -136,4 +136,6 @@ def _demo_correction(session: Session) -> None:
         )
     ]
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
-    record_values(session, checked, Actor.system("demo: Siri Strand (strategy office)"), via="form")
+    record_values(
+        session, checked, Actor.system("demo: Siri Strand (strategy office)"), via="form", require_comments=False
+    )
