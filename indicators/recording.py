@@ -194,9 +194,11 @@ def numbers_changed(
     out = []
     for c in records:
         now = current.get((c.kpi.id, c.unit.id, c.period))
-        if now is None or now[:3] != (c.value, c.numerator, c.denominator):
-            out.append(c)
-        elif (c.unit.code, c.period) in commented and now[3] != c.note:
+        if (
+            now is None
+            or now[:3] != (c.value, c.numerator, c.denominator)
+            or ((c.unit.code, c.period) in commented and now[3] != c.note)
+        ):
             out.append(c)
     return out
 

@@ -252,7 +252,9 @@ def _check_period(item: RecordInput, kpi: Kpi | None, problems: list[Problem]) -
         period = Period.parse(item.period)
     except ValueError:
         problems.append(
-            problem_at(item, "period", N_("Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03."), item.period)
+            problem_at(
+                item, "period", N_("Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03."), item.period
+            )
         )
         return None
     if kpi is not None and period.frequency != Frequency(kpi.frequency):
@@ -300,14 +302,18 @@ def _check_values(
             )
             return None
         if denominator <= 0:
-            problems.append(problem_at(item, "denominator", N_("The denominator must be above zero."), item.denominator))
+            problems.append(
+                problem_at(item, "denominator", N_("The denominator must be above zero."), item.denominator)
+            )
             return None
         if numerator < 0:
             problems.append(problem_at(item, "numerator", N_("The numerator cannot be negative."), item.numerator))
             return None
         if numerator > denominator:
             problems.append(
-                problem_at(item, "numerator", N_("The numerator cannot be larger than the denominator."), item.numerator)
+                problem_at(
+                    item, "numerator", N_("The numerator cannot be larger than the denominator."), item.numerator
+                )
             )
             return None
         share = 100 * numerator / denominator
@@ -325,7 +331,9 @@ def _check_values(
         return share, numerator, denominator
     if numerator is not None or denominator is not None:
         column = "numerator" if numerator is not None else "denominator"
-        problems.append(problem_at(item, column, N_("Only share KPIs have a numerator and a denominator."), kpi=kpi.code))
+        problems.append(
+            problem_at(item, column, N_("Only share KPIs have a numerator and a denominator."), kpi=kpi.code)
+        )
         return None
     if value is None:
         problems.append(problem_at(item, "value", N_("The value is missing.")))

@@ -34,7 +34,9 @@ NEEDS_COMMENT = N_(
 WORST = frozenset({PaceStatus.AT_RISK, PaceStatus.NOT_ACHIEVED})
 
 
-def kpi_status(tree: StrategyTree, node: KpiNode, targets: UnitTargets, record: CheckedRecord, today: date) -> PaceStatus:
+def kpi_status(
+    tree: StrategyTree, node: KpiNode, targets: UnitTargets, record: CheckedRecord, today: date
+) -> PaceStatus:
     """The status the value gives its KPI for its unit and period."""
     period = Period.parse(record.period)
     plan = KpiPlan(node, (record.period,), ())
@@ -76,7 +78,9 @@ def at_risk_without_comment(
     wanted = [nodes[r.kpi.id] for r in bare if r.kpi.id in nodes]
     parents = dict(session.execute(select(col(OrgUnit.id), col(OrgUnit.parent_id))).tuples().all())
     periods = baseline_periods([n for _, n in wanted])  # the shares of cascades by baseline
-    rollups = kpi_rollups(session, periods=sorted(periods), kpi_ids=[n.kpi.id or 0 for _, n in wanted]) if periods else {}
+    rollups = (
+        kpi_rollups(session, periods=sorted(periods), kpi_ids=[n.kpi.id or 0 for _, n in wanted]) if periods else {}
+    )
     targets = UnitTargets.load(session, parents, rollups)
     out = []
     for record in bare:

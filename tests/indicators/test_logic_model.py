@@ -18,8 +18,8 @@ from indicators.scorecard import EVERYTHING, unit_scorecard
 from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.periods import Period
-from maturity.units.models import OrgUnit
 from maturity.scoring import Change, PaceStatus
+from maturity.units.models import OrgUnit
 from surveys.models import Survey, SurveyRound
 from tests.factories import Org, login
 from tests.indicators.scored import add_scored_data
@@ -114,7 +114,6 @@ class TestTheDashboardShowsIt:
         assert "Tiltak og målene de skal påvirke" in text or "Courses of action and their measures" in text
         assert "en plan, ikke et bevis" in text or "a plan, not a proof" in text
         assert "Ingen tiltak" in text or "No action" in text
-
 
     def test_an_indicator_whose_only_action_is_done_reads_no_active_action(
         self, client: TestClient[Litestar], session: Session, scored: SurveyRound

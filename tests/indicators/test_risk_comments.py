@@ -140,7 +140,10 @@ class TestTheGrid:
         )
         assert response.status_code == 422
         assert REFUSED in response.text
-        assert re.search(r'<details class="cell-comment" open>\s*<summary>Comment<span class="visually-hidden">: FAC-A 2024', response.text)
+        assert re.search(
+            r'<details class="cell-comment" open>\s*<summary>Comment<span class="visually-hidden">: FAC-A 2024',
+            response.text,
+        )
         assert written(session) == (0, 0, 0)  # not even DEP-A1's value, which needs no comment
         response = leader.post(
             "/kpis/KSUM",
@@ -220,7 +223,9 @@ class TestShown:
         login(client, "leader@example.org")
         page = client.get("/dashboard", params={"unit": "DEP-A1", "period": "2024"})  # the leader reads nb
         assert page.status_code == 200
-        assert re.search(r'<span class="kpi-comment__label">Kommentar:</span> Two projects postponed to 2025', page.text)
+        assert re.search(
+            r'<span class="kpi-comment__label">Kommentar:</span> Two projects postponed to 2025', page.text
+        )
         up = client.get("/dashboard", params={"unit": "FAC-A", "period": "2024"})
         assert "Kommentar (DEP-A1):</span> Two projects postponed to 2025" in up.text  # the value it is made from
         dep = session.execute(select(OrgUnit).where(col(OrgUnit.code) == "DEP-A1")).scalar_one()
