@@ -8,13 +8,16 @@ The fixture strategy (2020–2025) has it off; these tests switch it on. FAC-A's
 where 12 is not achieved."""
 
 import re
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from indicators.cli import kpi
 from indicators.models import KpiRecord, KpiRecordRevision, Strategy
 from indicators.record_files import import_kpi_csv
 from indicators.recording import record_values
@@ -25,12 +28,14 @@ from indicators.strategy_file import import_strategy
 from maturity.audit.models import AuditEvent
 from maturity.audit.services import Actor
 from maturity.auth.models import User
+from maturity.db import Database
 from maturity.errors import InvalidInput
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from reports.assembly import build_content
 from reports.rendering import render_report_pdf
-from tests.factories import csrf_token, login
+from tests.conftest import Backend
+from tests.factories import STRATEGY_YAML, csrf_token, login, make_org
 from tests.indicators.test_api import API, bearer, make_token
 from tests.reports.test_content import pdf_text, squeeze
 
@@ -259,3 +264,28 @@ class TestTheStrategySetting:
         page = client.get(f"/definitions/strategy/{strategy.id}/edit", headers=EN)
         assert 'name="risk_comment_required"' in page.text
         assert "A value at risk needs a comment" in page.text
+
+
+class TestTheCommandLine:
+    def test_kpi_import_refuses_the_file_and_says_where(self, backend: Backend, tmp_path: Path) -> None:
+        url = backend.fresh_url()
+        database = Database.from_url(url)
+        with database.session() as session:
+            make_org(session)
+            on = re.sub(r"(?m)^ *risk_comment_required: false\n", "", STRATEGY_YAML)  # the default: on
+            import_strategy(session, on.encode(), ACTOR)
+            session.commit()
+        values = tmp_path / "values.csv"
+        values.write_text("kpi;unit;period;value;note\nKSUM;FAC-A;2024;12;\n", encoding="utf-8")
+        env = {"MATURITY_DATABASE_URL": url, "MATURITY_MODE": None, "MATURITY_SECRET_KEY": None}
+        runner = CliRunner(env=env, catch_exceptions=False)
+        result = runner.invoke(kpi, ["import", str(values)])
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[1] == (
+            "  line 2, column note: " + REFUSED + ": add a short comment saying why (the note)."
+        )
+        values.write_text("kpi;unit;period;value;note\nKSUM;FAC-A;2024;12;Two postponed\n", encoding="utf-8")
+        assert runner.invoke(kpi, ["import", str(values)]).exit_code == 0
+        with database.session() as session:
+            assert session.execute(select(KpiRecord.note)).scalar_one() == "Two postponed"
+        database.dispose()
