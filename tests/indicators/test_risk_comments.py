@@ -257,13 +257,38 @@ class TestTheStrategySetting:
         events = session.execute(select(AuditEvent).where(col(AuditEvent.object_type) == "strategy")).scalars().all()
         assert any((e.after or {}).get("risk_comment_required") is False for e in events)
 
-    def test_the_strategy_form_offers_it(
-        self, client: TestClient[Litestar], people: dict[str, User], strategy: Strategy
+    def test_the_strategy_form_sets_it_and_the_audit_log_says_so(
+        self, client: TestClient[Litestar], session: Session, people: dict[str, User], strategy: Strategy
     ) -> None:
         login(client, "office@example.org")
         page = client.get(f"/definitions/strategy/{strategy.id}/edit", headers=EN)
         assert 'name="risk_comment_required"' in page.text
         assert "A value at risk needs a comment" in page.text
+        form = {
+            "code": "test-strategy",
+            "title_nb": "Teststrategi",
+            "title_en": "Test strategy",
+            "period_start": "2020-01-01",
+            "period_end": "2025-12-31",
+            "on_track_threshold": "0.95",
+            "behind_threshold": "0.85",
+            "risk_comment_required": "on",
+            "_csrf_token": csrf_token(client),
+        }
+        url = f"/definitions/strategy/{strategy.id}/edit"
+        assert client.post(url, data=form, headers=EN, follow_redirects=False).status_code == 303
+        session.refresh(strategy)
+        assert strategy.risk_comment_required is True
+        event = (
+            session.execute(
+                select(AuditEvent).where(col(AuditEvent.object_type) == "strategy").order_by(col(AuditEvent.id).desc())
+            )
+            .scalars()
+            .first()
+        )
+        assert event is not None
+        assert (event.before or {}).get("risk_comment_required") is False
+        assert (event.after or {}).get("risk_comment_required") is True
 
 
 class TestTheCommandLine:
