@@ -293,7 +293,9 @@ class KpiRecordApi(TokenApi):
         description=(
             f"Records up to {MAX_RECORDS} values, all or nothing: if any value has a problem, nothing is written "
             "and every problem is reported with its place (records[<index>].<field>). A value that differs from "
-            "the current one becomes a new revision; the earlier ones are kept. A unit outside the token's reach "
+            "the current one becomes a new revision; the earlier ones are kept. A new or changed value that puts its "
+            "KPI at risk needs a short comment in its note, when its strategy asks for one (the default). "
+            "A unit outside the token's reach "
             "is reported like an unknown unit. Messages are in English, or in Norwegian with Accept-Language: nb."
         ),
         responses={
@@ -329,7 +331,8 @@ class KpiRecordApi(TokenApi):
         ]
         try:
             checked = check_records(db_session, items, api_client.scope)
+            # A value at risk without a comment is refused here, before anything is written.
+            summary = record_values(db_session, checked, actor_for(api_client.token), via="api")
         except InvalidInput as exc:
             return _invalid_records(request, exc)  # the request boundary rolls back on 422
-        summary = record_values(db_session, checked, actor_for(api_client.token), via="api")
         return Response(RecordCounts(new=summary.new, changed=summary.changed, unchanged=summary.unchanged))

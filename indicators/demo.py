@@ -6,6 +6,7 @@ headcount, some periods are missing, and one value was corrected — so history 
 """
 
 import random
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from indicators.demo_successor import load_successor_records, unit_shares
 from indicators.models import Aggregation, Direction, ScoringMode, TargetKind
 from indicators.recording import record_values
 from indicators.records import RecordInput, check_records
+from indicators.risk_comments import at_risk_without_comment
 from indicators.strategy_file import import_strategy
 from indicators.strategy_tree import KpiNode, StrategyTree, find_strategy, load_strategy_tree
 from maturity.audit.services import Actor
@@ -36,6 +38,7 @@ DEMO_SOURCE = {
 FIRST_YEAR = 2018
 # A few KPIs started later than the strategy; their series begin here.
 STARTED = {"K22": 2022}
+DEMO_RISK_COMMENT = "Forsinket oppstart: tiltakene kom i gang senere enn planlagt."
 
 
 def load_demo_strategy(session: Session, base_url: str) -> None:
@@ -85,8 +88,13 @@ def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> N
                     continue  # a gap: this value was never reported
                 items.append(_demo_item(rng, node, by_id[unit_id], period, elapsed * pace, share))
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
+    # A value at risk carries the comment its strategy asks for, as a leader would have written it.
+    risky = {(r.kpi.code, r.unit.code, r.period) for r in at_risk_without_comment(session, checked, today)}
+    checked = [
+        replace(r, note=DEMO_RISK_COMMENT) if (r.kpi.code, r.unit.code, r.period) in risky else r for r in checked
+    ]
     actor = Actor.system("demo: imported from institutional systems")
-    record_values(session, checked, actor, via="demo")
+    record_values(session, checked, actor, via="demo", require_comments=False)  # commented just above
     _demo_correction(session)
 
 
@@ -136,4 +144,6 @@ def _demo_correction(session: Session) -> None:
         )
     ]
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
-    record_values(session, checked, Actor.system("demo: Siri Strand (strategy office)"), via="form")
+    record_values(
+        session, checked, Actor.system("demo: Siri Strand (strategy office)"), via="form", require_comments=False
+    )

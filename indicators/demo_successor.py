@@ -104,7 +104,9 @@ def load_successor_records(session: Session, tree: StrategyTree, *, today: date)
                     continue
                 items.append(_item(node, by_id[unit], year, progress * pace_of[unit], share, based[unit] / based_total))
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
-    record_values(session, checked, Actor.system("demo: imported from institutional systems"), via="demo")
+    record_values(
+        session, checked, Actor.system("demo: imported from institutional systems"), via="demo", require_comments=False
+    )
 
 
 def _item(node: KpiNode, unit: OrgUnit, year: int, progress: float, share: float, based: float) -> RecordInput:

@@ -241,6 +241,16 @@ KINDS: dict[str, KindSpec] = {
                     maximum=1.5,
                     help=N_("Below 'on track' and at or above this is behind; lower is at risk (e.g. 0.85)."),
                 ),
+                FormField(
+                    "risk_comment_required",
+                    N_("A value at risk needs a comment"),
+                    "checkbox",
+                    required=False,
+                    help=N_(
+                        "A KPI value that puts its KPI at risk is saved only with a short comment, "
+                        "shown next to the value on the dashboard and in the report."
+                    ),
+                ),
             ),
             ordered=False,
             extra_check=_check_strategy,

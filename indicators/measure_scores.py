@@ -170,7 +170,7 @@ def _progress(plan: KpiPlan, actual: float | None, baseline: KpiTarget | None, t
     )
 
 
-def _valid_progress(
+def valid_progress(
     plan: KpiPlan, unit_id: int, label: str | None, actual: float | None, end: date, targets: UnitTargets
 ) -> tuple[UnitReference, UnitReference, Progress | None]:
     """The unit's baseline and target valid at the end of the KPI period read, and the progress."""
@@ -184,10 +184,10 @@ def score_kpi(plan: KpiPlan, unit_id: int, inputs: PeriodInputs) -> tuple[KpiSco
     """The KPI's score, and its score in the previous period (for the trends of indicators and goals)."""
     label, rollup, actual = _kpi_value(plan, unit_id, plan.labels, inputs.rollups)
     before_label, _, before_value = _kpi_value(plan, unit_id, plan.previous_labels, inputs.rollups)
-    baseline, target, progress = _valid_progress(plan, unit_id, label, actual, inputs.end, inputs.targets)
+    baseline, target, progress = valid_progress(plan, unit_id, label, actual, inputs.end, inputs.targets)
     earlier = None
     if before_value is not None:
-        earlier = _valid_progress(plan, unit_id, before_label, before_value, inputs.previous_end, inputs.targets)[2]
+        earlier = valid_progress(plan, unit_id, before_label, before_value, inputs.previous_end, inputs.targets)[2]
     score = KpiScore(
         kpi=plan.node.kpi,
         weight=plan.weight,

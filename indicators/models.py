@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from maturity.bilingual import Bilingual
@@ -51,6 +52,8 @@ class Strategy(Bilingual, SQLModel, table=True):
     # Final evaluation, once concluded: score ≥ achieved is achieved, ≥ partly is partly achieved.
     achieved_threshold: float = 100.0
     partly_threshold: float = 50.0
+    # A KPI value that would put its KPI at risk (the worst status) is recorded only with a comment.
+    risk_comment_required: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     # The code of the strategy that follows this one (it may be imported later).
     successor_code: str | None = Field(default=None, max_length=60)
     maturity_model_id: int | None = Field(default=None, foreign_key="maturity_model.id", ondelete="SET NULL")

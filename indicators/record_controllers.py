@@ -1,6 +1,7 @@
 """KPI pages for leaders and the strategy office: the entry grid with history, CSV import with a
 dry-run preview, and CSV export. Every unit outside the reader's scope is 404."""
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from indicators.models import Kpi, TargetKind
 from indicators.record_files import export_kpi_csv, import_kpi_csv
 from indicators.recording import numbers_changed, record_values
 from indicators.records import check_grid
+from indicators.risk_comments import at_risk_without_comment, comment_problem, comment_required
 from indicators.strategy_tree import current_strategy, get_kpi, load_kpi_node, load_strategy_tree
 from maturity.audit.services import Actor
 from maturity.auth.models import Role, User
@@ -171,6 +173,7 @@ class KpiController(Controller):
             "errors": errors,
             "message": message,
             "can_edit": user.has_role(Role.LEADER) or user.has_role(Role.STRATEGY_OFFICE),
+            "risk_comment_required": comment_required(db_session, kpi),
             **LABELS,
         }
         return render(
@@ -196,16 +199,22 @@ class KpiController(Controller):
         until = data.get("until", "")
         source = data.get("source", "").strip() or t(request, "Entered by hand")
         checked = check_grid(db_session, kpi, data, unit_scope, source=source, note=data.get("note", "").strip())
+        errors, records = checked.errors, []
+        if not errors:
+            commented = {cell for cell, fields in checked.typed.items() if fields.get("note")}
+            records = numbers_changed(db_session, checked.records, commented=commented)
+            for risky in at_risk_without_comment(db_session, records):
+                cell = (risky.unit.code, risky.period)
+                errors.setdefault(cell, []).append(replace(comment_problem(risky), path=" ".join(cell)))
         autosave = request.htmx and not request.htmx.boosted
-        if checked.errors and autosave:
-            context = {"message": "", "problems": checked.problems, "saved": [], "grid": None}
+        if errors and autosave:
+            problems = [p for found in errors.values() for p in found]
+            context = {"message": "", "problems": problems, "saved": [], "grid": None}
             return Template(template_name="indicators/partials/kpi_saved.html", context=context, status_code=422)
-        if checked.errors:
-            return self._grid_page(
-                request, db_session, kpi, unit_scope, user, until, checked.typed, checked.errors, 422
-            )
-        records = numbers_changed(db_session, checked.records)
-        summary = record_values(db_session, records, Actor.of(user), via="form")
+        if errors:
+            return self._grid_page(request, db_session, kpi, unit_scope, user, until, checked.typed, errors, 422)
+        # The comments a value at risk needs were asked for just above.
+        summary = record_values(db_session, records, Actor.of(user), via="form", require_comments=False)
         message = t(
             request, "Saved: %(new)s new values, %(changed)s corrections.", new=summary.new, changed=summary.changed
         )

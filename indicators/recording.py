@@ -1,7 +1,7 @@
 """Recording checked KPI values: the current value in ``kpi_record``, every version in
 ``kpi_record_revision``, an audit event per change, a handful of bulk statements however many."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +10,10 @@ from sqlmodel import Session, col
 
 from indicators.models import KpiRecord, KpiRecordRevision
 from indicators.records import CheckedRecord
+from indicators.risk_comments import at_risk_without_comment, comment_problem
 from maturity.audit.services import Actor, event_row, record_events, snapshot
 from maturity.db import utcnow
+from maturity.errors import InvalidInput
 
 
 @dataclass
@@ -42,9 +44,19 @@ class RecordSummary:
 
 
 def record_values(
-    session: Session, records: Iterable[CheckedRecord], actor: Actor, *, via: str, dry_run: bool = False
+    session: Session,
+    records: Iterable[CheckedRecord],
+    actor: Actor,
+    *,
+    via: str,
+    dry_run: bool = False,
+    require_comments: bool = True,
 ) -> RecordSummary:
     """Write checked values. A changed value becomes a new revision; an identical one changes nothing.
+
+    A new or changed value that puts its KPI at risk without a comment is refused, with nothing
+    written (InvalidInput, located at its note; ``indicators.risk_comments``), also on a dry run.
+    ``require_comments=False`` is for seeding data that never went through a person (the demo).
 
     Rows go to the database as bulk statements (new records with their ids returned, updated
     records, revisions, audit events), so a file of thousands of values costs a handful of
@@ -87,6 +99,10 @@ def record_values(
             before = _audited(current)
             row = {**before, **fields, **stamp, "revision": current.revision + 1}
             corrected.append((checked, before, row))
+    if require_comments:
+        written = [c for c, _ in created] + [c for c, _, _ in corrected]
+        if risky := at_risk_without_comment(session, written):
+            raise InvalidInput([comment_problem(r) for r in risky])
     if dry_run or not (created or corrected):
         return summary
 
@@ -158,12 +174,15 @@ def _event(
     )
 
 
-def numbers_changed(session: Session, records: Sequence[CheckedRecord]) -> list[CheckedRecord]:
-    """The records whose numbers differ from what is recorded (a grid resubmits every cell)."""
+def numbers_changed(
+    session: Session, records: Sequence[CheckedRecord], *, commented: Collection[tuple[str, str]] = ()
+) -> list[CheckedRecord]:
+    """The records whose numbers differ from what is recorded (a grid resubmits every cell), and
+    those of the ``commented`` cells (unit code, period) whose note differs."""
     if not records:
         return []
     current = {
-        (r.kpi_id, r.unit_id, r.period): (r.value, r.numerator, r.denominator)
+        (r.kpi_id, r.unit_id, r.period): (r.value, r.numerator, r.denominator, r.note)
         for r in session.execute(
             select(KpiRecord).where(
                 col(KpiRecord.kpi_id).in_({c.kpi.id for c in records}),
@@ -172,7 +191,16 @@ def numbers_changed(session: Session, records: Sequence[CheckedRecord]) -> list[
             )
         ).scalars()
     }
-    return [c for c in records if current.get((c.kpi.id, c.unit.id, c.period)) != (c.value, c.numerator, c.denominator)]
+    out = []
+    for c in records:
+        now = current.get((c.kpi.id, c.unit.id, c.period))
+        if (
+            now is None
+            or now[:3] != (c.value, c.numerator, c.denominator)
+            or ((c.unit.code, c.period) in commented and now[3] != c.note)
+        ):
+            out.append(c)
+    return out
 
 
 def _fields(checked: CheckedRecord) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class CheckedRecord:
     origin: RecordInput
 
 
-def _problem(item: RecordInput, column: str, message: str, shown: object = None, **params: object) -> Problem:
+def problem_at(item: RecordInput, column: str, message: str, shown: object = None, **params: object) -> Problem:
     """A problem located by line and column (CSV) or by path (API)."""
     value = None if shown is None else str(shown)
     path = f"{item.path}.{column}" if item.path else None
@@ -85,14 +85,14 @@ def _number(
         try:
             raw = read_number(raw, mark=item.mark, whole=whole, percent=share)
         except NumberProblem as exc:
-            problems.append(_problem(item, column, exc.message, exc.text.strip(), **exc.params))
+            problems.append(problem_at(item, column, exc.message, exc.text.strip(), **exc.params))
             return None
     number = float(raw)
     if whole and math.isfinite(number) and not number.is_integer():
-        problems.append(_problem(item, column, N_("A count is a whole number."), raw))
+        problems.append(problem_at(item, column, N_("A count is a whole number."), raw))
         return None
     if not math.isfinite(number) or abs(number) > MAX_VALUE:
-        problems.append(_problem(item, column, N_("The number is out of range."), raw))
+        problems.append(problem_at(item, column, N_("The number is out of range."), raw))
         return None
     return number
 
@@ -131,13 +131,13 @@ def _check_items(
         found: list[Problem] = []
         kpi, unit = kpis.get(item.kpi), units.get(item.unit)
         if kpi is None:
-            found.append(_problem(item, "kpi", N_("Unknown KPI %(value)s."), item.kpi, value=item.kpi))
+            found.append(problem_at(item, "kpi", N_("Unknown KPI %(value)s."), item.kpi, value=item.kpi))
         if unit is None:
-            found.append(_problem(item, "unit", N_("Unknown unit %(value)s."), item.unit, value=item.unit))
+            found.append(problem_at(item, "unit", N_("Unknown unit %(value)s."), item.unit, value=item.unit))
         period = _check_period(item, kpi, found)
         if kpi is not None and unit is not None and kpi.aggregation == Aggregation.INSTITUTION_ONLY and unit.parent_id:
             found.append(
-                _problem(
+                problem_at(
                     item, "unit", N_("KPI %(kpi)s is measured for the whole institution only."), item.unit, kpi=kpi.code
                 )
             )
@@ -151,13 +151,13 @@ def _check_items(
                     else N_("The same KPI, unit and period appear twice (first at %(first)s).")
                 )
                 found.append(
-                    _problem(item, "period", message, item.period, first=first.line if first.line else first.path)
+                    problem_at(item, "period", message, item.period, first=first.line if first.line else first.path)
                 )
             seen.setdefault(key, item)
         values = _check_values(item, kpi, found) if kpi is not None else None
         for column, text, limit in (("source", item.source, MAX_SOURCE), ("note", item.note, MAX_NOTE)):
             found += [
-                _problem(item, column, p.message, _shown(text), **p.params)
+                problem_at(item, column, p.message, _shown(text), **p.params)
                 for p in check_text(column, text.strip(), max_length=limit)
             ]
         if found:
@@ -175,7 +175,7 @@ def _check_items(
 # --- the entry grid's form ------------------------------------------------------------------------
 
 Cell = tuple[str, str]  # unit code, period
-GRID_FIELDS = ("value", "numerator", "denominator")
+GRID_FIELDS = ("value", "numerator", "denominator", "note")  # the note: the cell's comment
 
 
 @dataclass
@@ -193,7 +193,7 @@ class GridCheck:
 
 
 def grid_inputs(form: Mapping[str, str]) -> dict[Cell, dict[str, str]]:
-    """The grid's ``value|UNIT|PERIOD`` (and ``numerator|…``, ``denominator|…``) fields, by cell."""
+    """The grid's ``value|UNIT|PERIOD`` (and ``numerator|…``, ``denominator|…``, ``note|…``) fields, by cell."""
     cells: dict[Cell, dict[str, str]] = {}
     for key, raw in form.items():
         name, _, cell = key.partition("|")
@@ -207,8 +207,9 @@ def check_grid(
     session: Session, kpi: Kpi, form: Mapping[str, str], scope: UnitScope, *, source: str, note: str
 ) -> GridCheck:
     """The values typed into a KPI's grid (every cell, or the one an autosave sends), checked as
-    ``check_records`` checks any value. A cell of a unit outside ``scope`` is NotFound: the grid
-    never offers one, so the form was not made by it."""
+    ``check_records`` checks any value. A cell's own note (its comment) stands in for the form's
+    ``note``. A cell of a unit outside ``scope`` is NotFound: the grid never offers one, so the
+    form was not made by it."""
     typed = grid_inputs(form)
     units = units_in_scope(session, scope, {unit for unit, _ in typed})
     if any(unit not in units for unit, _ in typed):
@@ -218,7 +219,7 @@ def check_grid(
     cells: list[Cell] = []
     # The form's numbers are read as one file's: under the decimal mark those that can be read
     # only one way show, each when its KPI is known (a count reads "1.500" as 1 500).
-    mark = decimal_mark(v for fields in typed.values() for v in fields.values())
+    mark = decimal_mark(v for fields in typed.values() for k, v in fields.items() if k != "note")
     for (unit, period), fields in typed.items():
         if not any(fields.values()):
             continue
@@ -231,7 +232,7 @@ def check_grid(
                 numerator=fields.get("numerator") or None,
                 denominator=fields.get("denominator") or None,
                 source=source,
-                note=note,
+                note=fields.get("note") or note,
                 path=f"{unit} {period}",
                 mark=mark,
             )
@@ -251,12 +252,14 @@ def _check_period(item: RecordInput, kpi: Kpi | None, problems: list[Problem]) -
         period = Period.parse(item.period)
     except ValueError:
         problems.append(
-            _problem(item, "period", N_("Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03."), item.period)
+            problem_at(
+                item, "period", N_("Not a period; write 2024, 2024-S1, 2024-T2, 2024-Q3 or 2024-03."), item.period
+            )
         )
         return None
     if kpi is not None and period.frequency != Frequency(kpi.frequency):
         problems.append(
-            _problem(
+            problem_at(
                 item,
                 "period",
                 N_("KPI %(kpi)s is reported for periods like %(example)s; %(value)s does not fit."),
@@ -268,7 +271,7 @@ def _check_period(item: RecordInput, kpi: Kpi | None, problems: list[Problem]) -
         )
         return None
     if period.start > date.today():
-        problems.append(_problem(item, "period", N_("The period lies in the future."), item.period))
+        problems.append(problem_at(item, "period", N_("The period lies in the future."), item.period))
         return None
     return str(period)
 
@@ -295,24 +298,28 @@ def _check_values(
         if numerator is None or denominator is None:
             missing = "numerator" if numerator is None else "denominator"
             problems.append(
-                _problem(item, missing, N_("KPI %(kpi)s is a share: give numerator and denominator."), kpi=kpi.code)
+                problem_at(item, missing, N_("KPI %(kpi)s is a share: give numerator and denominator."), kpi=kpi.code)
             )
             return None
         if denominator <= 0:
-            problems.append(_problem(item, "denominator", N_("The denominator must be above zero."), item.denominator))
+            problems.append(
+                problem_at(item, "denominator", N_("The denominator must be above zero."), item.denominator)
+            )
             return None
         if numerator < 0:
-            problems.append(_problem(item, "numerator", N_("The numerator cannot be negative."), item.numerator))
+            problems.append(problem_at(item, "numerator", N_("The numerator cannot be negative."), item.numerator))
             return None
         if numerator > denominator:
             problems.append(
-                _problem(item, "numerator", N_("The numerator cannot be larger than the denominator."), item.numerator)
+                problem_at(
+                    item, "numerator", N_("The numerator cannot be larger than the denominator."), item.numerator
+                )
             )
             return None
         share = 100 * numerator / denominator
         if value is not None and abs(value - share) > 0.05:
             problems.append(
-                _problem(
+                problem_at(
                     item,
                     "value",
                     N_("The value does not match numerator / denominator (%(share)s %%)."),
@@ -324,16 +331,18 @@ def _check_values(
         return share, numerator, denominator
     if numerator is not None or denominator is not None:
         column = "numerator" if numerator is not None else "denominator"
-        problems.append(_problem(item, column, N_("Only share KPIs have a numerator and a denominator."), kpi=kpi.code))
+        problems.append(
+            problem_at(item, column, N_("Only share KPIs have a numerator and a denominator."), kpi=kpi.code)
+        )
         return None
     if value is None:
-        problems.append(_problem(item, "value", N_("The value is missing.")))
+        problems.append(problem_at(item, "value", N_("The value is missing.")))
         return None
     if kpi.scoring == ScoringMode.BINARY and value not in (0.0, 1.0):
-        problems.append(_problem(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
+        problems.append(problem_at(item, "value", N_("A yes/no KPI has the values 0 (no) and 1 (yes)."), item.value))
         return None
     if value < 0 and not kpi.may_be_negative:  # a count, an index: only a KPI that says so goes below zero
-        problems.append(_problem(item, "value", negative_message(kpi), item.value, kpi=kpi.code))
+        problems.append(problem_at(item, "value", negative_message(kpi), item.value, kpi=kpi.code))
         return None
     return value, None, None
 

@@ -165,6 +165,8 @@ class StrategySpec(StrictModel):
     pace: PaceSpec = PaceSpec()
     final: FinalSpec = FinalSpec()
     successor: Code | None = None  # the code of the strategy that follows this one
+    # A KPI value that puts its KPI at risk is recorded only with a comment (the record's note).
+    risk_comment_required: bool = True
     milestones: list[MilestoneSpec] = []  # dates and values strictly increasing
     goals: list[GoalSpec] = []
 

@@ -44,6 +44,7 @@ class RecordUsed:
     source: str
     revision: int
     recorded_at: datetime
+    note: str = ""  # the comment recorded with the value (a value at risk needs one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,10 @@ class Scorecard:
 
     def records_of(self, kpi_score: KpiScore) -> list[RecordUsed]:
         return self.records.get(kpi_score.kpi.id or 0, [])
+
+    def comments_of(self, kpi_score: KpiScore) -> list[RecordUsed]:
+        """The records of the value that carry a comment, shown next to it."""
+        return [r for r in self.records_of(kpi_score) if r.note]
 
 
 def unit_scorecard(
@@ -284,6 +289,7 @@ def records_used(
                 r.source,
                 r.revision,
                 r.recorded_at,
+                r.note,
             )
             for r in sorted(counted, key=lambda r: units[r.unit_id].code)
         ]

@@ -55,6 +55,7 @@ def strategy_as_data(session: Session, strategy_id: int) -> dict[str, Any]:
             "period": {"start": s.period_start, "end": s.period_end},
             "pace": {"on_track": _number(s.on_track_threshold), "behind": _number(s.behind_threshold)},
             **final_evaluation_data(session, s),
+            **({} if s.risk_comment_required else {"risk_comment_required": False}),
             **({"milestones": milestones_as_data(tree.milestones)} if tree.milestones else {}),
             "goals": [
                 {

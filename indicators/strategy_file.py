@@ -129,6 +129,7 @@ def import_strategy(session: Session, data: bytes, actor: Actor) -> ImportSummar
             "period_end": s.period.end,
             "on_track_threshold": s.pace.on_track,
             "behind_threshold": s.pace.behind,
+            "risk_comment_required": s.risk_comment_required,
             **final_evaluation_values(session, s),
             "maturity_model_id": model_id,
         },

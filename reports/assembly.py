@@ -268,6 +268,7 @@ def _kpi(card: Scorecard, score: KpiScore, series: Series, locale: str) -> KpiLi
                 source=r.source,
                 revision=r.revision,
                 recorded_at=r.recorded_at,
+                note=r.note,
             )
             for r in card.records_of(score)
         ),

@@ -73,6 +73,7 @@ class SourceLine(Part):
     source: str = ""
     revision: int = 1
     recorded_at: datetime
+    note: str = ""  # the comment recorded with the value, shown next to it
 
 
 class KpiLine(Part):
@@ -247,7 +248,8 @@ class Method(Part):
 # the institution's name and logo, a first page of charts, the tables in an appendix; 5: hidden
 # figures without a reason (too few and protecting another read the same), response counts below
 # k as "fewer than k"; 6: courses of action per goal with their measures' change, indicators
-# behind pace with their actions or "no action".
+# behind pace with their actions or "no action". (A source's ``note`` came later without a new
+# version: a snapshot without it has none to show, so it renders as it did.)
 SNAPSHOT_VERSION = 6
 
 

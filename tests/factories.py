@@ -97,6 +97,9 @@ strategy:
   code: test-strategy
   title: {nb: Teststrategi, en: Test strategy}
   period: {start: 2020-01-01, end: 2025-12-31}
+  # The tests record values at every pace; those of the comment a value at risk needs
+  # (tests/indicators/test_risk_comments.py) switch it on.
+  risk_comment_required: false
   goals:
     - code: G1
       title: {nb: Mål en, en: Goal one}

@@ -9,11 +9,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from indicators.dashboard_periods import default_period_label
-from indicators.demo import load_demo_strategy
-from indicators.models import Aggregation
+from indicators.demo import DEMO_RISK_COMMENT, load_demo_strategy
+from indicators.models import Aggregation, KpiRecord
 from indicators.scorecard import EVERYTHING
 from indicators.scores import PeriodScores, score_period
 from indicators.strategy_tree import current_strategy, find_strategy
@@ -110,3 +110,9 @@ class TestDemoStory:
         assert re.search(r'<option value="2024"[^>]* selected>', text)
         assert "concluded: final evaluation" in text
         assert "Partly achieved" in text or "Not achieved" in text
+
+
+class TestDemoComments:
+    def test_the_demos_values_at_risk_carry_the_comment_their_strategy_asks_for(self, demo: Session) -> None:
+        notes = demo.execute(select(KpiRecord.note).where(col(KpiRecord.note) == DEMO_RISK_COMMENT)).scalars().all()
+        assert notes, "some demo values put their KPI at risk, each with a comment"

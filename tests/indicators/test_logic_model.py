@@ -19,6 +19,7 @@ from maturity.audit.services import Actor
 from maturity.auth.models import User
 from maturity.periods import Period
 from maturity.scoring import Change, PaceStatus
+from maturity.units.models import OrgUnit
 from surveys.models import Survey, SurveyRound
 from tests.factories import Org, login
 from tests.indicators.scored import add_scored_data
@@ -113,6 +114,27 @@ class TestTheDashboardShowsIt:
         assert "Tiltak og målene de skal påvirke" in text or "Courses of action and their measures" in text
         assert "en plan, ikke et bevis" in text or "a plan, not a proof" in text
         assert "Ingen tiltak" in text or "No action" in text
+
+    def test_an_indicator_whose_only_action_is_done_reads_no_active_action(
+        self, client: TestClient[Litestar], session: Session, scored: SurveyRound
+    ) -> None:
+        action = session.execute(select(Action).where(col(Action.code) == "FA.1")).scalar_one()
+        action.status = "done"
+        session.commit()
+        assert indicator_id(session, "G1.I1") in self.behind(session)
+        login(client, "leader@example.org")
+        page = client.get("/dashboard", params={"period": "2024"})  # in the leader's language, nb
+        item = re.search(r'<li><span class="code">G1\.I1</span>.*?</li>', page.text, re.S)
+        assert item, "G1.I1 is listed behind pace"
+        assert "Ingen aktive tiltak" in item.group(0)
+        assert "Ingen tiltak" not in item.group(0)
+        assert "FA.1" in item.group(0)
+
+    @staticmethod
+    def behind(session: Session) -> set[int]:
+        fac_a = session.execute(select(OrgUnit).where(col(OrgUnit.code) == "FAC-A")).scalar_one()
+        card = unit_scorecard(session, fac_a, "2024")
+        return logic_model(session, card)[card.unit_scores.goals[0].goal.id or 0].behind
 
 
 class TestMakeAnActionFromADimension:
