@@ -321,17 +321,19 @@ class TestWhatIsLate:
 
 
 def test_the_demo_has_overdue_updates_and_two_faculty_plans() -> None:
-    from indicators.demo_actions import PLANS
+    from indicators.demo_actions import PLANS, SUCCESSOR_PLANS
 
-    today = date(2025, 9, 1)
+    today = date(2026, 9, 1)  # the successor strategy's second year
     owed = last_semester_owed(today)
     overdue = [
         p["code"]
-        for p in PLANS
+        for p in SUCCESSOR_PLANS
         if p["status"] in ("in_progress", "paused") and all(Period.parse(u[0]).end < owed.end for u in p["updates"])
     ]
     assert len(overdue) >= 2
     assert {p.get("unit") for p in PLANS} >= {"TKD", "HV"}
+    # the concluded strategy's actions are closed: nothing of it is owed any more
+    assert all(p["status"] in ("done", "stopped") for p in PLANS if p["start"].year < 2025)
 
 
 class TestMyUpdates:
