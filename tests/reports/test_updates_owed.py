@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
@@ -461,3 +462,24 @@ class TestDemo:
         assert "N21" in page.text
         assert "N31" in page.text
         assert 'class="tag tag--late"' in page.text
+
+
+class TestRemindCommand:
+    def test_maturity_remind_updates_mails_each_once(
+        self, session: Session, db: Database, owned: dict[str, User], tmp_path: Path
+    ) -> None:
+        from maturity.cli import main
+        from reports.cli import remind
+
+        main.add_command(remind)
+        url = db.engine.url.render_as_string(hide_password=False)
+        outbox = tmp_path / "cli-outbox"
+        env = {"MATURITY_DATABASE_URL": url, "MATURITY_MAIL_OUTBOX": str(outbox), "MATURITY_MODE": "development"}
+        result = CliRunner().invoke(main, ["remind", "updates"], env=env)
+        assert result.exit_code == 0, result.output
+        assert "2 reminder(s) sent." in result.output
+        assert len(list(outbox.glob("*.eml"))) == 2
+        again = CliRunner().invoke(main, ["remind", "updates"], env=env)
+        assert again.exit_code == 0, again.output
+        assert "0 reminder(s) sent." in again.output
+        assert len(list(outbox.glob("*.eml"))) == 2
