@@ -89,7 +89,9 @@ def load_demo_records(session: Session, tree: StrategyTree, *, today: date) -> N
                 items.append(_demo_item(rng, node, by_id[unit_id], period, elapsed * pace, share))
     checked = check_records(session, items, UnitScope(everything=True, roots=frozenset()))
     # A value at risk carries the comment its strategy asks for, as a leader would have written it.
-    risky = {(r.kpi.code, r.unit.code, r.period) for r in at_risk_without_comment(session, checked, today)}
+    # (Those of the last two years: the earlier ones were recorded before it asked.)
+    recent = [r for r in checked if int(r.period[:4]) >= today.year - 2]
+    risky = {(r.kpi.code, r.unit.code, r.period) for r in at_risk_without_comment(session, recent, today)}
     checked = [
         replace(r, note=DEMO_RISK_COMMENT) if (r.kpi.code, r.unit.code, r.period) in risky else r for r in checked
     ]

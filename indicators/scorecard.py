@@ -98,9 +98,11 @@ class Scorecard:
     def records_of(self, kpi_score: KpiScore) -> list[RecordUsed]:
         return self.records.get(kpi_score.kpi.id or 0, [])
 
-    def comments_of(self, kpi_score: KpiScore) -> list[RecordUsed]:
-        """The records of the value that carry a comment, shown next to it."""
-        return [r for r in self.records_of(kpi_score) if r.note]
+    def comment_of(self, kpi_score: KpiScore) -> str:
+        """The comment recorded with the unit's own value, shown next to it (a value rolled up
+        from the units below lists theirs with its records)."""
+        own = [r for r in self.records_of(kpi_score) if r.unit_code == self.unit.code]
+        return own[0].note if own else ""
 
 
 def unit_scorecard(
