@@ -46,9 +46,18 @@ def _narratives_missing(context: HomeContext) -> list[HomeTask]:
 
 
 def _updates_overdue(context: HomeContext) -> list[HomeTask]:
-    """Everyone owing something overdue: how much, and the way to My updates."""
-    owed = my_updates(context.session, context.user, context.now)
-    overdue = owed.overdue_count()
+    """Everyone owing something overdue that no other card of the home page names already (a
+    leader's and the office's KPI values due and a leader's narratives have their own): how
+    much, and the way to My updates."""
+    user = context.user
+    owed = my_updates(context.session, user, context.now)
+    values_shown = user.has_role(Role.LEADER) or user.has_role(Role.STRATEGY_OFFICE)
+    narratives_shown = user.has_role(Role.LEADER)
+    overdue = (
+        len(owed.actions)
+        + (0 if values_shown else sum(v.overdue(owed.today) for v in owed.values))
+        + (0 if narratives_shown else sum(n.overdue(owed.today) for n in owed.narratives))
+    )
     if not overdue:
         return []
     loc = context.locale

@@ -46,13 +46,6 @@ class MyUpdates:
     def empty(self) -> bool:
         return not (self.values or self.actions or self.narratives)
 
-    def overdue_count(self) -> int:
-        return (
-            sum(v.overdue(self.today) for v in self.values)
-            + len(self.actions)
-            + sum(n.overdue(self.today) for n in self.narratives)
-        )
-
     def only_unit(self, unit_id: int, action_units: dict[int, set[int]]) -> "MyUpdates":
         """What is owed for one unit (an action counts for its unit and responsible units)."""
         return MyUpdates(

@@ -2,6 +2,7 @@
 by e-mail, and reminders of what is owed — through HTTP and the services, mail captured by a real
 SMTP server (aiosmtpd)."""
 
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -302,6 +303,12 @@ class TestMyUpdates:
         assert "Fakultet B" not in page.text
         assert "Faculty B" not in page.text
         assert client.get("/actions/mine").url.path.rstrip("/") == "/updates"
+        # home names each thing owed once: the action in the updates card, the value and the
+        # narrative in their own cards
+        home = client.get("/", headers={"Accept-Language": "en"}).text
+        assert "1 update is overdue" in home
+        assert re.search(r"\d+ KPI values? (is|are) due", home)
+        assert "Write the narrative for Faculty A" in home
 
     def test_staff_owe_nothing(self, client: TestClient[Litestar], owned: dict[str, User]) -> None:
         as_user(client, "staff@example.org")
