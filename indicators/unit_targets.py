@@ -99,6 +99,9 @@ class UnitTargets:
         self.found: dict[tuple[int, str, date, int], UnitReference] = {}
         # A parent's apportioned shares, once for all its children (not once per child).
         self.shares: dict[tuple[int, str, date, int], dict[int, float]] = {}
+        self.dated: dict[tuple[int, str], _DatedRows] = {}  # a KPI's rows of a kind, by unit
+        self.rules: dict[int, TargetSource] = {}  # a KPI's rule below the institution
+        self.roots: dict[int, int] = {}
 
     @classmethod
     def load(
@@ -107,32 +110,38 @@ class UnitTargets:
         return cls(parents, subtree_headcounts(session, parents), rollups)
 
     def reference(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
-        key = (node.kpi.id or 0, kind, on, unit_id)
-        if key not in self.found:
-            self.found[key] = self._resolve(node, kind, on, unit_id)
-        return self.found[key]
+        kpi_id = node.kpi.id or 0
+        key = (kpi_id, kind, on, unit_id)
+        found = self.found.get(key)
+        if found is None:
+            found = self.found[key] = self._resolve(node, kpi_id, kind, on, unit_id)
+        return found
 
-    def _resolve(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
-        rows = node.baselines if kind == TargetKind.BASELINE else node.targets
+    def _resolve(self, node: KpiNode, kpi_id: int, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
+        dated = self.dated.get((kpi_id, kind))
+        if dated is None:
+            dated = self.dated[kpi_id, kind] = _DatedRows(
+                node.baselines if kind == TargetKind.BASELINE else node.targets
+            )
         parent = self.parents.get(unit_id)
         if parent is None:  # the institution: its own row, else the organisation's
-            return UnitReference(valid_row(rows, on, unit_id), TargetSource.INSTITUTION)
-        kpi = node.kpi
-        rule = below_institution_rule(kpi.aggregation, kpi.cascade)
+            return UnitReference(dated.valid(on, unit_id), TargetSource.INSTITUTION)
+        rule = self.rules.get(kpi_id)
+        if rule is None:
+            rule = self.rules[kpi_id] = below_institution_rule(node.kpi.aggregation, node.kpi.cascade)
         if rule == TargetSource.NOT_BELOW_INSTITUTION:
             return UnitReference(None, rule)
-        own = _own_row(rows, on, unit_id)
+        own = dated.own(on, unit_id)
         if own is not None:
             return UnitReference(own, TargetSource.OWN)
         if rule == TargetSource.INHERITED:
-            root = self._root(unit_id)
-            return UnitReference(valid_row(rows, on, root), rule)
+            return UnitReference(dated.valid(on, self._root(unit_id)), rule)
         if rule == TargetSource.NONE:
             return UnitReference(None, rule)
-        return self._cascaded(node, kind, on, unit_id, parent, rows)
+        return self._cascaded(node, kind, on, unit_id, parent, dated)
 
     def _cascaded(
-        self, node: KpiNode, kind: TargetKind, on: date, unit_id: int, parent: int, rows: list[KpiTarget]
+        self, node: KpiNode, kind: TargetKind, on: date, unit_id: int, parent: int, dated: "_DatedRows"
     ) -> UnitReference:
         above = self.reference(node, kind, on, parent)
         if above.row is None or above.value is None:
@@ -142,7 +151,7 @@ class UnitTargets:
         if key not in self.shares:
             siblings = self.children[parent]
             explicit = {
-                s: row.value for s in siblings if (row := _own_row(rows, on, s)) is not None and row.value is not None
+                s: row.value for s in siblings if (row := dated.own(on, s)) is not None and row.value is not None
             }
             self.shares[key] = apportion(above.value, explicit, self._keys(node, cascade, on, siblings))
         shares = self.shares[key]
@@ -171,9 +180,35 @@ class UnitTargets:
         return earlier[-1] if earlier else (with_counts[0] if with_counts else None)
 
     def _root(self, unit_id: int) -> int:
-        while (parent := self.parents.get(unit_id)) is not None:
-            unit_id = parent
-        return unit_id
+        root = self.roots.get(unit_id)
+        if root is None:
+            root = unit_id
+            while (parent := self.parents.get(root)) is not None:
+                root = parent
+            self.roots[unit_id] = root
+        return root
+
+
+class _DatedRows:
+    """A KPI's baselines or targets by unit (None: organisation-wide), their dates read once: the
+    ORM attributes are slow to read for every unit and period. ``valid`` is ``valid_row``;
+    ``own`` only the unit's own rows (``_own_row``); ties on a date go to the first row, as there."""
+
+    def __init__(self, rows: list[KpiTarget]) -> None:
+        self.by_unit: dict[int | None, list[tuple[date, KpiTarget]]] = {}
+        for row in rows:
+            self.by_unit.setdefault(row.unit_id, []).append((row.valid_from, row))
+
+    def own(self, on: date, unit_id: int | None) -> KpiTarget | None:
+        best, best_from = None, None
+        for valid_from, row in self.by_unit.get(unit_id, ()):
+            if valid_from <= on and (best_from is None or valid_from > best_from):
+                best, best_from = row, valid_from
+        return best
+
+    def valid(self, on: date, unit_id: int) -> KpiTarget | None:
+        own = self.own(on, unit_id)
+        return own if own is not None else self.own(on, None)
 
 
 def _own_row(rows: list[KpiTarget], on: date, unit_id: int) -> KpiTarget | None:
