@@ -11,7 +11,7 @@ reports read it like any other row, with its ``TargetSource`` beside it.
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -38,10 +38,14 @@ class UnitReference:
     row: KpiTarget | None
     source: TargetSource
     cascade: Cascade | None = None  # the key of a cascaded value
+    value: float | None = field(init=False)  # the row's value (an ORM attribute: read once)
 
-    @property
-    def value(self) -> float | None:
-        return self.row.value if self.row is not None else None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", self.row.value if self.row is not None else None)
+
+
+_NOT_BELOW_INSTITUTION = UnitReference(None, TargetSource.NOT_BELOW_INSTITUTION)
+_NO_TARGET = UnitReference(None, TargetSource.NONE)
 
 
 def baseline_period(kpi: Kpi, valid_from: date) -> str:
@@ -102,6 +106,8 @@ class UnitTargets:
         self.dated: dict[tuple[int, str], _DatedRows] = {}  # a KPI's rows of a kind, by unit
         self.rules: dict[int, TargetSource] = {}  # a KPI's rule below the institution
         self.roots: dict[int, int] = {}
+        # The institution's row as inherited by every unit without one of its own, one object for all.
+        self.inherited: dict[tuple[int, str, date, int], UnitReference] = {}
 
     @classmethod
     def load(
@@ -111,10 +117,20 @@ class UnitTargets:
 
     def reference(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
         kpi_id = node.kpi.id or 0
-        key = (kpi_id, kind, on, unit_id)
-        found = self.found.get(key)
-        if found is None:
-            found = self.found[key] = self._resolve(node, kpi_id, kind, on, unit_id)
+        return self.found.get((kpi_id, kind, on, unit_id)) or self._remember(node, kpi_id, kind, on, unit_id)
+
+    def references(self, node: KpiNode, kpi_id: int, on: date, unit_id: int) -> tuple[UnitReference, UnitReference]:
+        """The baseline and the target (``reference`` of each), for a caller that knows the KPI's id."""
+        found = self.found
+        baseline = found.get((kpi_id, TargetKind.BASELINE, on, unit_id))
+        target = found.get((kpi_id, TargetKind.TARGET, on, unit_id))
+        return (
+            baseline or self._remember(node, kpi_id, TargetKind.BASELINE, on, unit_id),
+            target or self._remember(node, kpi_id, TargetKind.TARGET, on, unit_id),
+        )
+
+    def _remember(self, node: KpiNode, kpi_id: int, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
+        found = self.found[kpi_id, kind, on, unit_id] = self._resolve(node, kpi_id, kind, on, unit_id)
         return found
 
     def _resolve(self, node: KpiNode, kpi_id: int, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
@@ -130,14 +146,18 @@ class UnitTargets:
         if rule is None:
             rule = self.rules[kpi_id] = below_institution_rule(node.kpi.aggregation, node.kpi.cascade)
         if rule == TargetSource.NOT_BELOW_INSTITUTION:
-            return UnitReference(None, rule)
+            return _NOT_BELOW_INSTITUTION
         own = dated.own(on, unit_id)
         if own is not None:
             return UnitReference(own, TargetSource.OWN)
         if rule == TargetSource.INHERITED:
-            return UnitReference(dated.valid(on, self._root(unit_id)), rule)
+            root = self._root(unit_id)
+            inherited = self.inherited.get((kpi_id, kind, on, root))
+            if inherited is None:
+                inherited = self.inherited[kpi_id, kind, on, root] = UnitReference(dated.valid(on, root), rule)
+            return inherited
         if rule == TargetSource.NONE:
-            return UnitReference(None, rule)
+            return _NO_TARGET
         return self._cascaded(node, kind, on, unit_id, parent, dated)
 
     def _cascaded(
@@ -145,7 +165,7 @@ class UnitTargets:
     ) -> UnitReference:
         above = self.reference(node, kind, on, parent)
         if above.row is None or above.value is None:
-            return UnitReference(None, TargetSource.NONE)
+            return _NO_TARGET
         cascade = Cascade(node.kpi.cascade)
         key = (node.kpi.id or 0, kind, on, parent)
         if key not in self.shares:
