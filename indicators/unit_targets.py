@@ -108,6 +108,9 @@ class UnitTargets:
         self.roots: dict[int, int] = {}
         # The institution's row as inherited by every unit without one of its own, one object for all.
         self.inherited: dict[tuple[int, str, date, int], UnitReference] = {}
+        # ``references`` of units that get what every such unit of their tree gets, by root
+        self.unshared: dict[int, set[int] | None] = {}
+        self.shared: dict[tuple[int, date, int], tuple[UnitReference, UnitReference]] = {}
 
     @classmethod
     def load(
@@ -120,7 +123,21 @@ class UnitTargets:
         return self.found.get((kpi_id, kind, on, unit_id)) or self._remember(node, kpi_id, kind, on, unit_id)
 
     def references(self, node: KpiNode, kpi_id: int, on: date, unit_id: int) -> tuple[UnitReference, UnitReference]:
-        """The baseline and the target (``reference`` of each), for a caller that knows the KPI's id."""
+        """The baseline and the target (``reference`` of each), for a caller that knows the KPI's id.
+        A unit below the institution without rows of its own, under a rule that does not cascade,
+        gets what every such unit of its tree gets: resolved once for them all."""
+        if kpi_id not in self.unshared:
+            self.unshared[kpi_id] = self._unshared(node)
+        unshared = self.unshared[kpi_id]
+        if unshared is not None and unit_id not in unshared:
+            root = self._root(unit_id)
+            pair = self.shared.get((kpi_id, on, root))
+            if pair is None:
+                pair = self.shared[kpi_id, on, root] = (
+                    self._resolve(node, kpi_id, TargetKind.BASELINE, on, unit_id),
+                    self._resolve(node, kpi_id, TargetKind.TARGET, on, unit_id),
+                )
+            return pair
         found = self.found
         baseline = found.get((kpi_id, TargetKind.BASELINE, on, unit_id))
         target = found.get((kpi_id, TargetKind.TARGET, on, unit_id))
@@ -128,6 +145,14 @@ class UnitTargets:
             baseline or self._remember(node, kpi_id, TargetKind.BASELINE, on, unit_id),
             target or self._remember(node, kpi_id, TargetKind.TARGET, on, unit_id),
         )
+
+    def _unshared(self, node: KpiNode) -> set[int] | None:
+        """The units whose references ``references`` resolves one by one: the roots, and units with
+        rows of their own; all of them (None) when the KPI cascades."""
+        if below_institution_rule(node.kpi.aggregation, node.kpi.cascade) == TargetSource.CASCADED:
+            return None
+        units = {row.unit_id for row in (*node.baselines, *node.targets) if row.unit_id is not None}
+        return units | {unit_id for unit_id, parent in self.parents.items() if parent is None}
 
     def _remember(self, node: KpiNode, kpi_id: int, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
         found = self.found[kpi_id, kind, on, unit_id] = self._resolve(node, kpi_id, kind, on, unit_id)
