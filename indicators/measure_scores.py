@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from indicators.models import Kpi, KpiTarget, ScoringMode, SurveyMeasure, TargetKind
+from indicators.models import Kpi, KpiTarget, ScoringMode, SurveyMeasure
 from indicators.rollup import KpiRollup
 from indicators.strategy_tree import KpiNode
 from indicators.unit_targets import UnitReference, UnitTargets
@@ -154,19 +154,16 @@ def _kpi_value(
     return None, None, None
 
 
-def _progress(plan: KpiPlan, actual: float | None, baseline: KpiTarget | None, target: KpiTarget | None) -> Any:
+def _progress(plan: KpiPlan, actual: float | None, baseline: UnitReference, target: UnitReference) -> Any:
     if actual is None:
         return None
     band = None
-    if target is not None and target.lower is not None and target.upper is not None:
-        band = Band(target.lower, target.upper, target.tolerance or 0.0)
+    row = target.row
+    # only ``maintain`` reads a band (the database keeps every band ordered: it would not raise)
+    if plan.scoring == Mode.MAINTAIN and row is not None and row.lower is not None and row.upper is not None:
+        band = Band(row.lower, row.upper, row.tolerance or 0.0)
     return kpi_progress(
-        plan.scoring,
-        actual,
-        direction=plan.direction,
-        baseline=baseline.value if baseline is not None else None,
-        target=target.value if target is not None else None,
-        band=band,
+        plan.scoring, actual, direction=plan.direction, baseline=baseline.value, target=target.value, band=band
     )
 
 
@@ -175,9 +172,8 @@ def valid_progress(
 ) -> tuple[UnitReference, UnitReference, Progress | None]:
     """The unit's baseline and target valid at the end of the KPI period read, and the progress."""
     on = _period_end(label) if label is not None else end
-    baseline = targets.reference(plan.node, TargetKind.BASELINE, on, unit_id)
-    target = targets.reference(plan.node, TargetKind.TARGET, on, unit_id)
-    return baseline, target, _progress(plan, actual, baseline.row, target.row)
+    baseline, target = targets.references(plan.node, plan.kpi_id, on, unit_id)
+    return baseline, target, _progress(plan, actual, baseline, target)
 
 
 def score_kpi(plan: KpiPlan, unit_id: int, inputs: PeriodInputs) -> tuple[KpiScore, float | None]:

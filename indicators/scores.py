@@ -55,9 +55,9 @@ from maturity.scoring import (
     expected_at,
     final_status,
     goal_score,
-    indicator_score,
     pace,
     value_trend,
+    weighted_pairs,
 )
 from surveys.figures import DisclosedRound, disclosed_round, unit_parents
 from surveys.models import Survey, SurveyRound
@@ -173,6 +173,13 @@ class _IndicatorPlan:
     weight: float
     kpis: tuple[KpiPlan, ...]
     measures: tuple[tuple[SurveyMeasure, float], ...]  # each with its weight
+    weights: tuple[float, ...] = ()  # the KPIs' weights, then the measures': each checked once
+
+    def __post_init__(self) -> None:
+        weights = (*(k.weight for k in self.kpis), *(w for _, w in self.measures))
+        for weight in weights:
+            Weighted(weight, None)  # raises for a weight that is not positive
+        object.__setattr__(self, "weights", weights)
 
 
 def _plans(tree: StrategyTree, current: Period, previous: Period) -> list[tuple[Goal, tuple[_IndicatorPlan, ...]]]:
@@ -205,14 +212,10 @@ def _compose(plans: list[tuple[Goal, tuple[_IndicatorPlan, ...]]], unit_id: int,
             surveyed = [score_survey(m, unit_id, inputs) for m, _ in node.measures]
             kpis = tuple(k for k, _ in scored)
             surveys = tuple(s for s, _ in surveyed)
-            combined = indicator_score(
-                [Weighted(k.weight, k.score) for k in kpis]
-                + [Weighted(w, s.score) for (_, w), s in zip(node.measures, surveys, strict=True)]
-            )
-            old = indicator_score(
-                [Weighted(k.weight, before) for k, (_, before) in zip(node.kpis, scored, strict=True)]
-                + [Weighted(w, before) for (_, w), (_, before) in zip(node.measures, surveyed, strict=True)]
-            )
+            now = [k.score for k in kpis] + [s.score for s in surveys]
+            before = [b for _, b in scored] + [b for _, b in surveyed]
+            combined = weighted_pairs(list(zip(node.weights, now, strict=True)))  # indicator_score
+            old = weighted_pairs(list(zip(node.weights, before, strict=True)))
             earlier.append(old)
             indicators.append(
                 IndicatorScore(

@@ -11,7 +11,7 @@ reports read it like any other row, with its ``TargetSource`` beside it.
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -38,10 +38,14 @@ class UnitReference:
     row: KpiTarget | None
     source: TargetSource
     cascade: Cascade | None = None  # the key of a cascaded value
+    value: float | None = field(init=False)  # the row's value (an ORM attribute: read once)
 
-    @property
-    def value(self) -> float | None:
-        return self.row.value if self.row is not None else None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", self.row.value if self.row is not None else None)
+
+
+_NOT_BELOW_INSTITUTION = UnitReference(None, TargetSource.NOT_BELOW_INSTITUTION)
+_NO_TARGET = UnitReference(None, TargetSource.NONE)
 
 
 def baseline_period(kpi: Kpi, valid_from: date) -> str:
@@ -99,6 +103,14 @@ class UnitTargets:
         self.found: dict[tuple[int, str, date, int], UnitReference] = {}
         # A parent's apportioned shares, once for all its children (not once per child).
         self.shares: dict[tuple[int, str, date, int], dict[int, float]] = {}
+        self.dated: dict[tuple[int, str], _DatedRows] = {}  # a KPI's rows of a kind, by unit
+        self.rules: dict[int, TargetSource] = {}  # a KPI's rule below the institution
+        self.roots: dict[int, int] = {}
+        # The institution's row as inherited by every unit without one of its own, one object for all.
+        self.inherited: dict[tuple[int, str, date, int], UnitReference] = {}
+        # ``references`` of units that get what every such unit of their tree gets, by root
+        self.unshared: dict[int, set[int] | None] = {}
+        self.shared: dict[tuple[int, date, int], tuple[UnitReference, UnitReference]] = {}
 
     @classmethod
     def load(
@@ -107,42 +119,84 @@ class UnitTargets:
         return cls(parents, subtree_headcounts(session, parents), rollups)
 
     def reference(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
-        key = (node.kpi.id or 0, kind, on, unit_id)
-        if key not in self.found:
-            self.found[key] = self._resolve(node, kind, on, unit_id)
-        return self.found[key]
+        kpi_id = node.kpi.id or 0
+        return self.found.get((kpi_id, kind, on, unit_id)) or self._remember(node, kpi_id, kind, on, unit_id)
 
-    def _resolve(self, node: KpiNode, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
-        rows = node.baselines if kind == TargetKind.BASELINE else node.targets
+    def references(self, node: KpiNode, kpi_id: int, on: date, unit_id: int) -> tuple[UnitReference, UnitReference]:
+        """The baseline and the target (``reference`` of each), for a caller that knows the KPI's id.
+        A unit below the institution without rows of its own, under a rule that does not cascade,
+        gets what every such unit of its tree gets: resolved once for them all."""
+        if kpi_id not in self.unshared:
+            self.unshared[kpi_id] = self._unshared(node)
+        unshared = self.unshared[kpi_id]
+        if unshared is not None and unit_id not in unshared:
+            root = self._root(unit_id)
+            pair = self.shared.get((kpi_id, on, root))
+            if pair is None:
+                pair = self.shared[kpi_id, on, root] = (
+                    self._resolve(node, kpi_id, TargetKind.BASELINE, on, unit_id),
+                    self._resolve(node, kpi_id, TargetKind.TARGET, on, unit_id),
+                )
+            return pair
+        found = self.found
+        baseline = found.get((kpi_id, TargetKind.BASELINE, on, unit_id))
+        target = found.get((kpi_id, TargetKind.TARGET, on, unit_id))
+        return (
+            baseline or self._remember(node, kpi_id, TargetKind.BASELINE, on, unit_id),
+            target or self._remember(node, kpi_id, TargetKind.TARGET, on, unit_id),
+        )
+
+    def _unshared(self, node: KpiNode) -> set[int] | None:
+        """The units whose references ``references`` resolves one by one: the roots, and units with
+        rows of their own; all of them (None) when the KPI cascades."""
+        if below_institution_rule(node.kpi.aggregation, node.kpi.cascade) == TargetSource.CASCADED:
+            return None
+        units = {row.unit_id for row in (*node.baselines, *node.targets) if row.unit_id is not None}
+        return units | {unit_id for unit_id, parent in self.parents.items() if parent is None}
+
+    def _remember(self, node: KpiNode, kpi_id: int, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
+        found = self.found[kpi_id, kind, on, unit_id] = self._resolve(node, kpi_id, kind, on, unit_id)
+        return found
+
+    def _resolve(self, node: KpiNode, kpi_id: int, kind: TargetKind, on: date, unit_id: int) -> UnitReference:
+        dated = self.dated.get((kpi_id, kind))
+        if dated is None:
+            dated = self.dated[kpi_id, kind] = _DatedRows(
+                node.baselines if kind == TargetKind.BASELINE else node.targets
+            )
         parent = self.parents.get(unit_id)
         if parent is None:  # the institution: its own row, else the organisation's
-            return UnitReference(valid_row(rows, on, unit_id), TargetSource.INSTITUTION)
-        kpi = node.kpi
-        rule = below_institution_rule(kpi.aggregation, kpi.cascade)
+            return UnitReference(dated.valid(on, unit_id), TargetSource.INSTITUTION)
+        rule = self.rules.get(kpi_id)
+        if rule is None:
+            rule = self.rules[kpi_id] = below_institution_rule(node.kpi.aggregation, node.kpi.cascade)
         if rule == TargetSource.NOT_BELOW_INSTITUTION:
-            return UnitReference(None, rule)
-        own = _own_row(rows, on, unit_id)
+            return _NOT_BELOW_INSTITUTION
+        own = dated.own(on, unit_id)
         if own is not None:
             return UnitReference(own, TargetSource.OWN)
         if rule == TargetSource.INHERITED:
             root = self._root(unit_id)
-            return UnitReference(valid_row(rows, on, root), rule)
+            inherited = self.inherited.get((kpi_id, kind, on, root))
+            if inherited is None:
+                inherited = self.inherited[kpi_id, kind, on, root] = UnitReference(dated.valid(on, root), rule)
+            return inherited
         if rule == TargetSource.NONE:
-            return UnitReference(None, rule)
-        return self._cascaded(node, kind, on, unit_id, parent, rows)
+            return _NO_TARGET
+        return self._cascaded(node, kind, on, unit_id, parent, dated)
 
     def _cascaded(
-        self, node: KpiNode, kind: TargetKind, on: date, unit_id: int, parent: int, rows: list[KpiTarget]
+        self, node: KpiNode, kind: TargetKind, on: date, unit_id: int, parent: int, dated: "_DatedRows"
     ) -> UnitReference:
         above = self.reference(node, kind, on, parent)
         if above.row is None or above.value is None:
-            return UnitReference(None, TargetSource.NONE)
+            return _NO_TARGET
         cascade = Cascade(node.kpi.cascade)
         key = (node.kpi.id or 0, kind, on, parent)
         if key not in self.shares:
             siblings = self.children[parent]
             explicit = {
-                s: row.value for s in siblings if (row := _own_row(rows, on, s)) is not None and row.value is not None
+                s: row.value for s in siblings if (row := dated.own(on, s)) is not None and row.value is not None
             }
             self.shares[key] = apportion(above.value, explicit, self._keys(node, cascade, on, siblings))
         shares = self.shares[key]
@@ -171,9 +225,35 @@ class UnitTargets:
         return earlier[-1] if earlier else (with_counts[0] if with_counts else None)
 
     def _root(self, unit_id: int) -> int:
-        while (parent := self.parents.get(unit_id)) is not None:
-            unit_id = parent
-        return unit_id
+        root = self.roots.get(unit_id)
+        if root is None:
+            root = unit_id
+            while (parent := self.parents.get(root)) is not None:
+                root = parent
+            self.roots[unit_id] = root
+        return root
+
+
+class _DatedRows:
+    """A KPI's baselines or targets by unit (None: organisation-wide), their dates read once: the
+    ORM attributes are slow to read for every unit and period. ``valid`` is ``valid_row``;
+    ``own`` only the unit's own rows (``_own_row``); ties on a date go to the first row, as there."""
+
+    def __init__(self, rows: list[KpiTarget]) -> None:
+        self.by_unit: dict[int | None, list[tuple[date, KpiTarget]]] = {}
+        for row in rows:
+            self.by_unit.setdefault(row.unit_id, []).append((row.valid_from, row))
+
+    def own(self, on: date, unit_id: int | None) -> KpiTarget | None:
+        best, best_from = None, None
+        for valid_from, row in self.by_unit.get(unit_id, ()):
+            if valid_from <= on and (best_from is None or valid_from > best_from):
+                best, best_from = row, valid_from
+        return best
+
+    def valid(self, on: date, unit_id: int) -> KpiTarget | None:
+        own = self.own(on, unit_id)
+        return own if own is not None else self.own(on, None)
 
 
 def _own_row(rows: list[KpiTarget], on: date, unit_id: int) -> KpiTarget | None:

@@ -558,8 +558,6 @@ def disclose_survey(
         sizes = answers.by_size()
         layer_cells[OVERALL][cell] = sum(sizes.values())
         layer_cells[_PARTIAL][cell] = sum(n for s, n in sizes.items() if s < size)
-        for dimension in dimensions:
-            layer_cells[dimension][cell] = answers.layer(dimension)
 
     if not any(layer_cells[_PARTIAL].values()):
         # Every layer has the overall's counts: one decision for all (the module's docstring says why).
@@ -569,6 +567,9 @@ def disclose_survey(
         counts = {(node, group, layer): n for (node, group), n in decided.counts.items() for layer in layers}
         return SurveyDisclosure(k, frozenset(hidden), counts, submitted, layers, only_group, frozenset(primary))
 
+    for cell, answers in cells.items():
+        for dimension in dimensions:
+            layer_cells[dimension][cell] = answers.layer(dimension)
     system = _System()
     system.layered = True
     grouped = only_group is None and bool(names)

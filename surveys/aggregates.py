@@ -19,7 +19,7 @@ Nothing here applies disclosure control: these are raw figures for ``maturity.di
 """
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,17 +225,32 @@ def submitted_statement(round_id: int) -> Select[Any]:
     )
 
 
+def _id_order(part: int | None) -> tuple[bool, int]:
+    """Ids in order, None first."""
+    return (part is not None, part or 0)
+
+
 def _key_order(key: tuple[int | None, ...]) -> tuple[tuple[bool, int], ...]:
-    """Keys in id order, None first, whatever order the backend returned the rows in (so totals
-    are added in the same order, to the last bit, on every backend)."""
-    return tuple((part is not None, part or 0) for part in key)
+    return tuple(_id_order(part) for part in key)
 
 
-def _fold_groups(by_group: Mapping[Any, Any], zero: Any, total_key: Callable[[Any], Any]) -> dict[Any, Any]:
-    """The per-group figures added up across groups, under ``total_key(key)``."""
-    totals: dict[Any, Any] = {}
-    for key in sorted(by_group, key=_key_order):
-        totals[total_key(key)] = totals.get(total_key(key), zero) + by_group[key]
+def _fold_groups(by_group: Mapping[tuple[Any, ...], Any]) -> tuple[list[tuple[Any, ...]], list[list[Any]]]:
+    """The keys of ``by_group`` less their group (the last part), in id order, each with its
+    per-group values in group id order (None first): totals are then added in the same order, to
+    the last bit, whatever order the backend returned the rows in."""
+    groups = sorted({key[-1] for key in by_group}, key=_id_order)
+    heads = sorted({key[:-1] for key in by_group}, key=_key_order)
+    get = by_group.get
+    return heads, [[part for group in groups if (part := get((*head, group))) is not None] for head in heads]
+
+
+def _fold_stats(by_group: Mapping[tuple[int, DimensionId, GroupId], ScoreStats]) -> dict[Any, ScoreStats]:
+    """(unit, dimension) → its per-group figures added up."""
+    totals: dict[Any, ScoreStats] = {}
+    for head, (first, *rest) in zip(*_fold_groups(by_group), strict=True):
+        for part in rest:
+            first += part
+        totals[head] = first
     return totals
 
 
@@ -257,8 +272,8 @@ def round_aggregates(session: Session, survey_round: SurveyRound | int) -> Round
     }
     return RoundAggregates(
         round_id=round_id,
-        dimensions=_fold_groups(by_group, NO_RESPONSES, lambda key: key[:2]),
+        dimensions=_fold_stats(by_group),
         dimensions_by_group=by_group,
-        submitted=_fold_groups(submitted_by_group, 0, lambda key: key[0]),
+        submitted={unit_id: sum(parts) for (unit_id,), parts in zip(*_fold_groups(submitted_by_group), strict=True)},
         submitted_by_group=submitted_by_group,
     )

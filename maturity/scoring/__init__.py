@@ -21,6 +21,7 @@ from maturity.scoring.combine import (
     Weighted,
     goal_score,
     indicator_score,
+    weighted_pairs,
     weighted_score,
 )
 from maturity.scoring.kpi import (
@@ -101,5 +102,6 @@ __all__ = [
     "t_critical",
     "valid_row",
     "value_trend",
+    "weighted_pairs",
     "weighted_score",
 ]

@@ -44,14 +44,20 @@ def weighted_score(items: Sequence[Weighted]) -> Combined:
     """score = Σ wᵢ·sᵢ / Σ wᵢ over items with data (the weights renormalise);
     coverage = Σ wᵢ with data / Σ wᵢ of all items; insufficient when coverage < MIN_COVERAGE.
     No items at all: no score, coverage 0, insufficient."""
-    total = math.fsum(i.weight for i in items)
-    present = [i for i in items if i.score is not None]
-    with_data = math.fsum(i.weight for i in present)
+    return weighted_pairs([(i.weight, i.score) for i in items])
+
+
+def weighted_pairs(items: Sequence[tuple[float, float | None]]) -> Combined:
+    """``weighted_score`` of (weight, score) pairs whose weights the caller has checked (a
+    ``Weighted`` each, made once): scoring every unit composes tens of thousands."""
+    total = math.fsum(w for w, _ in items)
+    present = [(w, s) for w, s in items if s is not None]
+    with_data = math.fsum(w for w, _ in present)
     coverage = with_data / total if total else 0.0
     score = None
     if present:
         # clamp guards the invariant 0–100 against floating-point rounding only
-        score = clamp(math.fsum(i.weight * i.score for i in present if i.score is not None) / with_data)
+        score = clamp(math.fsum(w * s for w, s in present) / with_data)
     return Combined(score, coverage, coverage < MIN_COVERAGE)
 
 
