@@ -14,15 +14,14 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
-
-from litestar import Request
-from litestar.enums import RequestEncodingType
-from litestar.utils.scope.state import ScopeState
 
 from maturity import numbers
 from maturity.errors import N_, BadParameter, Problem
+
+if TYPE_CHECKING:  # the web framework only where a request is checked: workers never import it
+    from litestar import Request
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 REQUIRED = N_("This field is required.")
@@ -303,15 +302,17 @@ FIELD_CONTROL_MESSAGE = N_(
     "Nothing was saved: the field %(field)s contains an invisible control character (%(char)s). "
     "Remove it and send the form again."
 )
-_FORM_TYPES = (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # litestar's RequestEncodingType
 
 
-async def check_typed_form(request: Request[Any, Any, Any]) -> None:
+async def check_typed_form(request: "Request[Any, Any, Any]") -> None:
     """``before_request``: every text of a posted form normalised (``normalise_text``) before the
     handler reads it, and a control character refused naming the field — unless the handler's
     form reads each field through ``read_form`` (``check_typed``) and shows the refusal beside it."""
     if request.method not in ("POST", "PUT", "PATCH") or request.content_type[0] not in _FORM_TYPES:
         return
+    from litestar.utils.scope.state import ScopeState
+
     await request.form()  # parsed once; the handler's ``data`` is read from the same parse
     form = cast(dict[str, Any], ScopeState.from_scope(request.scope).form)
     problems: list[Problem] = []

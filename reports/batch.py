@@ -45,13 +45,29 @@ def plan(session: Session, unit_codes: Sequence[str], languages: Sequence[str]) 
     return [Job(u.id, u.code, lang) for u in units if u.id is not None for lang in languages]
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
+def _glibc(function: str) -> Callable[..., int] | None:
     name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None  # glibc only
-    return trim if callable(trim) else None
+    found = getattr(ctypes.CDLL(name), function, None) if name else None  # glibc only
+    return found if callable(found) else None
 
 
-_trim = _malloc_trim()
+_trim = _glibc("malloc_trim")
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
+M_ARENA_MAX = -8
+MMAP_THRESHOLD = 128 * 1024
+WORKER_ARENAS = 2
+
+
+def limit_malloc() -> None:
+    """For a worker process, before its threads start: at most ``WORKER_ARENAS`` malloc heaps
+    (glibc makes one per thread that allocates, up to 8 per core, each keeping what its thread
+    freed), and blocks of 128 KiB or more always mapped apart and unmapped when freed (glibc
+    would raise that threshold to 32 MiB after the first large block freed, and keep the later
+    ones in the heap)."""
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
+        mallopt(M_ARENA_MAX, WORKER_ARENAS)
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def release_memory() -> None:

@@ -12,7 +12,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel import Session
 
+from indicators.dashboard_controllers import provide_score_cache
 from indicators.dashboard_periods import PeriodChoice, default_period_label, period_choice
+from indicators.score_cache import ScoreCache
 from indicators.scorecard import EVERYTHING
 from indicators.strategy_tree import current_strategy
 from maturity.audit.services import Actor
@@ -34,6 +36,7 @@ from reports.narratives import check_period, find_narrative, narrative_history, 
 from reports.on_demand import PdfRenderer
 from reports.rendering import document_context, report_charts
 from reports.services import archived_with, current_report, get_report, list_reports, report_bytes, verify_report
+from reports.shared_scoring import KeptScoring
 
 
 def default_period(session: Session, scope: UnitScope) -> str:
@@ -74,7 +77,10 @@ class ReportController(Controller):
     path = "/reports"
     guards = [requires_leader]
     include_in_schema = False
-    dependencies = {"pdf_renderer": Provide(provide_pdf_renderer, sync_to_thread=False)}
+    dependencies = {
+        "pdf_renderer": Provide(provide_pdf_renderer, sync_to_thread=False),
+        "score_cache": Provide(provide_score_cache, sync_to_thread=False),
+    }
 
     @get("/", name="reports.index", sync_to_thread=True)
     def index(
@@ -101,6 +107,7 @@ class ReportController(Controller):
         db_session: NamedDependency[Session],
         unit_scope: NamedDependency[UnitScope],
         settings: NamedDependency[Settings],
+        score_cache: NamedDependency[ScoreCache],
         unit: FromQuery[str],
         period: FromQuery[str],
         lang: FromQuery[str] = "",
@@ -120,7 +127,8 @@ class ReportController(Controller):
             context.update(period=period, default_period=outside.with_data[0].label if outside.with_data else period)
             context.update(outside=outside, strategy=outside.strategy, unit=found)
             return render(request, "reports/pages/index.html", context, status_code=404)
-        content = build_content(db_session, found, period, language, branding=branding_of(settings))
+        shared = KeptScoring(score_cache)  # the period scored once until a write changes it
+        content = build_content(db_session, found, period, language, shared, branding_of(settings))
         context = document_context(content, report_charts(content), inline_charts=True)
         return render(request, "reports/pages/report.html", context)
 
@@ -132,6 +140,7 @@ class ReportController(Controller):
         settings: NamedDependency[Settings],
         user: NamedDependency[User],
         pdf_renderer: NamedDependency[PdfRenderer],
+        score_cache: NamedDependency[ScoreCache],
         unit: FromQuery[str],
         period: FromQuery[str],
         lang: FromQuery[str] = "nb",
@@ -154,6 +163,7 @@ class ReportController(Controller):
             generated_by=Actor.of(user).label,
             render=pdf_renderer,
             branding=branding_of(settings),
+            shared=KeptScoring(score_cache),
         )
         return pdf_response(report_bytes(settings.report_storage, report), report, found.code)
 

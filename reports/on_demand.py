@@ -7,8 +7,14 @@ snapshot, as text) to a ``spawn`` worker that has warmed up once (fonts, chart t
 PDF) and renders one report at a time; requests that arrive together wait their turn. Like a
 batch's workers, the worker is replaced after ``RENDERS_PER_WORKER`` reports, which gives back
 the memory WeasyPrint keeps.
+
+The PDF goes back to the request as soon as it is written: the worker frees the report's
+memory (a full collection, a tenth of a second) in a task of its own that follows, while the
+reader is already downloading, and in any case before it renders the next report. What the
+warm-up made lives as long as the worker, so collections skip it (``gc.freeze``).
 """
 
+import gc
 import logging
 import multiprocessing
 import threading
@@ -23,20 +29,37 @@ RENDERS_PER_WORKER = 100
 RENDER_TIMEOUT_SECONDS = 120
 
 
+_unreleased = False  # in the worker: a report's memory not yet handed back
+
+
 def _warm() -> None:
     from reports.rendering import warm_up
 
     warm_up()
+    gc.collect()
+    gc.freeze()
 
 
 def _render_snapshot(snapshot: str) -> RenderedPdf:
-    """In the worker: the PDF of a snapshot, then the report's memory handed back."""
-    from reports.batch import release_memory
+    """In the worker: the PDF of a snapshot (the last report's memory handed back first, if the
+    task that does so went to another worker)."""
+    global _unreleased  # the worker process's one flag
     from reports.rendering import render_report_pdf
 
+    _release()
     rendered = render_report_pdf(from_snapshot(snapshot))
-    release_memory()
+    _unreleased = True
     return rendered
+
+
+def _release() -> None:
+    """In the worker: the last report's memory handed back (``batch.release_memory``)."""
+    global _unreleased
+    from reports.batch import release_memory
+
+    if _unreleased:
+        release_memory()
+        _unreleased = False
 
 
 class PdfRenderer:
@@ -62,12 +85,16 @@ class PdfRenderer:
             self._renders += 1
             future = pool.submit(_render_snapshot, snapshot)
         try:
-            return future.result(timeout=RENDER_TIMEOUT_SECONDS)
+            rendered = future.result(timeout=RENDER_TIMEOUT_SECONDS)
         except BrokenProcessPool:
             with self._lock:
                 if self._pool is pool:
                     self._pool = None  # the next report starts a fresh worker
             raise
+        with self._lock:
+            if self._pool is pool:
+                pool.submit(_release)  # after the reply, before the worker's next report
+        return rendered
 
     def _current_pool(self) -> ProcessPoolExecutor:
         """The pool, a fresh one after ``renders_per_worker`` reports (the old one finishes what

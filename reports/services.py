@@ -148,10 +148,20 @@ def current_report(
     generated_by: str,
     render: Renderer = render_report_pdf,
     branding: Branding | None = None,
+    shared: SharedScoring | None = None,
 ) -> Report:
-    """The report of the data as they are now (``refresh_report``)."""
+    """The report of the data as they are now (``refresh_report``); ``shared`` may lend it the
+    period's scores (the app's kept ones, ``shared_scoring.KeptScoring``)."""
     outcome = refresh_report(
-        session, storage, unit, period, language, generated_by=generated_by, render=render, branding=branding
+        session,
+        storage,
+        unit,
+        period,
+        language,
+        generated_by=generated_by,
+        render=render,
+        branding=branding,
+        shared=shared,
     )
     assert outcome.report_id is not None
     return session.get_one(Report, outcome.report_id)

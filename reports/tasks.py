@@ -22,7 +22,7 @@ from maturity.db import Database, utcnow
 from maturity.jobs import LocalRunner, Retry, Runtime, TaskSpec
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
-from reports.batch import peak_memory_mib, release_memory
+from reports.batch import limit_malloc, peak_memory_mib, release_memory
 from reports.batch_jobs import BUILD_TASK, defer_batch, finish_items, get_batch, waiting_items
 from reports.branding import branding_of
 from reports.content import ReportContent
@@ -55,7 +55,9 @@ def in_process_renderer() -> Renderer:
 
 def warm_up(runtime: Runtime) -> None:
     """In a worker, before its first job: the chart templates (compiled in a short-lived process,
-    so the worker never imports Altair: 30 MB less), the renderer, the chart engine and the fonts."""
+    so the worker never imports Altair: 30 MB less), the renderer, the chart engine and the fonts;
+    malloc limited first (``batch.limit_malloc``), before the chart engine's and the jobs' threads."""
+    limit_malloc()
     from maturity.charts import compile_templates, install_templates
     from reports.rendering import warm_up as warm_renderer
 

@@ -50,6 +50,10 @@ NOT_INPUTS = frozenset(
         "response_invitation",
         "report",
         "report_batch",
+        # A report reads its unit's narrative itself each time, never from kept scores; a
+        # narrative saved must not throw away every unit's scores (the PDF on demand after it).
+        "narrative",
+        "narrative_revision",
         "pending_upload",  # a checked file waiting for its import's confirmation
         "input_version",
         "kpi_owner",  # who owes a value, not the value

@@ -16,20 +16,23 @@ from sqlmodel import Session, col
 
 from indicators.recording import record_values
 from indicators.records import RecordInput, check_records
+from indicators.score_cache import ScoreCache
 from maturity.audit.services import Actor, record_event
 from maturity.auth.models import User
+from maturity.db import Database
 from maturity.demo import DEMO_LOGO
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
 from reports.assembly import build_content
 from reports.branding import Branding, load_branding
-from reports.content import SNAPSHOT_VERSION, ReportContent, sha256_text
+from reports.content import SNAPSHOT_VERSION, ReportContent, canonical_json, sha256_text
 from reports.freshness import archive_marks, may_be_out_of_date
 from reports.models import Report
 from reports.narratives import save_narrative
 from reports.pdf import RenderedPdf
 from reports.rendering import render_print_html, render_report_pdf
 from reports.services import current_report
+from reports.shared_scoring import KeptScoring
 from tests.factories import login
 from tests.reports.freshness import age_writes
 
@@ -139,6 +142,32 @@ class TestCurrentReport:
         (storage / first.file_path).unlink()
         second = build(session, storage)
         assert (storage / second.file_path).is_file()
+
+
+class TestKeptScores:
+    def test_a_report_on_kept_scores_is_the_one_scored_afresh_and_a_write_is_seen(
+        self, db: Database, session: Session, records: None, storage: Path
+    ) -> None:
+        cache = ScoreCache(db)
+        assert cache.enabled
+
+        def both() -> tuple[str, str]:
+            kept = build_content(session, unit(session, "DEP-A1"), "2024", "nb", KeptScoring(cache), Branding())
+            fresh = build_content(session, unit(session, "DEP-A1"), "2024", "nb", branding=Branding())
+            return canonical_json(kept), canonical_json(fresh)
+
+        kept, fresh = both()
+        assert kept == fresh
+        assert len(cache._entries) == 2  # the period's scores and its series, kept
+        save_narrative(session, unit(session, "DEP-A1"), "2024", "Et godt år for instituttet.", Actor.system("t"))
+        session.commit()
+        with_narrative, fresh = both()
+        assert with_narrative == fresh
+        assert "Et godt år for instituttet." in with_narrative
+        record(session, "DEP-A1", 27)
+        after, fresh = both()
+        assert after == fresh
+        assert after != with_narrative
 
 
 class TestDownload:
