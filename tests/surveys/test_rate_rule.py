@@ -28,9 +28,6 @@ class TestShownRate:
     def test_the_words_say_why(self) -> None:
         assert rate_words(shown_rate(2, 40, Visibility.TOO_FEW, k=5, exact=False), 40, "en") == "fewer than 5 responses"
         assert rate_words(shown_rate(2, 40, Visibility.TOO_FEW, k=5, exact=False), 40, "nb") == "færre enn 5 svar"
-        assert (
-            rate_words(shown_rate(9, 40, Visibility.TOO_FEW, k=5, exact=False), 40, "en")
-            == "not shown"
-        )
+        assert rate_words(shown_rate(9, 40, Visibility.TOO_FEW, k=5, exact=False), 40, "en") == "not shown"
         assert rate_words(shown_rate(21, 50, Visibility.SHOWN, k=5, exact=False), 50, "en") == "42% (21 of 50)"
         assert rate_words(shown_rate(0, 0, Visibility.EMPTY, k=5, exact=False), 0, "en") == "no headcount"
