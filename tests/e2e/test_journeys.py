@@ -54,7 +54,7 @@ def test_a_leader_enters_a_kpi_value(page: Page, javascript: bool) -> None:
         page.get_by_role("button", name="Save values").click()
         expect(page.locator(".flash--success")).to_contain_text("Saved: 1 new values")
     page.reload()
-    expect(page.get_by_label(f"Value for {unit}, {period}")).to_have_value(re.compile(r"^17([.,]0)?$"))
+    expect(page.get_by_label(f"Value for {unit}, {period}", exact=True)).to_have_value(re.compile(r"^17([.,]0)?$"))
 
     # … then reads the dashboard of their faculty and downloads a stored report of their units.
     page.goto("/dashboard?unit=FAC-A&period=2025")
