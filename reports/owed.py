@@ -16,7 +16,7 @@ from indicators.models import ACTIVE_STATUSES, Action, ActionUnit, KpiOwner, Str
 from indicators.owed_values import OwedValue, owed_values
 from indicators.strategy_tree import current_strategy
 from maturity.auth.models import Role, RoleAssignment, User
-from maturity.auth.services import load_user, scope_for
+from maturity.auth.services import load_users, scope_for
 from maturity.periods import Period
 from maturity.units.models import OrgUnit
 from maturity.units.services import UnitScope
@@ -132,8 +132,7 @@ def people_owing(session: Session, values: list[OwedValue]) -> list[User]:
         .all()
         if i is not None
     }
-    people = [load_user(session, i) for i in sorted(ids)]
-    return [p for p in people if p is not None and p.is_active]
+    return [p for p in load_users(session, ids) if p.is_active]
 
 
 def action_units(session: Session) -> dict[int, set[int]]:

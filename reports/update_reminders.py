@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from indicators.owed_values import owed_values
+from indicators.owed_values import OwedValue, owed_values
 from indicators.strategy_tree import current_strategy
 from maturity import i18n
 from maturity.audit.services import Actor, record_event
@@ -46,7 +46,7 @@ def mail_body(owed: MyUpdates, locale: str, link: str) -> str:
                 unit=v.unit.name(locale),
                 period=v.period,
                 state=state,
-                date=v.due.strftime("%d.%m.%Y"),
+                date=i18n.day(v.due, locale),
             )
         )
     for a in owed.actions:
@@ -68,7 +68,7 @@ def mail_body(owed: MyUpdates, locale: str, link: str) -> str:
                 unit=n.unit.name(locale),
                 period=n.period,
                 state=state,
-                date=n.due.strftime("%d.%m.%Y"),
+                date=i18n.day(n.due, locale),
             )
         )
     lines += ["", i18n.translate(locale, "Everything you owe: %(link)s", link=link)]
@@ -89,14 +89,16 @@ def send_update_reminders(
     actor: Actor,
     limit: int | None = None,
     audit: bool = True,
+    values: list[OwedValue] | None = None,
 ) -> RemindResult:
     """One mail to each person owing something overdue or due soon and not reminded within the
     interval (at most ``limit`` mails). Stops at the first mail-server error, keeping the
-    reminders already sent; ``audit=False`` leaves the audit event to the caller."""
-    strategy = current_strategy(session, now.date())
-    if strategy is None or strategy.id is None:
+    reminders already sent; ``audit=False`` leaves the audit event to the caller; ``values``:
+    the values owed (``owed_values_now``), when a run of several calls worked them out once."""
+    if values is None:
+        values = owed_values_now(session, now)
+    if values is None:
         return RemindResult(0, 0)
-    values = owed_values(session, strategy, now.date())
     last = {r.user_id: r for r in session.execute(select(UpdateReminder)).scalars()}
     since = now - timedelta(hours=settings.update_reminder_interval_hours)
     sent = failed = 0
@@ -124,6 +126,14 @@ def send_update_reminders(
     return RemindResult(sent, failed)
 
 
+def owed_values_now(session: Session, now: datetime) -> list[OwedValue] | None:
+    """Every KPI value owed now under the current strategy; None without one."""
+    strategy = current_strategy(session, now.date())
+    if strategy is None or strategy.id is None:
+        return None
+    return owed_values(session, strategy, now.date())
+
+
 def record_update_reminders(session: Session, actor: Actor, sent: int) -> None:
     record_event(session, actor, "remind", object_type="update_reminder", label="updates", after={"reminders": sent})
 
@@ -132,10 +142,9 @@ def request_updates(
     session: Session, settings: Settings, unit: OrgUnit, *, now: datetime, actor: Actor
 ) -> RemindResult:
     """Mail each person owing something for the unit what they owe for it, now."""
-    strategy = current_strategy(session, now.date())
-    if strategy is None or strategy.id is None:
+    values = owed_values_now(session, now)
+    if values is None:
         return RemindResult(0, 0)
-    values = owed_values(session, strategy, now.date())
     responsible = action_units(session)
     sent = failed = 0
     for person in people_owing(session, values):

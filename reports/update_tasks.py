@@ -9,7 +9,7 @@ from typing import Any
 from maturity.audit.services import Actor
 from maturity.db import utcnow
 from maturity.jobs import PeriodicSpec, Runtime, TaskSpec, every
-from reports.update_reminders import record_update_reminders, send_update_reminders
+from reports.update_reminders import owed_values_now, record_update_reminders, send_update_reminders
 
 log = logging.getLogger("maturity.reports")
 REMIND_UPDATES = "reports.remind_updates"
@@ -20,10 +20,16 @@ def remind_updates(runtime: Runtime, actor: str = "scheduled reminders") -> dict
     """Remind everyone due, one committed mail at a time; the counts sent and refused."""
     who = Actor.system(actor)
     sent = 0
+    with runtime.database.transaction() as session:
+        values = owed_values_now(session, utcnow())  # once for the run, not once per mail
+    if values is None:
+        return {"sent": 0, "failed": 0}
     try:
         while True:
             with runtime.database.transaction() as session:
-                result = send_update_reminders(session, runtime.settings, now=utcnow(), actor=who, limit=1, audit=False)
+                result = send_update_reminders(
+                    session, runtime.settings, now=utcnow(), actor=who, limit=1, audit=False, values=values
+                )
             sent += result.sent
             if result.failed:
                 log.warning("the mail server refused after %s update reminder(s); the next run goes on", sent)

@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -54,6 +55,12 @@ def scope_for(user: User) -> UnitScope:
 def load_user(session: Session, user_id: int) -> User | None:
     statement = select(User).where(col(User.id) == user_id).options(selectinload(_ROLES))
     return session.execute(statement).scalars().first()
+
+
+def load_users(session: Session, user_ids: Iterable[int]) -> list[User]:
+    """These people with their roles, in one statement, ordered by id."""
+    statement = select(User).where(col(User.id).in_(set(user_ids))).options(selectinload(_ROLES)).order_by(col(User.id))
+    return list(session.execute(statement).scalars())
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
