@@ -321,7 +321,7 @@ class TestWhatIsLate:
 
 
 def test_the_demo_has_overdue_updates_and_two_faculty_plans() -> None:
-    from indicators.demo_actions import PLANS, SUCCESSOR_PLANS
+    from indicators.demo_action_plans import PLANS, SUCCESSOR_PLANS
 
     today = date(2026, 9, 1)  # the successor strategy's second year
     owed = last_semester_owed(today)
