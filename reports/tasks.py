@@ -78,6 +78,13 @@ def shared_scoring(runtime: Runtime, batch_id: int) -> SharedScoring:
         return held[1]
 
 
+def forget_shared_scoring(runtime: Runtime) -> None:
+    """After a failed report: its rollback expired the rows the shared scores were read with
+    (when they were read in its transaction), so the batch's next report scores afresh."""
+    with runtime.lock:
+        runtime.cache.pop(SHARED_KEY, None)
+
+
 def build_report_task(runtime: Runtime, unit_id: int, period: str, language: str) -> dict[str, Any]:
     render: Renderer = runtime.kept(RENDER_KEY, in_process_renderer)
     settings = runtime.settings
@@ -106,6 +113,7 @@ def build_report_task(runtime: Runtime, unit_id: int, period: str, language: str
             finish_items(session, items, status, outcome=outcome)
     except Exception as exc:
         log.exception("report %s %s %s failed", unit_id, period, language)
+        forget_shared_scoring(runtime)
         with runtime.database.transaction() as session:
             items = waiting_items(session, unit_id, period, language, created_before=started)
             codes = {unit_id: session.get_one(OrgUnit, unit_id).code}

@@ -20,8 +20,9 @@ from reports.assembly import build_content
 from reports.batch_jobs import defer_batch, get_batch, start_batch
 from reports.branding import branding_of
 from reports.cli import reports
-from reports.content import canonical_json, sha256_text
+from reports.content import ReportContent, canonical_json, sha256_text
 from reports.models import BatchItem, BatchStatus, Report, ReportBatch
+from reports.pdf import RenderedPdf
 from reports.storage import sha256_bytes
 from reports.tasks import TASKS, run_batch_here
 from tests.factories import csrf_token, login
@@ -160,6 +161,36 @@ def test_a_failing_report_finishes_its_batch_with_the_failure_named(
     assert (batch.failed, batch.status) == (2, BatchStatus.FAILED)
     assert "DEP-A1 (nb): the renderer broke" in batch.error
     assert {item.status for item in session.execute(select(BatchItem)).scalars()} == {"failed"}
+
+
+def test_a_failed_report_leaves_the_rest_of_its_batch_to_build(
+    db: Database, session: Session, records: None, settings: Settings
+) -> None:
+    """A failure rolls its transaction back; the batch's shared scores read in it must not be
+    used again (their rows are expired with the rollback), so the next report scores afresh."""
+    from reports.rendering import render_report_pdf
+
+    calls: list[str] = []
+
+    def breaks_once(content: ReportContent) -> RenderedPdf:
+        calls.append(content.unit.code)
+        if len(calls) == 1:
+            raise RuntimeError("the renderer broke")
+        return render_report_pdf(content)
+
+    batch_id = new_batch(db, "DEP-A1", "DEP-A2", "FAC-A")
+    runtime = Runtime(settings, db)
+    runtime.cache["reports.render"] = breaks_once
+    runner = LocalRunner(runtime, TASKS, threads=1)
+    with db.transaction() as s:
+        defer_batch(s, runner, batch_id)
+    assert runner.wait_idle(DEADLINE_SECONDS)
+    runner.close()
+    batch = get_batch(session, batch_id)
+    assert (batch.failed, batch.built, batch.status) == (1, 2, BatchStatus.FAILED)
+    assert f"{calls[0]} (nb): the renderer broke" in batch.error
+    assert len(calls) == 3
+    assert set(stored(session)) == set(calls[1:])
 
 
 def test_a_report_built_in_a_batch_has_the_snapshot_of_one_built_alone(
