@@ -1,5 +1,5 @@
 """``python -m maturity``: the ``maturity`` command (worker processes started by the command line)."""
 
-from maturity.app import main
+from maturity.command import main
 
 main()

@@ -248,29 +248,3 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
 def app_from_env() -> Litestar:
     """Factory for ``uvicorn --factory maturity.app:app_from_env`` (several worker processes)."""
     return create_app(Settings.from_env())
-
-
-def main() -> None:
-    """The ``maturity`` command: the shell's commands plus every package's."""
-    from indicators.cli import kpi, strategy
-    from indicators.demo import load_demo_strategy
-    from indicators.demo_actions import load_demo_actions, load_demo_owners
-    from maturity.cli import CliContext
-    from maturity.cli import main as command_line
-    from reports.cli import remind, reports
-    from reports.demo import build_demo_reports
-    from surveys.cli import survey
-    from surveys.demo import load_demo_surveys
-
-    command_line.add_command(strategy)
-    command_line.add_command(kpi)
-    command_line.add_command(survey)
-    command_line.add_command(reports)
-    command_line.add_command(remind)
-    command_line(
-        obj=CliContext(
-            create_app=create_app,
-            demo_steps=[load_demo_strategy, load_demo_actions, load_demo_owners, load_demo_surveys],
-            after_demo=[build_demo_reports],
-        )
-    )

@@ -1,5 +1,7 @@
 """The ``maturity`` command line, run as an operator runs it, against a database of its own."""
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -261,3 +263,23 @@ class TestDemo:
                 assert name.scalar_one() == "Kept"  # not rebuilt
         finally:
             database.dispose()
+
+
+def test_the_worker_command_does_not_load_the_web_app() -> None:
+    """``maturity worker`` (and every command but ``serve`` and ``demo``) imports what it runs:
+    not Litestar, the controllers or the sign-in clients (~30 MB and ~2 s a worker process)."""
+    script = (
+        "import sys\n"
+        "sys.argv = ['maturity', 'worker', '--help']\n"
+        "from maturity.command import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('litestar', 'maturity.app', 'authlib', 'indicators.controllers') if m in sys.modules))\n"
+    )
+    done = subprocess.run(  # noqa: S603 — our own interpreter on a fixed script
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "Run background tasks" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
