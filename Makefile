@@ -34,14 +34,20 @@ system: ## Install WeasyPrint's system libraries with apt when any is missing (n
 	fi
 
 # What running needs, from the lock. --inexact keeps the development tools when they are there.
+# Compiled to bytecode once here: where PYTHONDONTWRITEBYTECODE is set (as on our CI machines)
+# every process — each report worker, each command — would otherwise compile its ~2 000 modules
+# anew, 5 of its 8 s of start-up.
+COMPILE_OURS := $(BIN)/python -m compileall -q -j 0 maturity surveys indicators reports migrations
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --no-default-groups --inexact --python $(PYTHON)
+	$(UV) sync --frozen --no-default-groups --inexact --compile-bytecode --python $(PYTHON)
+	@$(COMPILE_OURS) >/dev/null
 	@touch $@
 
 # The development tools too (the lock's dev group: pytest, ruff, mypy, playwright, locust …), for
 # the targets that test, lint or measure.
 $(VENV)/.dev-installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --group dev --python $(PYTHON)
+	$(UV) sync --frozen --group dev --compile-bytecode --python $(PYTHON)
+	@$(COMPILE_OURS) >/dev/null
 	@touch $@ $(VENV)/.installed
 
 install: system $(VENV)/.installed ## Create .venv with what running needs (and WeasyPrint's system libraries)
