@@ -31,6 +31,7 @@ from indicators.action_progress import (
     set_milestone_done,
     strategy_measures,
     update_overdue,
+    updates_by_action,
 )
 from indicators.actions import (
     ACTION_FIELDS,
@@ -86,7 +87,7 @@ class ActionController(Controller):
             return render(request, "indicators/pages/no_strategy.html", {})
         actions = strategy_actions(db_session, user, chosen.id, unit)
         views = action_views(db_session, user, actions)
-        updates = {a.id: load_updates(db_session, a.id) for a in actions}
+        updates = updates_by_action(db_session, actions)
         today = _today()
         goals = goals_for_new_action(db_session, chosen.id)
         context = {
@@ -94,7 +95,7 @@ class ActionController(Controller):
             "strategies": list_strategies(db_session),
             "goals": [(g, [v for v in views if v.goal.id == g.id]) for g in goals],
             "updates": updates,
-            "overdue": {a.id: update_overdue(a, updates[a.id], today) for a in actions},
+            "overdue": {a.id: update_overdue(a, updates.get(a.id or 0, []), today) for a in actions},
             "past_due": {a.id: past_due(a, today) for a in actions},
             "late": {v.action.id: late_milestones(v.milestones, today) for v in views},
             "status_labels": STATUS_LABELS,

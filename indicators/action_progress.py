@@ -1,7 +1,7 @@
 """Following an action: its progress update per period, its dated milestones, the measures it
 links to, and what is late (an update not given, a milestone or the due date passed)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -57,6 +57,20 @@ def load_updates(session: Session, action_id: int | None) -> list[ActionUpdate]:
     """Newest period first."""
     updates = list(session.execute(select(ActionUpdate).where(col(ActionUpdate.action_id) == action_id)).scalars())
     return sorted(updates, key=lambda u: Period.parse(u.period).end, reverse=True)
+
+
+def updates_by_action(session: Session, actions: Iterable[Action]) -> dict[int, list[ActionUpdate]]:
+    """``load_updates`` of many actions in one statement: by action id, newest period first (an
+    action without updates has an empty list)."""
+    ids = [a.id for a in actions if a.id is not None]
+    out: dict[int, list[ActionUpdate]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for update in session.execute(select(ActionUpdate).where(col(ActionUpdate.action_id).in_(ids))).scalars():
+        out[update.action_id].append(update)
+    for updates in out.values():
+        updates.sort(key=lambda u: Period.parse(u.period).end, reverse=True)
+    return out
 
 
 def post_update(session: Session, user: User, action_id: int, form: Mapping[str, Any], actor: Actor) -> ActionUpdate:
@@ -324,11 +338,12 @@ def owed_by(session: Session, user: User, today: date) -> list[OwedUpdate]:
     )
     mine = [a for a in candidates if a.owner_id == user.id or (user.led_unit_ids and may_manage(session, user, a))]
     out = []
+    updates = updates_by_action(session, mine)
     for view in action_views(session, user, mine):
         a = view.action
         owed = OwedUpdate(
             a,
-            update_overdue(a, load_updates(session, a.id), today),
+            update_overdue(a, updates.get(a.id or 0, []), today),
             past_due(a, today),
             late_milestones(view.milestones, today),
         )

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from indicators.action_progress import OwedUpdate, load_updates, owed_by, update_overdue
+from indicators.action_progress import OwedUpdate, owed_by, update_overdue, updates_by_action
 from indicators.dashboard_periods import period_choice
 from indicators.models import ACTIVE_STATUSES, Action, ActionUnit, KpiOwner, Strategy
 from indicators.owed_values import OwedValue, owed_values
@@ -173,10 +173,12 @@ def missing_by_unit(session: Session, now: datetime) -> list[UnitMissing]:
                 nobody[v.unit.id or 0] = nobody.get(v.unit.id or 0, 0) + 1
     actions: dict[int, int] = {}
     responsible = action_units(session)
-    for action in session.execute(
-        select(Action).where(col(Action.status).in_([s.value for s in ACTIVE_STATUSES]))
-    ).scalars():
-        if update_overdue(action, load_updates(session, action.id), today):
+    active = list(
+        session.execute(select(Action).where(col(Action.status).in_([s.value for s in ACTIVE_STATUSES]))).scalars()
+    )
+    updates = updates_by_action(session, active)
+    for action in active:
+        if update_overdue(action, updates.get(action.id or 0, []), today):
             for unit_id in responsible.get(action.id or 0, set()):
                 actions[unit_id] = actions.get(unit_id, 0) + 1
     led = set(

@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from indicators.action_progress import last_semester_owed, update_overdue
+from indicators.action_progress import last_semester_owed, load_updates, update_overdue, updates_by_action
 from indicators.actions import create_action
 from indicators.models import Action, ActionLink, ActionMilestone, ActionUnit, ActionUpdate, Goal, Strategy
 from maturity.audit.models import AuditEvent
@@ -318,6 +318,29 @@ class TestWhatIsLate:
         assert update_overdue(action, [given], today) is None
         action.status = "done"
         assert update_overdue(action, [], today) is None
+
+    def test_the_updates_of_many_actions_are_read_at_once_newest_first(
+        self, session: Session, strategy: Strategy
+    ) -> None:
+        goal = goal_id(session)
+        actions = [
+            Action(goal_id=goal, code=code, title_nb=code, title_en=code, status="in_progress") for code in "ABC"
+        ]
+        session.add_all(actions)
+        session.flush()
+        a, b, c = (x.id or 0 for x in actions)
+        for action, period in ((a, "2024-S1"), (b, "2025-S1"), (a, "2025-S1"), (a, "2024-S2")):
+            session.add(ActionUpdate(action_id=action, period=period, status="in_progress"))
+        session.flush()
+        by_action = updates_by_action(session, actions)
+        assert {i: [u.period for u in us] for i, us in by_action.items()} == {
+            a: ["2025-S1", "2024-S2", "2024-S1"],
+            b: ["2025-S1"],
+            c: [],
+        }
+        for action in actions:
+            assert by_action[action.id or 0] == load_updates(session, action.id)
+        assert updates_by_action(session, []) == {}
 
 
 def test_the_demo_has_overdue_updates_and_two_faculty_plans() -> None:
