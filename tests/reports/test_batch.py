@@ -23,8 +23,10 @@ from reports.cli import reports
 from reports.content import ReportContent, canonical_json, sha256_text
 from reports.models import BatchItem, BatchStatus, Report, ReportBatch
 from reports.pdf import RenderedPdf
+from reports.rendering import render_report_pdf
+from reports.services import Renderer
 from reports.storage import sha256_bytes
-from reports.tasks import TASKS, run_batch_here
+from reports.tasks import RENDER_KEY, TASKS, run_batch_here
 from tests.factories import csrf_token, login
 from tests.reports.conftest import Workers
 
@@ -41,6 +43,19 @@ def stored(session: Session) -> dict[str, Report]:
 def run_here(settings: Settings, db: Database, batch_id: int) -> ReportBatch:
     """The batch through a local runner in this process (as the SQLite app and command line run it)."""
     return run_batch_here(settings, db, batch_id)
+
+
+def run_rendering_with(settings: Settings, db: Database, batch_id: int, render: Renderer) -> ReportBatch:
+    """The batch through a local runner whose reports ``render`` turns into PDFs (to break it)."""
+    runtime = Runtime(settings, db)
+    runtime.cache[RENDER_KEY] = render
+    runner = LocalRunner(runtime, TASKS, threads=1)
+    with db.transaction() as s:
+        defer_batch(s, runner, batch_id)
+    assert runner.wait_idle(DEADLINE_SECONDS)
+    runner.close()
+    with db.transaction() as s:
+        return get_batch(s, batch_id)
 
 
 def new_batch(db: Database, *codes: str, language: str = "nb") -> int:
@@ -146,18 +161,11 @@ def test_a_report_task_run_again_builds_nothing_twice(
 def test_a_failing_report_finishes_its_batch_with_the_failure_named(
     db: Database, session: Session, records: None, settings: Settings
 ) -> None:
-    def broken(_content: object) -> None:
+    def broken(_content: ReportContent) -> RenderedPdf:
         raise RuntimeError("the renderer broke")
 
     batch_id = new_batch(db, "DEP-A1", "DEP-A2")
-    runtime = Runtime(settings, db)
-    runtime.cache["reports.render"] = broken
-    runner = LocalRunner(runtime, TASKS, threads=1)
-    with db.transaction() as s:
-        defer_batch(s, runner, batch_id)
-    assert runner.wait_idle(DEADLINE_SECONDS)
-    runner.close()
-    batch = get_batch(session, batch_id)
+    batch = run_rendering_with(settings, db, batch_id, broken)
     assert (batch.failed, batch.status) == (2, BatchStatus.FAILED)
     assert "DEP-A1 (nb): the renderer broke" in batch.error
     assert {item.status for item in session.execute(select(BatchItem)).scalars()} == {"failed"}
@@ -168,8 +176,6 @@ def test_a_failed_report_leaves_the_rest_of_its_batch_to_build(
 ) -> None:
     """A failure rolls its transaction back; the batch's shared scores read in it must not be
     used again (their rows are expired with the rollback), so the next report scores afresh."""
-    from reports.rendering import render_report_pdf
-
     calls: list[str] = []
 
     def breaks_once(content: ReportContent) -> RenderedPdf:
@@ -179,14 +185,7 @@ def test_a_failed_report_leaves_the_rest_of_its_batch_to_build(
         return render_report_pdf(content)
 
     batch_id = new_batch(db, "DEP-A1", "DEP-A2", "FAC-A")
-    runtime = Runtime(settings, db)
-    runtime.cache["reports.render"] = breaks_once
-    runner = LocalRunner(runtime, TASKS, threads=1)
-    with db.transaction() as s:
-        defer_batch(s, runner, batch_id)
-    assert runner.wait_idle(DEADLINE_SECONDS)
-    runner.close()
-    batch = get_batch(session, batch_id)
+    batch = run_rendering_with(settings, db, batch_id, breaks_once)
     assert (batch.failed, batch.built, batch.status) == (1, 2, BatchStatus.FAILED)
     assert f"{calls[0]} (nb): the renderer broke" in batch.error
     assert len(calls) == 3
