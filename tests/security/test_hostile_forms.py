@@ -4,13 +4,16 @@ answer is no server error, markup comes back escaped, a refused submission write
 control character typed into a field is refused (the one rule of ``maturity.forms``)."""
 
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import select, update
+from sqlmodel import col
 
-from maturity.auth.models import User
-from maturity.db import Database
+from maturity.auth.models import User, UserSession
+from maturity.db import Database, utcnow
 from tests.factories import csrf_token, login
 from tests.security.conftest import snapshot
 from tests.security.forms import NOT_TYPED, discover
@@ -77,3 +80,23 @@ def test_the_survey_answer_fields_refuse_control_characters(
     response = client.post(f"/s/{tokens[0]}/answer/B-TEXT", data={"q-B-TEXT": CONTROL[label], "_csrf_token": token})
     assert 400 <= response.status_code < 500
     assert snapshot(db) == before
+
+
+def test_extending_a_login_is_not_a_write(client: TestClient[Litestar], db: Database, people: dict[str, User]) -> None:
+    """A login is extended by any request that succeeds five minutes after the last extension: on a
+    slow machine the walk above crosses that line, on a submission answered by a redirect that
+    writes nothing (an edit of a survey whose newer version is being prepared). The snapshot must
+    not count that bookkeeping as a write."""
+    login(client, people["office"].email)
+    with db.engine.begin() as connection:
+        connection.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=6)))
+    extended_before = _login_expiry(db)
+    before = snapshot(db)
+    assert client.get("/surveys/builder").status_code == 200
+    assert _login_expiry(db) > extended_before
+    assert snapshot(db) == before
+
+
+def _login_expiry(db: Database) -> datetime:
+    with db.engine.connect() as connection:
+        return connection.execute(select(col(UserSession.expires_at))).scalar_one()
