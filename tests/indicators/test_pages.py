@@ -393,6 +393,29 @@ class TestKpiEntry:
         assert 'id="history-FAC-A-2023" class="cell-history" hx-swap-oob="true"' in response.text
         assert count(session, KpiRecord) == 1
 
+    def test_htmx_autosave_refreshes_what_the_cell_shows_under_its_inputs(
+        self, leader: TestClient[Litestar], session: Session
+    ) -> None:
+        """The ratio's value and the comment line are part of the swapped-in fragment, so the
+        cell shows them at once, not after a reload."""
+        response = leader.post(
+            "/kpis/KRATIO",
+            data={
+                "numerator|DEP-A1|2024-S1": "30",
+                "denominator|DEP-A1|2024-S1": "40",
+                "note|DEP-A1|2024-S1": "Two courses moved online",
+            },
+            headers={"hx-request": "true", "x-csrftoken": csrf_token(leader, "/kpis/KRATIO"), "accept-language": "en"},
+        )
+        assert response.status_code == 200, response.text
+        fragment = response.text[response.text.index('id="history-DEP-A1-2024-S1"') :]
+        assert re.search(r'<div class="muted">75(\.0+)? %</div>', fragment), fragment
+        assert "Comment:</span> Two courses moved online</div>" in fragment
+        assert count(session, KpiRecord) == 1
+        page = leader.get("/kpis/KRATIO", headers={"accept-language": "en"})  # the same as after a reload
+        cell = page.text[page.text.index('id="history-DEP-A1-2024-S1"') :]
+        assert cell.split("<details>")[0] == fragment.split("<details>")[0].replace(' hx-swap-oob="true"', "")
+
     def test_an_institution_only_kpi_is_not_offered_to_a_faculty_leader(self, leader: TestClient[Litestar]) -> None:
         page = leader.get("/kpis/KINST")
         assert 'name="value|' not in page.text
