@@ -246,6 +246,45 @@ class System:
                 pooled = max(self.terms[t].n for t in open_terms)  # layers of the same people: at least
             if 0 < pooled < k:
                 return self._smallest_shown([r], hidden) or self._widen([r], hidden)
+        return self._pooled_deeper(unknown, derived, hidden, k)
+
+    def _pooled_deeper(self, unknown: set[int], derived: dict[int, int | None], hidden: set[int], k: int) -> int | None:
+        """A known whole minus the known parts found anywhere below it (an unknown part taken apart
+        into its own parts, as far as that finds known ones) leaves the people under none of them:
+        fewer than k of them must not be left. Of each unknown part's decompositions, the one that
+        leaves the fewest counts (each is a real subtraction an attacker can make)."""
+        whole_of: dict[int, list[int]] = {}
+        for r, relation in enumerate(self.relations):
+            if relation.whole is not None:
+                whole_of.setdefault(relation.whole, []).append(r)
+        left: dict[int, tuple[int, list[int]]] = {}  # term → (people left unknown, relations used)
+
+        def remaining(term: int) -> tuple[int, list[int]]:
+            if term not in unknown:
+                return 0, []
+            if term not in left:
+                left[term] = (self.terms[term].n, [])  # taken whole (also guards a cycle)
+                for r in whole_of.get(term, []):
+                    parts = [remaining(t) for t in self.relations[r].terms if t != term]
+                    n = sum(p[0] for p in parts)
+                    if n < left[term][0]:
+                        left[term] = (n, [r, *(used for p in parts for used in p[1])])
+            return left[term]
+
+        for r, relation in enumerate(self.relations):
+            whole = relation.whole
+            if whole is None or whole in unknown:
+                continue
+            parts = [remaining(t) for t in relation.terms if t != whole]
+            pooled = sum(p[0] for p in parts)
+            used = [r, *(u for p in parts for u in p[1])]
+            if 0 < pooled < k and len(used) > 1:  # one relation alone was checked above
+                # the known parts that were derived, not shown, were given away by relations too
+                given = [
+                    d for t in {t for u in used for t in self.relations[u].terms} if (d := derived.get(t)) is not None
+                ]
+                relations = list(dict.fromkeys([*used, *given]))
+                return self._smallest_shown(relations, hidden) or self._widen(relations, hidden)
         return None
 
     def _cover(self, term: int, hidden: set[int], derived: dict[int, int | None]) -> int:

@@ -455,6 +455,33 @@ class TestRound:
             assert result.subtree(0, None, layer) == Visibility.SHOWN
         check_round(r)
 
+    def test_those_who_skipped_are_not_given_away_through_a_hidden_subtree(self) -> None:
+        # A chain 0 → 1 → 2 (found by the property below). The root's overall and dimensions give
+        # its partial part (everyone who skipped a dimension); unit 2's released cell gives its own.
+        # Unit 1's subtree hides a dimension, so its partial part is unknown, but the root's less
+        # unit 2's is the 2 of unit 0 and the 1 of unit 1 who skipped: fewer than k, over two
+        # relations of the tree at once.
+        full = frozenset({0, 1, 2})
+        r = Round(
+            {0: None, 1: 0, 2: 1},
+            {
+                (0, "-", full): 12,
+                (0, "-", frozenset({0, 1})): 2,
+                (1, "-", full): 7,
+                (1, "-", frozenset({1, 2})): 1,
+                (2, "-", full): 5,
+                (2, "-", frozenset({1})): 6,
+                (2, "-", frozenset({0, 2})): 6,
+            },
+            {(0, "-"): 0, (1, "-"): 0, (2, "-"): 0},
+            3,
+            5,
+        )
+        result = decide_round(r)
+        assert [result.subtree(0, None, layer) for layer in (0, 1, 2, None)] == [Visibility.SHOWN] * 4
+        assert result.cell(2, "-") == Visibility.TOO_FEW
+        check_round(r)
+
     @settings(deadline=None, max_examples=300)
     @given(rounds())
     def test_pages_and_export_together_give_nothing_away_across_layers(self, r: Round) -> None:
