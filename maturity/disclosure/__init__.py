@@ -23,8 +23,10 @@ The rule, applied to every page, export and report:
    No hidden figure may lie in the span of the shown ones (checked exactly, by elimination), and no
    hidden sum of fewer than k respondents either: rests, ungrouped parts and partial parts with
    0 < n < k are protected like a too-few figure, and the hidden terms of a relation whose other
-   terms are known must together come from 0 or at least k respondents. Rests and partial parts of
-   k or more may be derived, being no smaller than a figure we would show.
+   terms are known must together come from 0 or at least k respondents — also after taking a
+   hidden part apart into its own parts, through as many relations as it takes to reach known ones
+   (a known whole less every known part anywhere below it). Rests and partial parts of k or more
+   may be derived, being no smaller than a figure we would show.
 3. While a rule is broken, one more figure is hidden: in the relation that gives the leak away, the
    shown figure with the fewest respondents (a sibling or a group before the parent, the dimension
    that people skipped before the overall), iterated to a fixed point. It ends: hiding everything
