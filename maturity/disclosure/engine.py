@@ -80,6 +80,7 @@ class System:
         self.grouped = False
         self.layered = False
         self.seeds: list[tuple[int, int]] = []  # (relation, its one never-shown term)
+        self.whole_of: dict[int, list[int]] = {}  # term → the relations it is the whole of
 
     def add(self, n: int, figure: Hashable | None, link: Hashable | None = None) -> int:
         self.terms.append(_Term(n, figure, [], link))
@@ -99,6 +100,8 @@ class System:
         self.relations.append(relation)
         for term in relation.terms:
             self.terms[term].relations.append(len(self.relations) - 1)
+        if whole is not None:
+            self.whole_of.setdefault(whole, []).append(len(self.relations) - 1)
 
     def add_tree(
         self,
@@ -253,10 +256,6 @@ class System:
         into its own parts, as far as that finds known ones) leaves the people under none of them:
         fewer than k of them must not be left. Of each unknown part's decompositions, the one that
         leaves the fewest counts (each is a real subtraction an attacker can make)."""
-        whole_of: dict[int, list[int]] = {}
-        for r, relation in enumerate(self.relations):
-            if relation.whole is not None:
-                whole_of.setdefault(relation.whole, []).append(r)
         left: dict[int, tuple[int, list[int]]] = {}  # term → (people left unknown, relations used)
 
         def remaining(term: int) -> tuple[int, list[int]]:
@@ -264,7 +263,7 @@ class System:
                 return 0, []
             if term not in left:
                 left[term] = (self.terms[term].n, [])  # taken whole (also guards a cycle)
-                for r in whole_of.get(term, []):
+                for r in self.whole_of.get(term, []):
                     parts = [remaining(t) for t in self.relations[r].terms if t != term]
                     n = sum(p[0] for p in parts)
                     if n < left[term][0]:
@@ -284,7 +283,8 @@ class System:
                     d for t in {t for u in used for t in self.relations[u].terms} if (d := derived.get(t)) is not None
                 ]
                 relations = list(dict.fromkeys([*used, *given]))
-                return self._smallest_shown(relations, hidden) or self._widen(relations, hidden)
+                choice = self._smallest_shown(relations, hidden)  # term 0 is a choice too
+                return choice if choice is not None else self._widen(relations, hidden)
         return None
 
     def _cover(self, term: int, hidden: set[int], derived: dict[int, int | None]) -> int:
