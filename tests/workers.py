@@ -17,6 +17,7 @@ class Workers:
     url: str
     storage: Path
     env: dict[str, str] = field(default_factory=dict)  # more MATURITY_* settings
+    quick: bool = True  # QUICK_QUEUE's intervals; False: the product's own (benchmarks)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(self, count: int = 1) -> list[subprocess.Popen[bytes]]:
@@ -25,7 +26,7 @@ class Workers:
             "MATURITY_DATABASE_URL": self.url,
             "MATURITY_REPORT_STORAGE": str(self.storage),
             "MATURITY_MODE": "development",
-            **{f"MATURITY_{key.upper()}": str(value) for key, value in QUICK_QUEUE.items()},
+            **{f"MATURITY_{key.upper()}": str(value) for key, value in (QUICK_QUEUE if self.quick else {}).items()},
             **self.env,
         }
         started = [
