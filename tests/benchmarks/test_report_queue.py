@@ -6,9 +6,8 @@ Goals (issue 18): the 200-unit organisation with 2 workers ≥ 1.8 × the throug
 ≤ 100 s, each worker ≤ 300 MB RSS; a re-run of the demo organisation (38 units) with nothing
 changed ≤ 3 s. Throughput is timed from the first report finished to the last, so a worker's
 start-up (imports, fonts, chart templates: a few seconds, once per process) is left out and
-printed apart. Workers run with the product's intervals (heartbeat 10 s, checks every 30–60 s):
-the tests' 1-second checks put a periodic job between reports every second, which cost a
-batch ~10 % of its time here.
+printed apart. Workers run with the product's intervals (heartbeat 10 s, checks every 30–60 s),
+not the tests' 1-second ones, which put a periodic job between reports every second.
 """
 
 import os
