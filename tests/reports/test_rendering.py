@@ -3,6 +3,7 @@ renderer that reads nothing outside our static folder."""
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import pypdfium2
@@ -100,6 +101,40 @@ class TestPdf:
                 assert low < 128 < high, f"page {index + 1} is blank"
         finally:
             document.close()
+
+    def test_the_sources_say_where_baseline_and_target_come_from_in_few_words(self, content: ReportContent) -> None:
+        dates = {  # (baseline from, target from) → the words in the list of sources
+            (date(2018, 1, 1), date(2018, 1, 1)): "Utgangspunkt og mål fra 2018-01-01.",
+            (date(2018, 1, 1), date(2022, 1, 1)): "Utgangspunkt fra 2018-01-01, mål fra 2022-01-01.",
+            (date(2019, 1, 1), None): "Utgangspunkt fra 2019-01-01; ikke noe mål.",
+            (None, date(2020, 1, 1)): "Mål fra 2020-01-01; ikke noe utgangspunkt.",
+            (None, None): "",
+        }
+        goal = content.goals[0]
+        indicators = list(goal.indicators)
+        kpis = [k for i in indicators for k in i.kpis]
+        assert len(kpis) >= len(dates)
+        changed = {
+            kpi.code: kpi.model_copy(
+                update={
+                    "baseline_from": baseline.isoformat() if baseline else None,
+                    "target_from": target.isoformat() if target else None,
+                }
+            )
+            for kpi, (baseline, target) in zip(kpis, dates, strict=False)
+        }
+        indicators = [i.model_copy(update={"kpis": tuple(changed.get(k.code, k) for k in i.kpis)}) for i in indicators]
+        report = content.model_copy(update={"goals": (goal.model_copy(update={"indicators": tuple(indicators)}),)})
+        html = render_print_html(report)
+        sources = html[html.index('<section class="sources"') :]
+        for code, words in zip(changed, dates.values(), strict=True):
+            line = re.search(rf'<li><span class="code">{code}</span>(.*?)</li>', sources, re.S)
+            assert line is not None, code
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", line.group(1))).strip()
+            assert text.startswith(words), (code, text)
+            if not words:  # neither: nothing said of them
+                assert "Utgangspunkt" not in text and "Mål fra" not in text, text
+            assert "fra –" not in text and "–, mål" not in text  # no empty date spelt as a dash
 
     def test_the_same_snapshot_renders_the_same_bytes(self, content: ReportContent) -> None:
         first = render_report_pdf(content).data
