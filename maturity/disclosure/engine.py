@@ -248,7 +248,8 @@ class System:
             else:
                 pooled = max(self.terms[t].n for t in open_terms)  # layers of the same people: at least
             if 0 < pooled < k:
-                return self._smallest_shown([r], hidden) or self._widen([r], hidden)
+                choice = self._smallest_shown([r], hidden)  # term 0 is a choice too
+                return choice if choice is not None else self._widen([r], hidden)
         return self._pooled_deeper(unknown, derived, hidden, k)
 
     def _pooled_deeper(self, unknown: set[int], derived: dict[int, int | None], hidden: set[int], k: int) -> int | None:
