@@ -248,8 +248,7 @@ class System:
             else:
                 pooled = max(self.terms[t].n for t in open_terms)  # layers of the same people: at least
             if 0 < pooled < k:
-                choice = self._smallest_shown([r], hidden)  # term 0 is a choice too
-                return choice if choice is not None else self._widen([r], hidden)
+                return self._widen([r], hidden)
         return self._pooled_deeper(unknown, derived, hidden, k)
 
     def _pooled_deeper(self, unknown: set[int], derived: dict[int, int | None], hidden: set[int], k: int) -> int | None:
@@ -284,8 +283,7 @@ class System:
                     d for t in {t for u in used for t in self.relations[u].terms} if (d := derived.get(t)) is not None
                 ]
                 relations = list(dict.fromkeys([*used, *given]))
-                choice = self._smallest_shown(relations, hidden)  # term 0 is a choice too
-                return choice if choice is not None else self._widen(relations, hidden)
+                return self._widen(relations, hidden)
         return None
 
     def _cover(self, term: int, hidden: set[int], derived: dict[int, int | None]) -> int:
@@ -312,7 +310,8 @@ class System:
         return min(shown)[1] if shown else None
 
     def _widen(self, relations: list[int], hidden: set[int]) -> int:
-        """The smallest shown figure in the nearest ring of relations around these."""
+        """The smallest shown figure in these relations; when they show none, in the nearest ring
+        of relations around them."""
         frontier, seen = list(relations), set(relations)
         while frontier:
             if (choice := self._smallest_shown(frontier, hidden)) is not None:
