@@ -1,8 +1,8 @@
 """A survey completed with the keyboard only: Tab, Space, Enter and the arrow keys."""
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, new_context
 
 MAX_TABS = 80
 
@@ -53,3 +53,29 @@ def test_a_survey_completed_with_the_keyboard_only(context: BrowserContext, worl
     tab_to(page, "form[action$='/submit'] button")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Thank you")).to_be_visible()
+
+
+def test_a_boosted_page_gives_its_main_content_the_focus_but_never_takes_it_back(
+    browser: Browser, world: World
+) -> None:
+    """After a boosted navigation the new main content has the focus (a screen reader starts
+    there). Someone who presses Tab at once keeps their place: HTMX settles the page 20 ms after
+    the swap, and the focus used to move to the main content then, so the next key went nowhere."""
+    context = new_context(browser, world, javascript=True)
+    page = context.new_page()
+    page.goto(world.link())
+    page.get_by_role("link", name="Start").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dimension one")
+    expect(page.locator("#main")).to_be_focused()
+
+    # A Tab pressed before the page settles: the first task after the swap moves the focus.
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterSwap", () => setTimeout(
+               () => document.querySelector("input[name='q-D2-L']").focus(), 0), {once: true})"""
+    )
+    tab_to(page, "button[value='next']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dimension two")
+    page.wait_for_timeout(200)  # well past the settle
+    expect(page.locator("input[name='q-D2-L']").first).to_be_focused()
+    context.close()
