@@ -8,7 +8,9 @@ MAX_TABS = 80
 
 
 def tab_to(page: Page, selector: str) -> None:
-    """Press Tab until the element matching ``selector`` has the focus (as a person would)."""
+    """Press Tab until the element matching ``selector`` has the focus (as a person would). Like
+    a person, it starts once the page has settled: HTMX wires up new content (autosave) then."""
+    page.wait_for_function("() => !document.querySelector('.htmx-settling')")
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
