@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help system install dev demo demo-again test test-sqlite test-postgres e2e browser lint format bench load messages chart-font clean
+.PHONY: help system install dev demo demo-again test test-sqlite test-postgres e2e browser lint format bench load messages chart-font tabular-font clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ format: dev ## Fix what ruff can fix
 
 chart-font: dev ## Cut the font vl-convert measures chart labels with from Inter (maturity/charts/font.py)
 	$(BIN)/python -m maturity.charts.font
+
+tabular-font: dev ## Make Inter Tabular, the PDF number columns' figures, from Inter (reports/tabular_figures.py)
+	$(BIN)/python -m reports.tabular_figures
 
 bench: dev ## Run the benchmarks in tests/benchmarks (figures on stdout)
 	$(BIN)/python -m pytest tests/benchmarks -s -q

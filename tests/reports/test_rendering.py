@@ -92,6 +92,15 @@ class TestPdf:
             assert 'src="data:image/svg+xml;base64,' in image
         assert "Linjediagram" in html  # alt text in the report's language
 
+        fonts = {
+            str(font.get_object()["/BaseFont"]).partition("+")[2]
+            for page in reader.pages
+            for font in page["/Resources"].get("/Font", {}).values()
+        }
+        # The number columns' figures are Inter Tabular's (tabular without a font feature, which
+        # WeasyPrint leaks); their text is still the figures (checked above: "23,0", "82,5").
+        assert {"Inter", "Inter-Tabular"} <= fonts  # WeasyPrint names them by family and style
+
         document = pypdfium2.PdfDocument(data)
         try:
             assert len(document) >= 2
