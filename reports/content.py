@@ -248,9 +248,10 @@ class Method(Part):
 # the institution's name and logo, a first page of charts, the tables in an appendix; 5: hidden
 # figures without a reason (too few and protecting another read the same), response counts below
 # k as "fewer than k"; 6: courses of action per goal with their measures' change, indicators
-# behind pace with their actions or "no action". (A source's ``note`` came later without a new
-# version: a snapshot without it has none to show, so it renders as it did.)
-SNAPSHOT_VERSION = 6
+# behind pace with their actions or "no action"; 7: a source's baseline and target dates in few
+# words, the number columns' figures from Inter Tabular. (A source's ``note`` came later without
+# a new version: a snapshot without it has none to show, so it renders as it did.)
+SNAPSHOT_VERSION = 7
 
 
 class ReportContent(Part):
