@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import World, new_context
+from tests.e2e.conftest import World, log_in, new_context
 
 MAX_TABS = 80
 
@@ -80,4 +80,52 @@ def test_a_boosted_page_gives_its_main_content_the_focus_but_never_takes_it_back
     expect(page.get_by_role("heading", level=1)).to_have_text("Dimension two")
     page.wait_for_timeout(200)  # well past the settle
     expect(page.locator("input[name='q-D2-L']").first).to_be_focused()
+    context.close()
+
+
+def test_the_main_navigation_on_a_phone(browser: Browser, world: World, javascript: bool) -> None:
+    """At 390 px the main navigation folds behind a Menu button, opened and closed with the
+    keyboard (Enter, Escape), and a boosted navigation brings a new header whose menu works too;
+    without JavaScript every entry is shown, as on a wide screen."""
+    context = new_context(browser, world, javascript=javascript)
+    page = context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "leader@example.org")
+    page.goto("/reports")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    units = nav.get_by_role("link", name="Units", exact=True)
+    if not javascript:
+        expect(nav.get_by_role("button")).to_have_count(0)
+        expect(units).to_be_visible()
+        context.close()
+        return
+
+    menu = nav.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(units).to_be_hidden()
+    tab_to(page, ".menu-toggle")
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(units).to_be_visible()
+    expect(nav.get_by_role("link", name="Reports")).to_have_attribute("aria-current", "page")
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Home")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    expect(units).to_be_hidden()
+
+    page.keyboard.press("Enter")
+    tab_to(page, "#main-nav a[href='/units']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/units")
+    expect(page.locator("#main")).to_be_focused()  # a boosted navigation: the header is new
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_have_count(1)
+    menu.click()
+    expect(nav.get_by_role("link", name="Units", exact=True)).to_have_attribute("aria-current", "page")
+
+    page.set_viewport_size({"width": 1366, "height": 900})  # a wide screen: no button, every entry
+    expect(menu).to_be_hidden()
+    expect(nav.get_by_role("link", name="Home")).to_be_visible()
     context.close()

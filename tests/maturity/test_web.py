@@ -149,6 +149,21 @@ class TestNavigationPerRole:
     def test_anonymous_visitors_get_no_navigation(self, client: TestClient[Litestar]) -> None:
         assert nav_labels(client.get("/").text) == []
 
+    @pytest.mark.parametrize(("lang", "menu"), [("nb", "Meny"), ("en", "Menu")])
+    def test_the_navigation_comes_after_the_header_tools_and_names_its_phone_menu(
+        self, client: TestClient[Litestar], people: dict[str, User], lang: str, menu: str
+    ) -> None:
+        """The brand and the tools (language, log out) come first, as they are shown in the top
+        row; the navigation under them carries the translated label of the Menu button that
+        app.js adds on small screens, and the id of the list the button controls."""
+        login(client, people["leader"].email)
+        html = client.get("/", headers={"accept-language": lang}).text
+        header = html[html.index('<header class="site-header">') : html.index("</header>")]
+        assert header.index('class="brand"') < header.index('class="header-tools"') < header.index('class="main-nav"')
+        assert f'id="main-nav" aria-label="{"Hovedmeny" if lang == "nb" else "Main navigation"}"' in header
+        assert f'data-menu-text="{menu}"' in header
+        assert '<ul id="main-nav-list">' in header
+
 
 class TestLanguages:
     def test_the_default_is_norwegian_bokmal(self, client: TestClient[Litestar]) -> None:

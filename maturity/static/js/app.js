@@ -20,4 +20,29 @@
       if (main) { main.focus({ preventScroll: true }); }
     }
   });
+  // On small screens the main navigation folds behind a Menu button (the CSS hides the button on
+  // wider screens). A boosted navigation replaces the header, so each new one is set up again.
+  function setUpMenu() {
+    var nav = document.getElementById("main-nav");
+    var list = nav && nav.querySelector("ul");
+    if (!list || nav.querySelector(".menu-toggle")) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "menu-toggle";
+    button.textContent = nav.getAttribute("data-menu-text") || "Menu";
+    button.setAttribute("aria-controls", list.id);
+    button.setAttribute("aria-expanded", "false");
+    function show(open) {
+      nav.classList.toggle("is-open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", function () { show(!nav.classList.contains("is-open")); });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) { show(false); button.focus(); }
+    });
+    nav.insertBefore(button, list);
+    nav.classList.add("js-menu");
+  }
+  document.addEventListener("DOMContentLoaded", setUpMenu);
+  document.addEventListener("htmx:load", setUpMenu);
 })();
