@@ -90,11 +90,14 @@ def send_update_reminders(
     limit: int | None = None,
     audit: bool = True,
     values: list[OwedValue] | None = None,
+    nothing_due: set[int] | None = None,
 ) -> RemindResult:
     """One mail to each person owing something overdue or due soon and not reminded within the
     interval (at most ``limit`` mails). Stops at the first mail-server error, keeping the
-    reminders already sent; ``audit=False`` leaves the audit event to the caller; ``values``:
-    the values owed (``owed_values_now``), when a run of several calls worked them out once."""
+    reminders already sent; ``audit=False`` leaves the audit event to the caller. A run of
+    several calls works out once what they share: ``values``, the values owed
+    (``owed_values_now``), and ``nothing_due``, the people found to owe nothing due yet (their
+    ids are added as they are found, and later calls skip them)."""
     if values is None:
         values = owed_values_now(session, now)
     if values is None:
@@ -106,8 +109,12 @@ def send_update_reminders(
         earlier = last.get(person.id or 0)
         if earlier is not None and earlier.reminded_at > since:
             continue
+        if nothing_due is not None and person.id in nothing_due:
+            continue
         owed = my_updates(session, person, now, values).due_within(settings.update_reminder_days_before)
         if owed.empty:
+            if nothing_due is not None and person.id is not None:
+                nothing_due.add(person.id)
             continue
         if limit is not None and sent >= limit:
             break

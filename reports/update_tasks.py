@@ -24,11 +24,19 @@ def remind_updates(runtime: Runtime, actor: str = "scheduled reminders") -> dict
         values = owed_values_now(session, utcnow())  # once for the run, not once per mail
     if values is None:
         return {"sent": 0, "failed": 0}
+    nothing_due: set[int] = set()  # who owes nothing due yet: looked at once for the run, too
     try:
         while True:
             with runtime.database.transaction() as session:
                 result = send_update_reminders(
-                    session, runtime.settings, now=utcnow(), actor=who, limit=1, audit=False, values=values
+                    session,
+                    runtime.settings,
+                    now=utcnow(),
+                    actor=who,
+                    limit=1,
+                    audit=False,
+                    values=values,
+                    nothing_due=nothing_due,
                 )
             sent += result.sent
             if result.failed:

@@ -429,6 +429,36 @@ class TestReminders:
         assert any("KSUM" in message for to, message in server.received if to == "leaderb@example.org")
         assert result.failed == 0
 
+    def test_a_run_of_one_mail_calls_looks_at_who_owes_nothing_due_once(
+        self, session: Session, owned: dict[str, User], smtp_settings: Settings, mail_server: tuple[MailServer, int]
+    ) -> None:
+        """As the periodic task calls it (one mail a call): the people found to owe nothing due
+        yet are kept for the run and not looked at again, and the run mails whom one call would."""
+        server, _ = mail_server
+        # an office person of DEP-A1 chosen to update its KSUM, of which only 2025 is owed
+        owner = make_user(session, "analyst@example.org", home="DEP-A1", office=True)
+        record(session, "KSUM", "DEP-A1", "2024", 5)
+        set_owner(session, owned["office"], kpi(session, "KSUM"), "DEP-A1", owner.email, ACTOR)
+        session.commit()
+        early = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)  # DEP-A1's KSUM 2025 is due 30.01.2026
+        nothing_due: set[int] = set()
+        sent = [
+            send_update_reminders(session, smtp_settings, now=early, actor=ACTOR, limit=1, nothing_due=nothing_due).sent
+            for _ in range(3)
+        ]
+        assert sent == [1, 1, 0]
+        assert sorted(to for to, _ in server.received) == ["leader@example.org", "leaderb@example.org"]
+        assert nothing_due == {owner.id}
+
+        # Two weeks on it is due within the week, and the others may be reminded again: a call
+        # given the same set still skips the owner, a new run mails them.
+        due_soon = datetime(2026, 1, 25, 8, 0, tzinfo=UTC)
+        server.received.clear()
+        send_update_reminders(session, smtp_settings, now=due_soon, actor=ACTOR, nothing_due=nothing_due)
+        assert owner.email not in [to for to, _ in server.received]
+        assert send_update_reminders(session, smtp_settings, now=due_soon, actor=ACTOR).sent == 1
+        assert server.received[-1][0] == owner.email
+
     def test_the_periodic_task_sends_each_once(
         self,
         db: Database,
