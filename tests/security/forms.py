@@ -2,7 +2,7 @@
 opened and each ``<form method="post">`` on it read — its action and its fields with the values a
 browser would send. A new form is found the day its page shows it."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -96,22 +96,25 @@ def forms_on(html: str, page: str) -> list[Form]:
     return parser.forms
 
 
-def _pages(route: Route, token: str) -> Iterator[str]:
+def _pages(route: Route, token: str, samples: Mapping[str, str]) -> Iterator[str]:
     if "kind" in route.path_params:
         for kind in KINDS:
-            yield route.url(token=token, kind=kind)
+            yield route.url(**samples, token=token, kind=kind)
     else:
-        yield route.url(token=token)
+        yield route.url(**samples, token=token)
 
 
-def discover(client: TestClient[Litestar], app: Litestar, token: str) -> list[Form]:
-    """Every POST form on every page the client can open, once per action and set of field names."""
+def discover(
+    client: TestClient[Litestar], app: Litestar, token: str, samples: Mapping[str, str] | None = None
+) -> list[Form]:
+    """Every POST form on every page the client can open, once per action and set of field names;
+    ``samples``: path parameter values instead of the usual samples (another survey's ids)."""
     found: dict[tuple[str, tuple[str, ...]], Form] = {}
     for route in routes(app):
         if route.method != "GET" or route.is_api or route.path.startswith("/static"):
             continue
         query = "&".join(f"{k}={v}" for k, v in route.query().items())
-        for page in _pages(route, token):
+        for page in _pages(route, token, samples or {}):
             url = page + (f"?{query}" if query else "")
             response = client.get(url, follow_redirects=False)
             if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
