@@ -39,7 +39,7 @@ from maturity.auth.middleware import RequestContextMiddleware
 from maturity.auth.oidc import OidcClient
 from maturity.auth.oidc_controllers import SignInController
 from maturity.auth.token_controllers import ApiTokenController
-from maturity.controllers import HomeController
+from maturity.controllers import AdministrationController, HomeController
 from maturity.db import Database, close_request_session, commit_request_transaction, finish_request_transaction
 from maturity.deps import DEPENDENCIES
 from maturity.errors import NotFound
@@ -139,6 +139,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             HomeController,
+            AdministrationController,
             LoginController,
             SignInController,
             UnitController,

@@ -1,4 +1,4 @@
-"""The home page and the health check."""
+"""The home page, the administration page and the health check."""
 
 import anyio.to_thread
 from litestar import Controller, Response, get
@@ -8,9 +8,11 @@ from litestar.response import Template
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from maturity.administration import RECENT_DAYS, administration
+from maturity.audit.services import ACTION_LABELS, OBJECT_LABELS
 from maturity.auth.services import scope_for
 from maturity.db import Database, utcnow
-from maturity.guards import current_user
+from maturity.guards import current_user, requires_strategy_office
 from maturity.home import HomeContext, home_tasks
 from maturity.settings import Settings
 from maturity.units.models import OrgUnit
@@ -53,3 +55,22 @@ class HomeController(Controller):
                 {"status": "error", "database": "unreachable"}, status_code=503, headers={"cache-control": "no-store"}
             )
         return Response({"status": "ok", "database": "ok"}, headers={"cache-control": "no-store"})
+
+
+class AdministrationController(Controller):
+    path = "/admin"
+    guards = [requires_strategy_office]
+    include_in_schema = False
+
+    @get("/", name="admin.index", sync_to_thread=True)
+    def index(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:
+        """People, API tokens and the audit log at a glance, with the way to each."""
+        now = utcnow()
+        context = {
+            "admin": administration(db_session, now),
+            "now": now,
+            "recent_days": RECENT_DAYS,
+            "action_labels": ACTION_LABELS,
+            "object_labels": OBJECT_LABELS,
+        }
+        return render(request, "maturity/pages/administration.html", context)

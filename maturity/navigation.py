@@ -13,6 +13,7 @@ class NavItem:
     route: str  # route name for url_for
     roles: frozenset[Role]  # who sees it; empty means every logged-in user
     order: int  # place in the menu; packages pick numbers between the shell's
+    covers: tuple[str, ...] = ()  # route names of other pages it is the entry of (marked current there)
 
     def visible_to(self, user: User | Viewer | None) -> bool:
         if user is None:
@@ -24,7 +25,11 @@ SHELL_NAVIGATION = [
     NavItem(N_("Home"), "home", frozenset(), 0),
     NavItem(N_("Units"), "units.index", frozenset({Role.LEADER, Role.STRATEGY_OFFICE}), 50),
     NavItem(N_("My unit"), "units.mine", frozenset({Role.STAFF}), 60),
-    NavItem(N_("Users"), "users.index", frozenset({Role.STRATEGY_OFFICE}), 80),
-    NavItem(N_("API tokens"), "api_tokens.index", frozenset({Role.STRATEGY_OFFICE}), 90),
-    NavItem(N_("Audit log"), "audit.index", frozenset({Role.STRATEGY_OFFICE}), 95),
+    NavItem(
+        N_("Administration"),
+        "admin.index",
+        frozenset({Role.STRATEGY_OFFICE}),
+        80,
+        covers=("users.index", "api_tokens.index", "audit.index"),
+    ),
 ]

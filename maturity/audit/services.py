@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "link": N_("linked to a sign-in"),
     "deactivate": N_("deactivated"),
     "reactivate": N_("reactivated"),
+    "invite": N_("sent invitations"),
+    "remind": N_("sent reminders"),
 }
 OBJECT_LABELS = {
     "strategy": N_("Strategy"),

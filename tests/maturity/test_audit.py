@@ -61,6 +61,34 @@ class TestAuditLog:
         assert "K02 DEP-A1 2024" in by_actor
         assert "G1 Goal" not in by_actor
 
+    @pytest.mark.parametrize(
+        ("lang", "invited", "reminded"),
+        [("en", "sent invitations", "sent reminders"), ("nb", "sendte invitasjoner", "sendte påminnelser")],
+    )
+    def test_invitations_and_reminders_are_named_in_the_readers_language(
+        self,
+        client: TestClient[Litestar],
+        session: Session,
+        people: dict[str, User],
+        lang: str,
+        invited: str,
+        reminded: str,
+    ) -> None:
+        office = Actor.of(people["office"])
+        record_event(
+            session, office, "invite", object_type="survey_round", object_id=1, label="Spring", after={"invitations": 3}
+        )
+        record_event(
+            session, office, "remind", object_type="survey_round", object_id=1, label="Spring", after={"reminders": 2}
+        )
+        session.commit()
+        login(client, "office@example.org")
+        page = client.get("/audit", headers={"accept-language": lang}).text
+        assert invited in page
+        assert reminded in page
+        assert ">invite<" not in page  # not the stored action
+        assert ">remind<" not in page
+
 
 class TestUnitsAndUsersAreAudited:
     def test_a_unit_import_records_what_it_created_and_changed(self, session: Session) -> None:

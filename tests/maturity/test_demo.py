@@ -27,9 +27,7 @@ NAVIGATION = {
             "Reports",
             "Units",
             "My unit",
-            "Users",
-            "API tokens",
-            "Audit log",
+            "Administration",
         ],
         "nb": [
             "Hjem",
@@ -44,9 +42,7 @@ NAVIGATION = {
             "Rapporter",
             "Enheter",
             "Min enhet",
-            "Brukere",
-            "API-nøkler",
-            "Revisjonslogg",
+            "Administrasjon",
         ],
     },
     "leader": {
