@@ -55,6 +55,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "/kpis/import": [("leader@example.org", "/kpis/import")],
     "/kpis/{code:str}": [("leader@example.org", "/kpis/KSUM"), ("leader@example.org", "/kpis/KRATIO")],
     "/audit": [("office@example.org", "/audit")],
+    "/admin": [("office@example.org", "/admin")],
     "/glossary": [("", "/glossary"), ("leader@example.org", "/glossary")],
     "/actions": [("leader@example.org", "/actions"), ("staff@example.org", "/actions")],
     "/updates": [("leader@example.org", "/updates"), ("staff@example.org", "/updates")],

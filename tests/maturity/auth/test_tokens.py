@@ -239,9 +239,11 @@ class TestTokenPage:
         assert response.status_code == 303
         assert response.headers["location"] == "/login?next=/api-tokens"
 
-    def test_the_office_sees_it_in_the_navigation(self, office: TestClient[Litestar]) -> None:
+    def test_the_office_finds_it_from_the_navigation(self, office: TestClient[Litestar]) -> None:
         page = office.get("/", headers={"accept-language": "en"})
-        assert '<a href="/api-tokens">API tokens</a>' in page.text
+        assert '<a href="/admin">Administration</a>' in page.text
+        administration = office.get("/admin", headers={"accept-language": "en"})
+        assert '<a href="/api-tokens">API tokens</a>' in administration.text
 
     def test_the_page_lists_tokens_without_the_secret(
         self, office: TestClient[Litestar], session: Session, org: Org
