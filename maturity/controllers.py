@@ -65,10 +65,8 @@ class AdministrationController(Controller):
     @get("/", name="admin.index", sync_to_thread=True)
     def index(self, request: HTMXRequest, db_session: NamedDependency[Session]) -> Template:
         """People, API tokens and the audit log at a glance, with the way to each."""
-        now = utcnow()
         context = {
-            "admin": administration(db_session, now),
-            "now": now,
+            "admin": administration(db_session, utcnow()),
             "recent_days": RECENT_DAYS,
             "action_labels": ACTION_LABELS,
             "object_labels": OBJECT_LABELS,
